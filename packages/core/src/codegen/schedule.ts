@@ -1,0 +1,55 @@
+/**
+ * Decides, for every node of a kernel, whether it is evaluated inline inside its consumer's
+ * loop (fusion) or stored: scalars in locals, tensors in preallocated buffers. Fusing a
+ * single-use elementwise chain into the loop that consumes it is what lets a generated
+ * gradient run as fast as a hand-written loop.
+ */
+import { topologicalOrder, type Node, type Op } from '../ir/node.ts';
+import { isScalar } from '../ir/shape.ts';
+
+const ELEMENTWISE: ReadonlySet<Op> = new Set<Op>(['add', 'sub', 'mul', 'div', 'pow', 'neg', 'map']);
+
+/** Consumers that read an operand's entries at arbitrary positions, possibly several times each. */
+const RANDOM_ACCESS: ReadonlySet<Op> = new Set<Op>(['matvec', 'vecmat', 'outer', 'logsumexp']);
+
+/** How one node is evaluated. */
+export type Placement =
+  /** Read in place: constants, inputs, broadcasts and rows are expressions, never stored. */
+  | 'access'
+  /** Computed inside its only consumer's loop. */
+  | 'fused'
+  /** Computed once into a local (scalars) or a buffer (tensors). */
+  | 'stored';
+
+/** The evaluation plan of one kernel. */
+export interface Schedule {
+  /** Every node needed, each after its arguments. */
+  readonly order: readonly Node[];
+  /** How each node of `order` is evaluated. */
+  readonly placement: ReadonlyMap<Node, Placement>;
+}
+
+/** Plans the evaluation of `roots` (each root is consumed once more, by the kernel's output store). */
+export function schedule(roots: readonly Node[]): Schedule {
+  const order = topologicalOrder(roots);
+  const uses = new Map<Node, number>();
+  const randomAccess = new Set<Node>();
+  const bump = (n: Node): void => void uses.set(n, (uses.get(n) ?? 0) + 1);
+  for (const node of order) {
+    for (const arg of node.args) {
+      bump(arg);
+      if (RANDOM_ACCESS.has(node.op)) randomAccess.add(arg);
+    }
+  }
+  roots.forEach(bump);
+  const placement = new Map<Node, Placement>();
+  for (const node of order) placement.set(node, place(node, uses.get(node) ?? 0, randomAccess.has(node)));
+  return { order, placement };
+}
+
+function place(node: Node, uses: number, readAtRandom: boolean): Placement {
+  if (node.op === 'const' || node.op === 'input' || node.op === 'broadcast' || node.op === 'row') return 'access';
+  if (isScalar(node.shape)) return 'stored';
+  if (ELEMENTWISE.has(node.op) && uses === 1 && !readAtRandom) return 'fused';
+  return 'stored';
+}

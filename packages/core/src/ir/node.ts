@@ -1,0 +1,109 @@
+/**
+ * IR nodes: an immutable, hash-consed tensor DAG with static shapes. Nodes are only made by
+ * an {@link IRBuilder}, which returns the same object for the same operation on the same
+ * arguments, so equal subexpressions are shared (common-subexpression elimination for free).
+ */
+import type { Shape } from './shape.ts';
+
+/** Elementwise binary operators; a scalar operand broadcasts against a tensor one. */
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow';
+
+/** Every operator of the IR. */
+export type Op =
+  /** A scalar number (`value`). */
+  | 'const'
+  /** A named input (`input`): var, param, data, tangent or sample index. */
+  | 'input'
+  | BinaryOp
+  /** `-a`. */
+  | 'neg'
+  /** A registered elementwise function `fn` applied to every entry. */
+  | 'map'
+  /** A scalar repeated to `shape`. */
+  | 'broadcast'
+  /** Sum of all entries, a scalar. */
+  | 'sum'
+  /** `log Σ exp(a_j)`, computed stably, a scalar. */
+  | 'logsumexp'
+  /** `A v` for `A : [n, d]`, `v : [d]`. */
+  | 'matvec'
+  /** `Aᵀ w` written `vecmat(w, A)` for `w : [n]`, `A : [n, d]`. */
+  | 'vecmat'
+  /** `a bᵀ` for vectors `a : [n]`, `b : [d]`. */
+  | 'outer'
+  /** Entry `v[i]` of a vector; args `[v, i]`. */
+  | 'entry'
+  /** Row `A[i]` of a matrix; args `[A, i]`. */
+  | 'row'
+  /** The vector of length `size` that is zero but for `g` at index `i`; args `[g, i]`. */
+  | 'scatter'
+  /** The `[size, d]` matrix that is zero but for row `i` equal to `g`; args `[g, i]`. */
+  | 'scatterRow';
+
+/** What an input node stands for. */
+export type InputKind = 'var' | 'param' | 'data' | 'tangent' | 'sample';
+
+/** The identity of an input: its kind and the name it was declared with (a tangent is named after its primal's key). */
+export interface InputSymbolRef {
+  /** What the input stands for. */
+  readonly kind: InputKind;
+  /** Declared name (for a tangent: the key `kind:name` of the primal it is a direction for). */
+  readonly name: string;
+}
+
+/** One node of the IR DAG. Fields beyond `op`, `args` and `shape` are set only for the ops that use them. */
+export interface Node {
+  /** Unique within its builder, increasing in creation order (so arguments have smaller ids). */
+  readonly id: number;
+  /** The operator. */
+  readonly op: Op;
+  /** Operands. */
+  readonly args: readonly Node[];
+  /** Static result shape. */
+  readonly shape: Shape;
+  /** For `const`: the number. */
+  readonly value?: number;
+  /** For `input`: what it stands for. */
+  readonly input?: InputSymbolRef;
+  /** For `map`: the registered function's name. */
+  readonly fn?: string;
+  /** For `scatter` and `scatterRow`: the extent of the index dimension. */
+  readonly size?: number;
+}
+
+/** The key `kind:name` under which an input is interned. */
+export function inputKey(ref: InputSymbolRef): string {
+  return `${ref.kind}:${ref.name}`;
+}
+
+/** True for a `const` node holding exactly `v`. */
+export function isConst(node: Node, v?: number): boolean {
+  return node.op === 'const' && (v === undefined || node.value === v);
+}
+
+/** Nodes reachable from `roots`, each after all of its arguments (post-order, deterministic). */
+export function topologicalOrder(roots: readonly Node[]): Node[] {
+  const seen = new Set<Node>();
+  const order: Node[] = [];
+  // Iterative DFS: user expressions can be deep enough to overflow recursion.
+  const stack: Array<{ node: Node; next: number }> = [];
+  for (const root of roots) {
+    if (seen.has(root)) continue;
+    seen.add(root);
+    stack.push({ node: root, next: 0 });
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1];
+      if (top.next < top.node.args.length) {
+        const arg = top.node.args[top.next++];
+        if (!seen.has(arg)) {
+          seen.add(arg);
+          stack.push({ node: arg, next: 0 });
+        }
+      } else {
+        order.push(top.node);
+        stack.pop();
+      }
+    }
+  }
+  return order;
+}

@@ -1,0 +1,50 @@
+/**
+ * The plugin registry: an inversify container loaded with plugin modules, and typed views
+ * of what they registered. Every consumer (checker, differentiation, solvers) reads here.
+ */
+import 'reflect-metadata';
+import { Container, type ContainerModule } from 'inversify';
+import { mergeRuleSets, type RuleTable } from '../diff/rules.ts';
+import type { ElementwiseFunction, FunctionTable } from '../ir/functions.ts';
+import type { MetricSpec, SolverPlugin } from './contracts.ts';
+import { FUNCTIONS, METRICS, RULE_SETS, SOLVERS } from './tokens.ts';
+
+function byName<T extends { readonly name: string }>(kind: string, items: readonly T[]): ReadonlyMap<string, T> {
+  const map = new Map<string, T>();
+  for (const item of items) {
+    if (map.has(item.name)) throw new Error(`two plugins register the ${kind} '${item.name}'`);
+    map.set(item.name, item);
+  }
+  return map;
+}
+
+function getAllOrNone<T>(container: Container, token: symbol): T[] {
+  return container.isBound(token) ? container.getAll<T>(token) : [];
+}
+
+/** What the loaded plugins provide, resolved once. */
+export class PluginRegistry {
+  /** Merged differentiation rules. */
+  readonly rules: RuleTable;
+  /** Elementwise functions by name. */
+  readonly functions: FunctionTable;
+  /** Solvers by name. */
+  readonly solvers: ReadonlyMap<string, SolverPlugin>;
+  /** Metrics by name. */
+  readonly metrics: ReadonlyMap<string, MetricSpec>;
+
+  /** @param container - a container every plugin module has been loaded into */
+  constructor(readonly container: Container) {
+    this.rules = mergeRuleSets(getAllOrNone(container, RULE_SETS as symbol));
+    this.functions = byName('function', getAllOrNone<ElementwiseFunction>(container, FUNCTIONS as symbol));
+    this.solvers = byName('solver', getAllOrNone<SolverPlugin>(container, SOLVERS as symbol));
+    this.metrics = byName('metric', getAllOrNone<MetricSpec>(container, METRICS as symbol));
+  }
+
+  /** A registry over a fresh container loaded with `modules`, in order. */
+  static fromModules(modules: readonly ContainerModule[]): PluginRegistry {
+    const container = new Container();
+    container.load(...modules);
+    return new PluginRegistry(container);
+  }
+}

@@ -1,0 +1,17 @@
+/**
+ * Service identifiers of the plugin container. Built-in plugins and third-party ones bind
+ * to the same tokens through an inversify `ContainerModule`; the core reads them with `getAll`.
+ */
+import type { RuleSet } from '../diff/rules.ts';
+import type { ElementwiseFunction } from '../ir/functions.ts';
+import type { MetricSpec, SolverPlugin } from './contracts.ts';
+import type { ServiceIdentifier } from 'inversify';
+
+/** Differentiation rule families (multi-bound). */
+export const RULE_SETS: ServiceIdentifier<RuleSet> = Symbol.for('sgdiff.RuleSet');
+/** Elementwise functions usable in `.sgd` expressions (multi-bound). */
+export const FUNCTIONS: ServiceIdentifier<ElementwiseFunction> = Symbol.for('sgdiff.ElementwiseFunction');
+/** Solvers usable in `solve NAME { ... }` blocks (multi-bound). */
+export const SOLVERS: ServiceIdentifier<SolverPlugin> = Symbol.for('sgdiff.Solver');
+/** Metrics usable in `report { ... }` lines (multi-bound). */
+export const METRICS: ServiceIdentifier<MetricSpec> = Symbol.for('sgdiff.Metric');

@@ -1,0 +1,83 @@
+/**
+ * The lowered problem: what the DSL hands to the core. Everything here is resolved
+ * (numbers, shapes, IR nodes); no source text is needed past this point, except the
+ * names used to report results back to the user.
+ */
+import type { Node } from '../ir/node.ts';
+import type { IRBuilder } from '../ir/builder.ts';
+import type { Shape } from '../ir/shape.ts';
+
+/** How a data, param or var tensor gets its value. */
+export type TensorInit =
+  /** Every entry drawn from N(mean, sd²). */
+  | { readonly kind: 'normal'; readonly mean: number; readonly sd: number }
+  /** Every entry drawn from U[lo, hi). */
+  | { readonly kind: 'uniform'; readonly lo: number; readonly hi: number }
+  /** Every entry equal to `value`. */
+  | { readonly kind: 'constant'; readonly value: number }
+  /** Read from a data-source plugin with the given named arguments. */
+  | { readonly kind: 'source'; readonly source: string; readonly args: Readonly<Record<string, number | string>> };
+
+/** A declared tensor: data, param (θ) or var (x). */
+export interface TensorSymbol {
+  /** `data`, `param` or `var`. */
+  readonly kind: 'data' | 'param' | 'var';
+  /** The name written in the file. */
+  readonly name: string;
+  /** Static shape. */
+  readonly shape: Shape;
+  /** How its value is obtained. */
+  readonly init: TensorInit;
+  /** The IR input node standing for it. */
+  readonly node: Node;
+}
+
+/** The sample ξ: an index drawn uniformly from `0..size-1`, `batch` at a time. */
+export interface SampleSymbol {
+  /** The name written in the file. */
+  readonly name: string;
+  /** Number of equally likely outcomes; F is the mean of f over them. */
+  readonly size: number;
+  /** Minibatch size used by stochastic solvers (1 when not given). */
+  readonly batch: number;
+  /** The IR input node (an integer scalar) standing for it. */
+  readonly node: Node;
+}
+
+/** A checked `solve` block: option values already validated against the solver's declarations. */
+export interface SolveSpec {
+  /** The solver plugin's name. */
+  readonly solver: string;
+  /** Every declared option, given or defaulted: numbers, enum identifiers, or expression source text. */
+  readonly options: Readonly<Record<string, number | string>>;
+}
+
+/** A checked `report` line. */
+export interface ReportSpec {
+  /** Number of log-spaced report points. */
+  readonly logPoints: number;
+  /** Metric names, in the order written. */
+  readonly metrics: readonly string[];
+}
+
+/** A whole problem, lowered to IR. */
+export interface Problem {
+  /** The builder that owns every node of this problem (derivatives must be built with it). */
+  readonly builder: IRBuilder;
+  /** Integer dims, in declaration order. */
+  readonly dims: ReadonlyArray<{ readonly name: string; readonly value: number }>;
+  /** Scalar constants, in declaration order. */
+  readonly consts: ReadonlyArray<{ readonly name: string; readonly value: number }>;
+  /** Data, params and vars, in declaration order. */
+  readonly tensors: readonly TensorSymbol[];
+  /** The sample, when the objective is an expectation over one. */
+  readonly sample?: SampleSymbol;
+  /** The objective's name as written (`f`). */
+  readonly objectiveName: string;
+  /** The per-sample objective f(x, θ; ξ) as a scalar IR node. F is its mean over the sample. */
+  readonly objective: Node;
+  /** The solve block, when present. */
+  readonly solve?: SolveSpec;
+  /** The report line, when present. */
+  readonly report?: ReportSpec;
+}

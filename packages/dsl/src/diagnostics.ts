@@ -1,0 +1,112 @@
+/**
+ * Diagnostics as data: every problem found in a `.sgd` file is a positioned record with a
+ * stable code, so tools can test for codes and editors can underline ranges; the text form
+ * is produced only at the edge, by {@link formatDiagnostic}.
+ */
+import type { SourceRange } from './ast.ts';
+
+/**
+ * Every diagnostic code. Codes are stable kebab-case identifiers: messages may be reworded,
+ * codes may not change meaning. `docs/language.md` lists each with its message pattern.
+ */
+export type DiagnosticCode =
+  // Lexing and parsing.
+  | 'invalid-token'
+  | 'syntax-error'
+  // Names and declarations.
+  | 'unknown-name'
+  | 'duplicate-declaration'
+  | 'used-before-declaration'
+  | 'invalid-reference'
+  | 'duplicate-statement'
+  // Constant expressions, dims and types.
+  | 'var-used-as-data'
+  | 'not-constant'
+  | 'non-finite-constant'
+  | 'invalid-dim'
+  | 'invalid-extent'
+  | 'unsupported-rank'
+  | 'tensor-too-large'
+  // Initializers, samples and calls.
+  | 'unknown-distribution'
+  | 'invalid-distribution'
+  | 'unknown-source'
+  | 'unknown-function'
+  | 'wrong-arity'
+  | 'invalid-argument'
+  // Expressions.
+  | 'shape-mismatch'
+  | 'invalid-index'
+  | 'index-out-of-range'
+  // The objective.
+  | 'missing-minimize'
+  | 'invalid-objective-argument'
+  | 'duplicate-argument'
+  | 'missing-objective-argument'
+  | 'not-an-argument'
+  | 'non-scalar-objective'
+  // Solve blocks.
+  | 'unknown-solver'
+  | 'unknown-option'
+  | 'duplicate-option'
+  | 'invalid-option-value'
+  | 'option-out-of-range'
+  // Reports.
+  | 'unknown-metric'
+  | 'duplicate-metric'
+  | 'invalid-report';
+
+/** How serious a diagnostic is: errors stop compilation, warnings do not. */
+export type Severity = 'error' | 'warning';
+
+/** One problem found in a source file. */
+export interface Diagnostic {
+  /** The text the problem is about. */
+  readonly range: SourceRange;
+  /** Whether compilation can go on. */
+  readonly severity: Severity;
+  /** The stable code, e.g. `unknown-name`. */
+  readonly code: DiagnosticCode;
+  /** A one-line explanation for the user. */
+  readonly message: string;
+}
+
+/** True when at least one diagnostic is an error. */
+export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
+  return diagnostics.some((d) => d.severity === 'error');
+}
+
+/** Diagnostics in source order (stable, so diagnostics at one position keep their order). */
+export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  return [...diagnostics].sort((a, b) => a.range.start.offset - b.range.start.offset);
+}
+
+/**
+ * `file:LINE:COL: error: message`, then the source line, then a caret line marking the span
+ * (`^~~~`), clipped to that line when the span runs past it.
+ * @param file - the name to print, usually the path the source was read from
+ * @param source - the whole source text the diagnostic's range refers to
+ * @param d - the diagnostic
+ */
+export function formatDiagnostic(file: string, source: string, d: Diagnostic): string {
+  const { start, end } = d.range;
+  const header = `${file}:${start.line}:${start.column}: ${d.severity}: ${d.message}`;
+  const lineText = (source.split('\n')[start.line - 1] ?? '').replace(/\r$/, '');
+  const before = lineText.slice(0, start.column - 1);
+  // Keep tabs so the caret lines up under the same characters as in the source line.
+  const indent = before.replace(/[^\t]/g, ' ');
+  const available = Math.max(lineText.length - before.length, 1);
+  const wanted = end.line === start.line ? end.column - start.column : available;
+  const width = Math.min(Math.max(wanted, 1), available);
+  return `${header}\n${lineText}\n${indent}^${'~'.repeat(width - 1)}`;
+}
+
+/**
+ * Every diagnostic formatted with {@link formatDiagnostic}, in source order, separated by
+ * blank lines.
+ */
+export function formatDiagnostics(file: string, source: string, diagnostics: readonly Diagnostic[]): string {
+  return sortDiagnostics(diagnostics)
+    .map((d) => formatDiagnostic(file, source, d))
+    .join('\n\n');
+}

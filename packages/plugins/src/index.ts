@@ -1,0 +1,15 @@
+/**
+ * `@sgdiff/plugins`: the built-in differentiation rules, elementwise functions, solvers and
+ * metrics, registered through the public plugin API.
+ * @packageDocumentation
+ */
+export * from './module.ts';
+export * from './functions/builtin.ts';
+export * from './metrics.ts';
+export * from './rules/arithmetic.ts';
+export * from './rules/elementwise.ts';
+export * from './rules/reductions.ts';
+export * from './rules/linalg.ts';
+export * from './rules/indexing.ts';
+export * from './rules/shapes.ts';
+export * from './solvers/declarations.ts';
