@@ -5,7 +5,7 @@
 import type { CstElement, CstNode, IToken } from 'chevrotain';
 import type * as A from './ast.ts';
 import type { Diagnostic } from './diagnostics.ts';
-import { locationRange, spanRange, tokenRange } from './source-range.ts';
+import { endOfSource, locationRange, spanRange, tokenRange } from './source-range.ts';
 
 /** The AST and the few syntax errors only visible once the CST is built. */
 export interface AstResult {
@@ -15,12 +15,16 @@ export interface AstResult {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-/** Converts the CST of the `file` rule into an {@link A.SgdFile}. */
-export function cstToAst(cst: CstNode): AstResult {
+/**
+ * Converts the CST of the `file` rule into an {@link A.SgdFile}.
+ * @param source - the parsed text, whose whole extent (comments included) is the file's range
+ */
+export function cstToAst(cst: CstNode, source: string): AstResult {
   const diagnostics: Diagnostic[] = [];
   const converter = new CstConverter(diagnostics);
   const statements = nodes(cst, 'statement').map((s) => converter.statement(s));
-  return { file: { $type: 'SgdFile', statements, range: rangeOf(cst) }, diagnostics };
+  const range = { start: { line: 1, column: 1, offset: 0 }, end: endOfSource(source) };
+  return { file: { $type: 'SgdFile', statements, range }, diagnostics };
 }
 
 function elements(cst: CstNode, key: string): CstElement[] {

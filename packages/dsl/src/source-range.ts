@@ -17,7 +17,7 @@ export function tokenRange(token: IToken): SourceRange {
 export function locationRange(location: CstNodeLocation): SourceRange {
   return {
     start: { line: location.startLine ?? 1, column: location.startColumn ?? 1, offset: location.startOffset },
-    end: { line: location.endLine ?? 1, column: (location.endColumn ?? 0) + 1, offset: location.endOffset + 1 },
+    end: { line: location.endLine ?? 1, column: (location.endColumn ?? 0) + 1, offset: (location.endOffset ?? location.startOffset) + 1 },
   };
 }
 

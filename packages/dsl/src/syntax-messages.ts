@@ -28,7 +28,9 @@ function expectedInRule(ruleName: string): string {
 /** The error message provider handed to the parser. */
 export const syntaxErrorMessages: IParserErrorMessageProvider = {
   buildMismatchTokenMessage({ expected, actual }) {
-    return `expected ${tokenLabel(expected)} but found ${describeFound(actual)}`;
+    // Expecting the end of the file means a statement was over and something else came.
+    const what = expected === EOF ? EXPECTED_IN_RULE.statement : tokenLabel(expected);
+    return `expected ${what} but found ${describeFound(actual)}`;
   },
   buildNotAllInputParsedMessage({ firstRedundant }) {
     return `expected ${EXPECTED_IN_RULE.statement} but found ${describeFound(firstRedundant)}`;

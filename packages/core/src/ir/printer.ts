@@ -64,9 +64,14 @@ function wrap(p: Printed, level: number, open = '(', close = ')'): string {
   return p.level < level ? `${open}${p.text}${close}` : p.text;
 }
 
+/** A declared name in LaTeX: Greek letter names become the letter, underscores are escaped. */
+export function latexName(name: string): string {
+  return GREEK.has(name) ? `\\${name}` : name.replace(/_/g, '\\_');
+}
+
 function inputName(node: Node, format: PrintFormat): string {
   const ref = node.input as NonNullable<Node['input']>;
-  const pretty = (name: string): string => (format === 'latex' && GREEK.has(name) ? `\\${name}` : name);
+  const pretty = (name: string): string => (format === 'latex' ? latexName(name) : name);
   if (ref.kind !== 'tangent') return pretty(ref.name);
   const [kind, primal] = [ref.name.slice(0, ref.name.indexOf(':')), ref.name.slice(ref.name.indexOf(':') + 1)];
   const letter = kind === 'var' ? 'v' : 'u';

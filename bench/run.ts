@@ -1,0 +1,4 @@
+/** `pnpm bench`: every benchmark, each reported as a ratio against its baseline measured in the same run. */
+import { gradientBenchmark } from './gradient.bench.ts';
+
+for (const line of gradientBenchmark()) console.log(line);

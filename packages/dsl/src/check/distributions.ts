@@ -1,0 +1,95 @@
+/**
+ * The right-hand sides of declarations that are calls: the law a tensor is drawn from
+ * (`~ normal(0, 1)`), its data source (`from src(...)`) and the law of a sample (`~ uniform(n)`).
+ */
+import type { TensorInit } from '@sgdiff/core';
+import type { CallExpr, Expr } from '../ast.ts';
+import { BATCH_ARGUMENT, SAMPLE_DISTRIBUTION, TENSOR_DISTRIBUTIONS } from './builtins.ts';
+import { checkArity, rejectNamedArguments } from './calls.ts';
+import { evaluateConstant, evaluatePositiveInteger } from './constants.ts';
+import type { CheckContext } from './context.ts';
+import { didYouMean, quotedList } from './suggest.ts';
+
+/** The law of a sample: `size` equally likely outcomes, drawn `batch` at a time. */
+export interface SampleLaw {
+  /** Number of outcomes. */
+  readonly size: number;
+  /** Minibatch size, 1 when not given. */
+  readonly batch: number;
+}
+
+/** `normal(mean, sd)` or `uniform(lo, hi)` with constant arguments; `undefined` after reporting. */
+export function checkTensorDistribution(call: CallExpr, ctx: CheckContext, before: number): TensorInit | undefined {
+  const name = call.callee.name;
+  const parameters = TENSOR_DISTRIBUTIONS.get(name);
+  if (!parameters) {
+    const hint = didYouMean(name, TENSOR_DISTRIBUTIONS.keys());
+    ctx.error(call.callee.range, 'unknown-distribution', `unknown distribution '${name}'${hint}; tensors can be drawn from normal(mean, sd) or uniform(lo, hi)`);
+    return undefined;
+  }
+  rejectNamedArguments(call, ctx);
+  if (!checkArity(call, ctx, parameters.length, parameters)) return undefined;
+  const [a, b] = call.args.map((arg) => evaluateConstant(arg, ctx, before));
+  if (a === undefined || b === undefined) return undefined;
+  if (name === 'normal') {
+    if (b > 0) return { kind: 'normal', mean: a, sd: b };
+    ctx.error(call.args[1].range, 'invalid-distribution', `the standard deviation of 'normal' must be positive, got ${b}`);
+    return undefined;
+  }
+  if (a < b) return { kind: 'uniform', lo: a, hi: b };
+  ctx.error(call.range, 'invalid-distribution', `'uniform(lo, hi)' needs lo < hi, got ${a} and ${b}`);
+  return undefined;
+}
+
+/** `from src(key = value, ...)`: a known source with named constant or string arguments. */
+export function checkDataSource(call: CallExpr, ctx: CheckContext, before: number): TensorInit | undefined {
+  const name = call.callee.name;
+  if (!ctx.env.sources.has(name)) {
+    const known = ctx.env.sources.size > 0 ? `; known sources: ${quotedList(ctx.env.sources.keys())}` : '; no data source is installed';
+    ctx.error(call.callee.range, 'unknown-source', `unknown data source '${name}'${known}`);
+    return undefined;
+  }
+  for (const arg of call.args) ctx.error(arg.range, 'invalid-argument', 'data source arguments must be named: key = value');
+  const args: Record<string, number | string> = {};
+  let valid = call.args.length === 0;
+  for (const arg of call.namedArgs) {
+    const key = arg.name.name;
+    if (key in args) {
+      ctx.error(arg.name.range, 'invalid-argument', `argument '${key}' is given twice`);
+      valid = false;
+      continue;
+    }
+    const value = arg.value.$type === 'StringLiteral' ? arg.value.value : evaluateConstant(arg.value, ctx, before);
+    if (value === undefined) valid = false;
+    else args[key] = value;
+  }
+  return valid ? { kind: 'source', source: name, args } : undefined;
+}
+
+/** `uniform(n)` or `uniform(n, batch = b)` with `n` a positive integer and `1 ≤ b ≤ n`. */
+export function checkSampleLaw(call: CallExpr, ctx: CheckContext, before: number): SampleLaw | undefined {
+  if (call.callee.name !== SAMPLE_DISTRIBUTION) {
+    ctx.error(call.callee.range, 'invalid-distribution', 'a sample must be drawn from uniform(n) or uniform(n, batch = b)');
+    return undefined;
+  }
+  let batchArg: Expr | undefined;
+  for (const arg of call.namedArgs) {
+    if (arg.name.name !== BATCH_ARGUMENT) {
+      ctx.error(arg.name.range, 'invalid-argument', `unknown argument '${arg.name.name}' of a sample's 'uniform'; only 'batch' is accepted`);
+    } else if (batchArg) {
+      ctx.error(arg.name.range, 'invalid-argument', "argument 'batch' is given twice");
+    } else if (arg.value.$type === 'StringLiteral') {
+      ctx.error(arg.value.range, 'invalid-argument', "'batch' must be a number, not a string");
+    } else {
+      batchArg = arg.value;
+    }
+  }
+  if (!checkArity(call, ctx, 1, ['n'])) return undefined;
+  const size = evaluatePositiveInteger(call.args[0], ctx, before, 'invalid-distribution', 'the number of outcomes of a sample');
+  if (!batchArg) return size === undefined ? undefined : { size, batch: 1 };
+  const batch = evaluatePositiveInteger(batchArg, ctx, before, 'invalid-distribution', 'the batch size');
+  if (size === undefined || batch === undefined) return undefined;
+  if (batch <= size) return { size, batch };
+  ctx.error(batchArg.range, 'invalid-distribution', `the batch size must be at most n = ${size}, got ${batch}`);
+  return undefined;
+}

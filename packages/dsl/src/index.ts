@@ -1,0 +1,68 @@
+/**
+ * `@sgdiff/dsl`: the `.sgd` language front end. {@link parseSgd} turns text into a syntax
+ * tree, {@link compileSgd} checks it against the installed plugins and lowers it to the
+ * core `Problem`. User mistakes never throw: they come back as {@link Diagnostic}s.
+ * @packageDocumentation
+ */
+import type { FunctionTable, Problem } from '@sgdiff/core';
+import type { SgdFile } from './ast.ts';
+import { checkFile } from './checker.ts';
+import type { CheckEnvironment } from './check/environment.ts';
+import { hasErrors, type Diagnostic } from './diagnostics.ts';
+import { lowerFile } from './lower.ts';
+import { parseSource } from './parse.ts';
+
+export type * from './ast.ts';
+export type { CheckEnvironment, SolverDescription, SourceDescription } from './check/environment.ts';
+export type { CheckedTensor } from './check/declarations.ts';
+export type { CheckedSolve, OptionValue } from './check/solve.ts';
+export { DEFAULT_LOG_POINTS } from './check/report.ts';
+export { checkFile, type CheckResult, type CheckedFile, type NamedValue } from './checker.ts';
+export { formatDiagnostic, formatDiagnostics, hasErrors, sortDiagnostics } from './diagnostics.ts';
+export type { Diagnostic, DiagnosticCode, Severity } from './diagnostics.ts';
+export { lowerFile } from './lower.ts';
+
+/** The outcome of {@link parseSgd}. */
+export interface SgdParseResult {
+  /** The file name the source was read from, for formatting diagnostics. */
+  readonly file: string;
+  /** The syntax tree; present only when the source has no lexical or syntax error. */
+  readonly ast?: SgdFile;
+  /** Lexical and syntax errors, in source order. */
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/** The outcome of {@link compileSgd}. */
+export interface SgdCompileResult {
+  /** The file name the source was read from, for formatting diagnostics. */
+  readonly file: string;
+  /** The lowered problem; present only when there is no error (warnings allowed). */
+  readonly problem?: Problem;
+  /** Every syntax error, or else every check error and warning, in source order. */
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/**
+ * Parses `.sgd` source text, reporting every lexical and syntax error at once.
+ * @param source - the file's text
+ * @param file - the name to report it under
+ */
+export function parseSgd(source: string, file: string): SgdParseResult {
+  return { file, ...parseSource(source) };
+}
+
+/**
+ * Parses, checks and lowers `.sgd` source text. Checking runs only on a file without syntax
+ * errors (a tree patched up by error recovery would yield misleading diagnostics).
+ * @param source - the file's text
+ * @param file - the name to report it under
+ * @param env - the functions, solvers, metrics and data sources the file may use
+ * @param functions - the elementwise function implementations (every name in `env.functions`)
+ */
+export function compileSgd(source: string, file: string, env: CheckEnvironment, functions: FunctionTable): SgdCompileResult {
+  const parsed = parseSource(source);
+  if (!parsed.ast) return { file, diagnostics: parsed.diagnostics };
+  const { checked, diagnostics } = checkFile(parsed.ast, env);
+  if (!checked || hasErrors(diagnostics)) return { file, diagnostics };
+  return { file, problem: lowerFile(checked, source, functions), diagnostics };
+}

@@ -1,0 +1,98 @@
+/**
+ * Lowering of a checked file to the core {@link Problem}: one IR input per data, param, var
+ * and sample, dims and consts as constants, the objective's body as IR, and the solve
+ * options as plain values with the solver's defaults filled in.
+ */
+import { IRBuilder, type FunctionTable, type Node, type Problem, type SolveSpec, type TensorSymbol } from '@sgdiff/core';
+import type { Expr } from './ast.ts';
+import type { CheckedFile } from './checker.ts';
+import type { CheckedSolve } from './check/solve.ts';
+
+/**
+ * Builds the problem of a checked file.
+ * @param checked - the checker's output (so every name resolves and every shape fits)
+ * @param source - the file's text, from which expression options are taken verbatim
+ * @param functions - the elementwise functions the objective may call, with their derivatives
+ */
+export function lowerFile(checked: CheckedFile, source: string, functions: FunctionTable): Problem {
+  const b = new IRBuilder(functions);
+  const names = new Map<string, Node>();
+  for (const { name, value } of [...checked.dims, ...checked.consts]) names.set(name, b.const(value));
+  const tensors: TensorSymbol[] = checked.tensors.map((t) => ({ ...t, node: b.input({ kind: t.kind, name: t.name }, t.shape) }));
+  for (const t of tensors) names.set(t.name, t.node);
+  const sample = checked.sample && { ...checked.sample, node: b.input({ kind: 'sample', name: checked.sample.name }, []) };
+  if (sample) names.set(sample.name, sample.node);
+  return {
+    builder: b,
+    dims: checked.dims,
+    consts: checked.consts,
+    tensors,
+    sample,
+    objectiveName: checked.objective.name,
+    objective: lowerExpr(checked.objective.body, b, names),
+    solve: checked.solve && lowerSolve(checked.solve, source),
+    report: checked.report,
+  };
+}
+
+function lowerExpr(expr: Expr, b: IRBuilder, names: ReadonlyMap<string, Node>): Node {
+  const lower = (e: Expr): Node => lowerExpr(e, b, names);
+  switch (expr.$type) {
+    case 'NumberLiteral':
+      return b.const(expr.value);
+    case 'NameRef': {
+      const node = names.get(expr.name);
+      if (!node) throw new Error(`internal error: '${expr.name}' was not resolved by the checker`);
+      return node;
+    }
+    case 'UnaryExpr':
+      return b.neg(lower(expr.operand));
+    case 'BinaryExpr': {
+      const [l, r] = [lower(expr.left), lower(expr.right)];
+      switch (expr.op) {
+        case '+':
+          return b.add(l, r);
+        case '-':
+          return b.sub(l, r);
+        case '*':
+          return b.mul(l, r);
+        case '/':
+          return b.div(l, r);
+        case '^':
+          return b.pow(l, r);
+        case '.':
+          return b.dot(l, r);
+        case '@':
+          return l.shape.length === 2 ? b.matvec(l, r) : b.vecmat(l, r);
+      }
+      break;
+    }
+    case 'CallExpr': {
+      const arg = lower(expr.args[0]);
+      switch (expr.callee.name) {
+        case 'sum':
+          return b.sum(arg);
+        case 'norm2':
+          return b.norm2(arg);
+        case 'logsumexp':
+          return b.logsumexp(arg);
+        default:
+          return b.map(expr.callee.name, arg);
+      }
+    }
+    case 'IndexExpr': {
+      // A constant index folds to a `const` node in the builder; a sample index is its input node.
+      const [target, index] = [lower(expr.target), lower(expr.index)];
+      return target.shape.length === 2 ? b.row(target, index) : b.entry(target, index);
+    }
+  }
+}
+
+function lowerSolve(solve: CheckedSolve, source: string): SolveSpec {
+  const options: Record<string, number | string> = {};
+  for (const spec of solve.specs) {
+    const value = solve.given.get(spec.name) ?? spec.default;
+    options[spec.name] = typeof value === 'object' ? source.slice(value.range.start.offset, value.range.end.offset) : value;
+  }
+  return { solver: solve.solver, options };
+}
