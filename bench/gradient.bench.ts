@@ -33,16 +33,20 @@ export function gradientBenchmark(): string[] {
     if (!problem) throw new Error('benchmark problem failed to compile');
     const instance = drawInstance(problem, 1);
     const kernels = new ProblemKernels(problem, buildDerivativeGraphs(problem, registry.rules), instance, registry.functions);
-    const kernel = kernels.kernel('gradX', 'assign').run;
+    const kernel = kernels.kernel('gradX').run;
     const A = instance.values.get('A') as Float64Array;
     const { x0: x, theta } = instance;
     const out = new Float64Array(d);
     const none = new Float64Array(0);
+    const batch = new Int32Array(1);
     const calls = Math.max(20_000, Math.round(2e7 / (2 * d)));
     const t = compare(
       {
         hand: (k) => handGradient(A, d, x, theta, k % n, out),
-        generated: (k) => kernel(x, theta, none, k % n, out, 1),
+        generated: (k) => {
+          batch[0] = k % n;
+          kernel(x, theta, none, none, batch, 1, out, none);
+        },
       },
       calls,
     );

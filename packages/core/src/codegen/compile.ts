@@ -7,25 +7,37 @@
 import type { FunctionTable } from '../ir/functions.ts';
 import type { Node } from '../ir/node.ts';
 import { isScalar, sizeOf } from '../ir/shape.ts';
+import { sampleDependent } from '../ir/split.ts';
 import type { InputResolver } from './layout.ts';
 import { integerLiteral, numberLiteral } from './literal.ts';
 import { schedule, type Placement } from './schedule.ts';
 
-/** A compiled kernel. `i` is the sample index (ignored when the problem has none). */
-export type Kernel = (x: Float64Array, th: Float64Array, t: Float64Array, i: number, out: Float64Array, scale: number) => void;
+/**
+ * A compiled kernel. It writes, for each output, `fixed + (1/count) Σ_q sampled(idx[q])`: the
+ * sample-free part once, the sample-dependent part averaged over the batch `idx[0..count)`.
+ */
+export type Kernel = (
+  x: Float64Array,
+  th: Float64Array,
+  t: Float64Array,
+  u: Float64Array,
+  idx: Int32Array,
+  count: number,
+  out: Float64Array,
+  h: Float64Array,
+) => void;
 
-/** One result a kernel writes: `node`'s entries at `out[offset ...]`; a `null` node is zero. */
+/** One result a kernel writes at `out[offset ...]`: `fixed` plus the batch mean of `sampled`. */
 export interface KernelOutput {
-  /** The value to write, or `null` for zero. */
-  readonly node: Node | null;
-  /** Entry count, needed when `node` is `null`. */
+  /** The part that does not depend on the sample (`null`: zero). */
+  readonly fixed: Node | null;
+  /** The part averaged over the batch (`null`: zero). */
+  readonly sampled: Node | null;
+  /** Entry count. */
   readonly size: number;
   /** First position in `out`. */
   readonly offset: number;
 }
-
-/** `assign` overwrites `out`; `accumulate` adds `scale` times the results to it (for means over samples). */
-export type KernelMode = 'assign' | 'accumulate';
 
 /** A kernel with the source it was compiled from (for tests and curious users). */
 export interface CompiledKernel {
@@ -38,13 +50,8 @@ export interface CompiledKernel {
 const BINARY_SYMBOL = { add: '+', sub: '-', mul: '*', div: '/' } as const;
 
 /** Compiles the outputs into one kernel. */
-export function compileKernel(
-  outputs: readonly KernelOutput[],
-  mode: KernelMode,
-  resolve: InputResolver,
-  functions: FunctionTable,
-): CompiledKernel {
-  const writer = new KernelWriter(outputs, mode, resolve, functions);
+export function compileKernel(outputs: readonly KernelOutput[], resolve: InputResolver, functions: FunctionTable): CompiledKernel {
+  const writer = new KernelWriter(outputs, resolve, functions);
   const source = writer.source();
   const factory = new Function('data', 'fns', source) as (data: Float64Array[], fns: Array<(z: number) => number>) => Kernel;
   return { run: factory(writer.dataArrays, writer.functionImpls), source };
@@ -56,7 +63,17 @@ class KernelWriter {
   private readonly dataIndex = new Map<Float64Array, number>();
   private readonly functionIndex = new Map<string, number>();
   private readonly prelude: string[] = [];
-  private readonly body: string[] = [];
+  /** Code run once per call, before any sample is looked at. */
+  private readonly fixedBody: string[] = [];
+  /** Code for a batch of one sample (the common SGD step), with plain stores. */
+  private readonly singleBody: string[] = [];
+  /** Code for a larger batch, run once per batch entry, adding weighted contributions. */
+  private readonly loopBody: string[] = [];
+  /** Code before the batch loop (clearing outputs that only receive contributions). */
+  private readonly loopPrefix: string[] = [];
+  /** Where emitted lines currently go. */
+  private body: string[] = this.fixedBody;
+  private readonly dependent: ReadonlySet<Node>;
   private readonly names = new Map<Node, string>();
   private readonly placement: ReadonlyMap<Node, Placement>;
   private readonly order: readonly Node[];
@@ -64,24 +81,52 @@ class KernelWriter {
 
   constructor(
     private readonly outputs: readonly KernelOutput[],
-    private readonly mode: KernelMode,
     private readonly resolve: InputResolver,
     private readonly functions: FunctionTable,
   ) {
-    const plan = schedule(outputs.flatMap((o) => (o.node ? [directScatter(o.node) ?? o.node] : [])));
+    const roots = outputs.flatMap((o) => [o.fixed, o.sampled]).filter((n): n is Node => n !== null);
+    const plan = schedule(roots.map((n) => directScatter(n) ?? n));
     this.placement = plan.placement;
     this.order = plan.order;
+    this.dependent = sampleDependent(roots);
   }
 
   source(): string {
-    for (const node of this.order) this.emitNode(node);
-    for (const output of this.outputs) this.emitOutput(output);
+    // Sample-free nodes are computed once, before any loop, even when only the loop uses them.
+    for (const node of this.order) if (!this.dependent.has(node)) this.emitNode(node);
+    for (const output of this.outputs) this.emitFixedOutput(output);
+    const sampled = this.outputs.filter((o) => o.sampled !== null);
+    if (sampled.length > 0) {
+      // A batch of one gets its own copy of the code, with no clearing and no weighting.
+      this.body = this.singleBody;
+      for (const node of this.order) if (this.dependent.has(node)) this.emitNode(node);
+      for (const output of sampled) this.emitSampledStore(output, 'single');
+      this.body = this.loopPrefix;
+      for (const output of sampled) if (!output.fixed) this.clear(output);
+      this.body = this.loopBody;
+      for (const node of this.order) if (this.dependent.has(node)) this.emitNode(node);
+      for (const output of sampled) this.emitSampledStore(output, 'batch');
+    }
+    const indent = (lines: string[], by: string): string[] => lines.map((l) => by + l);
+    const perSample = sampled.length === 0 ? [] : [
+      'if (count === 1) {',
+      '  const i = idx[0];',
+      ...indent(this.singleBody, '  '),
+      '} else {',
+      '  const w = 1 / count;',
+      ...indent(this.loopPrefix, '  '),
+      '  for (let q = 0; q < count; q++) {',
+      '    const i = idx[q];',
+      ...indent(this.loopBody, '    '),
+      '  }',
+      '}',
+    ];
     return [
       '"use strict";',
       'const sq = (v) => v * v;',
       ...this.prelude,
-      'return function kernel(x, th, t, i, out, scale) {',
-      ...this.body.map((l) => '  ' + l),
+      'return function kernel(x, th, t, u, idx, count, out, h) {',
+      ...indent([...this.fixedBody, ...perSample], '  '),
       '};',
     ].join('\n');
   }
@@ -196,22 +241,46 @@ class KernelWriter {
     return this.body.splice(mark);
   }
 
-  private emitOutput({ node, size, offset }: KernelOutput): void {
-    const at = (j: string): string => offsetIndex(offset, j);
+  private clear({ size, offset }: KernelOutput): void {
+    if (size > 0) this.body.push(`out.fill(0, ${integerLiteral(offset)}, ${integerLiteral(offset + size)});`);
+  }
+
+  /** Writes the fixed part of an output; clears an output that is zero. */
+  private emitFixedOutput(output: KernelOutput): void {
+    const { fixed, sampled } = output;
+    if (!fixed) {
+      if (!sampled) this.clear(output);
+      return;
+    }
+    if (directScatter(fixed)) {
+      this.clear(output);
+      this.emitStore(fixed, output, 'add');
+    } else this.emitStore(fixed, output, 'set');
+  }
+
+  /** Adds the sample-dependent part: assigned for a batch of one without a fixed part, otherwise added (weighted in a batch). */
+  private emitSampledStore(output: KernelOutput, batch: 'single' | 'batch'): void {
+    const sampled = output.sampled as Node;
+    if (batch === 'batch') return this.emitStore(sampled, output, 'add');
+    if (output.fixed) return this.emitStore(sampled, output, 'add');
+    if (directScatter(sampled)) {
+      this.clear(output);
+      return this.emitStore(sampled, output, 'add');
+    }
+    this.emitStore(sampled, output, 'set');
+  }
+
+  /** Stores `node` into the output's slice: `set` assigns, `add` adds (weighted by `w` in the batch loop). */
+  private emitStore(node: Node, { offset }: KernelOutput, how: 'set' | 'add'): void {
+    const weight = this.body === this.loopBody ? 'w * ' : '';
     const store = (j: string, value: string): string =>
-      this.mode === 'assign' ? `out[${at(j)}] = ${value};` : `out[${at(j)}] += scale * ${value};`;
-    const clear = (): void => {
-      if (this.mode === 'assign') this.body.push(`out.fill(0, ${integerLiteral(offset)}, ${integerLiteral(offset + size)});`);
-    };
-    if (!node) return clear();
+      how === 'set' ? `out[${offsetIndex(offset, j)}] = ${value};` : `out[${offsetIndex(offset, j)}] += ${weight}${value};`;
     if (isScalar(node.shape)) {
       this.body.push(store('0', this.scalar(node)));
       return;
     }
-    const scattered = directScatter(node);
-    if (scattered) {
-      // A gradient with respect to θ of a per-sample term is one entry or row: write only that.
-      clear();
+    if (directScatter(node)) {
+      // A gradient with respect to θ of a per-sample term is one entry or row: touch only that.
       const [g, i] = node.args;
       if (node.op === 'scatter') this.body.push(store(this.index(i), this.scalar(g)));
       else {
@@ -220,7 +289,7 @@ class KernelWriter {
       }
       return;
     }
-    this.loop(size, (j) => [store(j, this.element(node, j))]);
+    this.loop(sizeOf(node.shape), (j) => [store(j, this.element(node, j))]);
   }
 
   /** Expression for a scalar node (a local, a literal or an input read). */
@@ -246,7 +315,8 @@ class KernelWriter {
     if (where === 'fused') return this.compute(node, j);
     switch (node.op) {
       case 'input':
-        return this.inputElement(node, j);
+        // A scalar input has one entry, whichever entry of a broadcasting consumer is being computed.
+        return this.inputElement(node, isScalar(node.shape) ? '0' : j);
       case 'broadcast':
         return this.scalar(node.args[0]);
       case 'row':

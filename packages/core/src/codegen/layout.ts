@@ -1,8 +1,12 @@
 /** Where each input of a kernel lives: a slice of one of the kernel's array arguments, or a data array. */
 import type { Node } from '../ir/node.ts';
 
-/** A kernel argument holding inputs: `x` (vars), `th` (params) or `t` (the tangent direction). */
-export type KernelBuffer = 'x' | 'th' | 't';
+/**
+ * A kernel argument holding inputs: `x` (the state: vars, then any solver state), `th`
+ * (params), `t` (a direction in the state), `u` (a direction in the params), `h` (per-iteration
+ * scalars and vectors of a solver, such as the step size).
+ */
+export type KernelBuffer = 'x' | 'th' | 't' | 'u' | 'h';
 
 /** The position of an input node's entries. */
 export type InputLocation =
@@ -10,7 +14,7 @@ export type InputLocation =
   | { readonly kind: 'buffer'; readonly buffer: KernelBuffer; readonly offset: number }
   /** Entries are those of a fixed array, bound when the kernel is compiled. */
   | { readonly kind: 'data'; readonly values: Float64Array }
-  /** The sample index argument `i`. */
+  /** The sample index of the current batch entry. */
   | { readonly kind: 'sample' };
 
 /** Resolves every input node a kernel may meet. Throws for inputs it does not know. */

@@ -3,10 +3,11 @@
  * objective F(x, θ) = E_ξ f(x, θ; ξ) (the mean over the sample's outcomes) with its derivatives.
  * Kernels are compiled lazily, once each, and never allocate when called.
  */
-import { compileKernel, type CompiledKernel, type KernelMode, type KernelOutput } from '../codegen/compile.ts';
+import { compileKernel, type CompiledKernel, type KernelOutput } from '../codegen/compile.ts';
 import type { InputLocation } from '../codegen/layout.ts';
 import type { FunctionTable } from '../ir/functions.ts';
 import type { Node } from '../ir/node.ts';
+import { splitBySample } from '../ir/split.ts';
 import type { Layout } from '../problem/layout.ts';
 import type { Instance } from '../problem/instance.ts';
 import type { Problem } from '../problem/problem.ts';
@@ -19,10 +20,13 @@ const EMPTY = new Float64Array(0);
 
 /** Kernels of one problem instance. Buffers: `x` has the var layout, `theta` the param layout. */
 export class ProblemKernels {
-  private readonly compiled = new Map<string, CompiledKernel>();
+  private readonly compiled = new Map<Quantity, CompiledKernel>();
   private readonly scalarOut = new Float64Array(1);
+  private readonly single = new Int32Array(1);
   /** Number of sample outcomes F averages over (1 without a sample). */
   readonly outcomes: number;
+  /** The batch `0, 1, ..., outcomes − 1`: every outcome once, for F and its derivatives. */
+  readonly everyOutcome: Int32Array;
 
   /**
    * @param problem - the lowered problem
@@ -37,6 +41,7 @@ export class ProblemKernels {
     private readonly functions: FunctionTable,
   ) {
     this.outcomes = problem.sample?.size ?? 1;
+    this.everyOutcome = Int32Array.from({ length: this.outcomes }, (_, k) => k);
   }
 
   /** Length of x. */
@@ -50,31 +55,34 @@ export class ProblemKernels {
   }
 
   /** The compiled kernel of a quantity (its source is available for inspection). */
-  kernel(quantity: Quantity, mode: KernelMode): CompiledKernel {
-    const key = `${quantity}/${mode}`;
-    let k = this.compiled.get(key);
+  kernel(quantity: Quantity): CompiledKernel {
+    let k = this.compiled.get(quantity);
     if (!k) {
-      k = compileKernel(this.outputs(quantity), mode, (n) => this.locate(n), this.functions);
-      this.compiled.set(key, k);
+      k = compileKernel(this.outputs(quantity), (n) => this.locate(n), this.functions);
+      this.compiled.set(quantity, k);
     }
     return k;
   }
 
   /** f(x, θ; i). */
   sampleValue(x: Float64Array, theta: Float64Array, i: number): number {
-    this.kernel('value', 'assign').run(x, theta, EMPTY, i, this.scalarOut, 1);
+    this.single[0] = i;
+    this.kernel('value').run(x, theta, EMPTY, EMPTY, this.single, 1, this.scalarOut, EMPTY);
     return this.scalarOut[0];
   }
 
-  /** Writes the per-sample quantity at sample `i` into `out` (`t` is the direction for products). */
-  sample(quantity: Quantity, x: Float64Array, theta: Float64Array, t: Float64Array, i: number, out: Float64Array): void {
-    this.kernel(quantity, 'assign').run(x, theta, t, i, out, 1);
+  /**
+   * Writes a quantity averaged over the batch `idx[0..count)` into `out`. The direction `t`
+   * is used by `hvp` and `crossTranspose` (a var direction) and by `cross` (a param direction).
+   */
+  batch(quantity: Quantity, x: Float64Array, theta: Float64Array, t: Float64Array, idx: Int32Array, count: number, out: Float64Array): void {
+    const [varDirection, paramDirection] = quantity === 'cross' ? [EMPTY, t] : [t, EMPTY];
+    this.kernel(quantity).run(x, theta, varDirection, paramDirection, idx, count, out, EMPTY);
   }
 
   /** F(x, θ). */
   objective(x: Float64Array, theta: Float64Array): number {
-    this.scalarOut[0] = 0;
-    this.mean('value', x, theta, EMPTY, this.scalarOut);
+    this.batch('value', x, theta, EMPTY, this.everyOutcome, this.outcomes, this.scalarOut);
     return this.scalarOut[0];
   }
 
@@ -83,8 +91,7 @@ export class ProblemKernels {
    * ∇²ₓₓF·t (`hvp`), ∇²ₓθF·t (`cross`) or ∇²θₓF·t (`crossTranspose`).
    */
   full(quantity: Exclude<Quantity, 'value'>, x: Float64Array, theta: Float64Array, t: Float64Array, out: Float64Array): void {
-    out.fill(0);
-    this.mean(quantity, x, theta, t, out);
+    this.batch(quantity, x, theta, t, this.everyOutcome, this.outcomes, out);
   }
 
   /** ∇²ₓₓF as a dense D×D row-major matrix, by D Hessian–vector products (small problems only). */
@@ -110,19 +117,16 @@ export class ProblemKernels {
     return matrix;
   }
 
-  private mean(quantity: Quantity, x: Float64Array, theta: Float64Array, t: Float64Array, out: Float64Array): void {
-    const run = this.kernel(quantity, 'accumulate').run;
-    const scale = 1 / this.outcomes;
-    for (let i = 0; i < this.outcomes; i++) run(x, theta, t, i, out, scale);
-  }
-
   private outputs(quantity: Quantity): KernelOutput[] {
     const { vars, params } = this.graphs;
+    const b = this.problem.builder;
+    const output = (node: Node | null, size: number, offset: number): KernelOutput =>
+      node ? { ...splitBySample(b, node), size, offset } : { fixed: null, sampled: null, size, offset };
     const perEntry = (layout: Layout, nodes: readonly (Node | null)[]): KernelOutput[] =>
-      layout.entries.map((e, k) => ({ node: nodes[k], size: e.size, offset: e.offset }));
+      layout.entries.map((e, k) => output(nodes[k], e.size, e.offset));
     switch (quantity) {
       case 'value':
-        return [{ node: this.graphs.value, size: 1, offset: 0 }];
+        return [output(this.graphs.value, 1, 0)];
       case 'gradX':
         return perEntry(vars, this.graphs.gradX);
       case 'gradTheta':
@@ -156,7 +160,7 @@ export class ProblemKernels {
         const [kind, name] = [ref.name.slice(0, ref.name.indexOf(':')), ref.name.slice(ref.name.indexOf(':') + 1)];
         const entry = find(kind === 'var' ? this.graphs.vars : this.graphs.params, name);
         if (!entry) throw new Error(`unknown tangent ${ref.name}`);
-        return { kind: 'buffer', buffer: 't', offset: entry.offset };
+        return { kind: 'buffer', buffer: kind === 'var' ? 't' : 'u', offset: entry.offset };
       }
     }
   }

@@ -204,7 +204,8 @@ export class IRBuilder {
     const x = a.op === 'broadcast' ? a.args[0] : a;
     const y = b.op === 'broadcast' ? b.args[0] : b;
     const simplified = this.simplifyBinary(op, x, y, shape);
-    if (simplified) return simplified;
+    // A rewrite may rebuild from the unbroadcast (scalar) operands: restore the broadcast shape.
+    if (simplified) return sameShape(simplified.shape, shape) ? simplified : this.broadcast(simplified, shape);
     let [l, r] = [x, y];
     if (COMMUTATIVE.has(op) && this.order(r) < this.order(l)) [l, r] = [r, l];
     return this.intern(`${op}:${l.id}:${r.id}:${shape.join('x')}`, () => ({ op, args: [l, r], shape }));
