@@ -18,7 +18,7 @@ export interface LoadedProblem {
 export function checkEnvironment(registry: PluginRegistry): CheckEnvironment {
   return {
     functions: new Set(registry.functions.keys()),
-    solvers: registry.solvers,
+    solvers: new Map([...registry.solvers].map(([name, solver]) => [name, { options: registry.solverOptions(solver) }])),
     metrics: new Set(registry.metrics.keys()),
     sources: new Map(),
   };

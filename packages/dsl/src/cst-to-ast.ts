@@ -27,6 +27,12 @@ export function cstToAst(cst: CstNode, source: string): AstResult {
   return { file: { $type: 'SgdFile', statements, range }, diagnostics };
 }
 
+/** Converts the CST of the `expression` rule (a plugin's default option text, parsed alone). */
+export function cstToExpression(cst: CstNode): { readonly expr: A.Expr; readonly diagnostics: readonly Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  return { expr: new CstConverter(diagnostics).expression(cst), diagnostics };
+}
+
 function elements(cst: CstNode, key: string): CstElement[] {
   return cst.children[key] ?? [];
 }

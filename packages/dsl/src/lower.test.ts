@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { isConst, type ElementwiseFunction, type FunctionTable, type Node } from '@sgdiff/core';
+import { isConst, topologicalOrder, type ElementwiseFunction, type FunctionTable, type Node } from '@sgdiff/core';
 import { compileSgd, type SgdCompileResult } from './index.ts';
 import { TEST_ENVIRONMENT, brief } from './test-support.ts';
 
@@ -56,13 +56,21 @@ describe('lowering', () => {
     expect(show(problem.sample!.node)).toBe('sample:i');
     expect(problem.objectiveName).toBe('f');
     expect(show(problem.objective)).toBe('mul(0.5, pow(sub(sum(mul(var:x, row(data:A, sample:i))), entry(param:theta, sample:i)), 2))');
-    expect(problem.solve).toEqual({ solver: 'sgd', options: { iterations: 100000, step: '1 / (mu * (k + 8 * kappa^2))', track: 'forward' } });
+    expect(problem.solve?.solver).toBe('sgd');
+    expect(problem.solve?.options).toEqual({ iterations: 100000, step: '1 / (mu * (k + 8 * kappa^2))', track: 'forward' });
+    // The step expression is IR over `hyper` inputs k, mu, kappa (the solver's variables).
+    const hypers = topologicalOrder([problem.solve!.expressions.step]).filter((n) => n.op === 'input').map((n) => `${n.input?.kind}:${n.input?.name}`);
+    expect(hypers.sort()).toEqual(['hyper:k', 'hyper:kappa', 'hyper:mu']);
     expect(problem.report).toEqual({ logPoints: 200, metrics: ['suboptimality', 'distance', 'jacobian_error'] });
   });
 
   it('fills solve defaults from the option specs and leaves out absent blocks', () => {
     const problem = compile('var x : R = 1\nminimize f(x) = x^2\nsolve gd { iterations = 2 * 5 }');
-    expect(problem.solve).toEqual({ solver: 'gd', options: { iterations: 10, step: '1/L', track: 'none' } });
+    expect(problem.solve?.options).toEqual({ iterations: 10, step: '1/L', track: 'none' });
+    // A default expression is parsed from the plugin's text and lowered like a written one.
+    const step = problem.solve!.expressions.step;
+    expect(step.op).toBe('div');
+    expect(step.args[1].input).toEqual({ kind: 'hyper', name: 'L' });
     expect(problem.report).toBeUndefined();
     expect(problem.sample).toBeUndefined();
   });

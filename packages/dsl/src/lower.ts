@@ -7,6 +7,7 @@ import { IRBuilder, type FunctionTable, type Node, type Problem, type SolveSpec,
 import type { Expr } from './ast.ts';
 import type { CheckedFile } from './checker.ts';
 import type { CheckedSolve } from './check/solve.ts';
+import { parseExpression } from './parse.ts';
 
 /**
  * Builds the problem of a checked file.
@@ -30,7 +31,7 @@ export function lowerFile(checked: CheckedFile, source: string, functions: Funct
     sample,
     objectiveName: checked.objective.name,
     objective: lowerExpr(checked.objective.body, b, names),
-    solve: checked.solve && lowerSolve(checked.solve, source),
+    solve: checked.solve && lowerSolve(checked.solve, source, b, names),
     report: checked.report,
   };
 }
@@ -88,11 +89,25 @@ function lowerExpr(expr: Expr, b: IRBuilder, names: ReadonlyMap<string, Node>): 
   }
 }
 
-function lowerSolve(solve: CheckedSolve, source: string): SolveSpec {
+/**
+ * Option values with defaults filled in. An expression option is kept as its source text and
+ * lowered to IR whose free variables (`k`, `mu`, ...) are `hyper` inputs, shadowing any
+ * declaration of the same name (as the checker resolves them).
+ */
+function lowerSolve(solve: CheckedSolve, source: string, b: IRBuilder, names: ReadonlyMap<string, Node>): SolveSpec {
   const options: Record<string, number | string> = {};
+  const expressions: Record<string, Node> = {};
   for (const spec of solve.specs) {
     const value = solve.given.get(spec.name) ?? spec.default;
-    options[spec.name] = typeof value === 'object' ? source.slice(value.range.start.offset, value.range.end.offset) : value;
+    if (spec.type !== 'expression') {
+      options[spec.name] = value as number | string;
+      continue;
+    }
+    const expr = typeof value === 'object' ? value : parseExpression(String(value));
+    options[spec.name] = typeof value === 'object' ? source.slice(value.range.start.offset, value.range.end.offset) : String(value);
+    const scope = new Map(names);
+    for (const v of spec.variables ?? []) scope.set(v, b.input({ kind: 'hyper', name: v }, []));
+    expressions[spec.name] = lowerExpr(expr, b, scope);
   }
-  return { solver: solve.solver, options };
+  return { solver: solve.solver, options, expressions };
 }

@@ -3,8 +3,8 @@
  * every lexical and syntax error turned into a {@link Diagnostic}.
  */
 import type { ILexingError, IRecognitionException } from 'chevrotain';
-import type { SgdFile } from './ast.ts';
-import { cstToAst } from './cst-to-ast.ts';
+import type { Expr, SgdFile } from './ast.ts';
+import { cstToAst, cstToExpression } from './cst-to-ast.ts';
 import { sortDiagnostics, type Diagnostic } from './diagnostics.ts';
 import { sgdLexer } from './lexer.ts';
 import { sgdParser } from './parser.ts';
@@ -33,6 +33,20 @@ export function parseSource(source: string): ParseResult {
   const built = cstToAst(cst, source);
   if (built.diagnostics.length > 0) return { diagnostics: sortDiagnostics(built.diagnostics) };
   return { ast: built.file, diagnostics: [] };
+}
+
+/**
+ * Parses a lone expression, such as the default value a plugin declares for an `expression`
+ * option. Plugin text is not user input, so an error here is a plugin bug and throws.
+ */
+export function parseExpression(text: string): Expr {
+  const lexed = sgdLexer.tokenize(text);
+  sgdParser.input = lexed.tokens;
+  const cst = sgdParser.expression();
+  const errors = [...lexed.errors.map((e) => e.message), ...sgdParser.errors.map((e) => e.message)];
+  const built = errors.length === 0 ? cstToExpression(cst) : undefined;
+  if (!built || built.diagnostics.length > 0) throw new Error(`invalid expression '${text}': ${errors.join('; ')}`);
+  return built.expr;
 }
 
 function lexingDiagnostic(source: string, e: ILexingError): Diagnostic {

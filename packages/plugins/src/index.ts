@@ -12,4 +12,6 @@ export * from './rules/reductions.ts';
 export * from './rules/linalg.ts';
 export * from './rules/indexing.ts';
 export * from './rules/shapes.ts';
-export * from './solvers/declarations.ts';
+export * from './solvers/gradient-descent.ts';
+export * from './solvers/inexact-sgd.ts';
+export * from './solvers/step-option.ts';

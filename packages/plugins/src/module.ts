@@ -11,16 +11,20 @@ import { elementwiseRules } from './rules/elementwise.ts';
 import { indexingRules } from './rules/indexing.ts';
 import { linalgRules } from './rules/linalg.ts';
 import { reductionRules } from './rules/reductions.ts';
-import { gdSolver, sgdSolver } from './solvers/declarations.ts';
+import { gdSolver, sgdSolver } from './solvers/gradient-descent.ts';
+import { inexactSgdSolver } from './solvers/inexact-sgd.ts';
 
 /** Every built-in rule family. */
 export const builtinRuleSets: readonly RuleSet[] = [arithmeticRules, elementwiseRules, reductionRules, linalgRules, indexingRules];
+
+/** The built-in solvers. */
+export const builtinSolvers = [gdSolver, sgdSolver, inexactSgdSolver];
 
 /** Registers the built-in rules, functions, solvers and metrics. */
 export const builtinPlugins = new ContainerModule(({ bind }) => {
   for (const set of builtinRuleSets) bind(RULE_SETS).toConstantValue(set);
   for (const fn of builtinFunctions) bind(FUNCTIONS).toConstantValue(fn);
-  for (const solver of [gdSolver, sgdSolver]) bind(SOLVERS).toConstantValue(solver);
+  for (const solver of builtinSolvers) bind(SOLVERS).toConstantValue(solver);
   for (const metric of builtinMetrics) bind(METRICS).toConstantValue(metric);
 });
 

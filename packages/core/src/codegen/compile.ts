@@ -10,7 +10,7 @@ import { isScalar, sizeOf } from '../ir/shape.ts';
 import { sampleDependent } from '../ir/split.ts';
 import type { InputResolver } from './layout.ts';
 import { integerLiteral, numberLiteral } from './literal.ts';
-import { schedule, type Placement } from './schedule.ts';
+import { planKernel, type Placement } from './plan.ts';
 
 /**
  * A compiled kernel. It writes, for each output, `fixed + (1/count) Σ_q sampled(idx[q])`: the
@@ -85,7 +85,7 @@ class KernelWriter {
     private readonly functions: FunctionTable,
   ) {
     const roots = outputs.flatMap((o) => [o.fixed, o.sampled]).filter((n): n is Node => n !== null);
-    const plan = schedule(roots.map((n) => directScatter(n) ?? n));
+    const plan = planKernel(roots.map((n) => directScatter(n) ?? n));
     this.placement = plan.placement;
     this.order = plan.order;
     this.dependent = sampleDependent(roots);

@@ -162,6 +162,8 @@ export class ProblemKernels {
         if (!entry) throw new Error(`unknown tangent ${ref.name}`);
         return { kind: 'buffer', buffer: kind === 'var' ? 't' : 'u', offset: entry.offset };
       }
+      default:
+        throw new Error(`the objective's kernels have no ${ref.kind} input (${ref.name})`);
     }
   }
 }

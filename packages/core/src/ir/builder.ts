@@ -20,6 +20,12 @@ const FOLD: Record<BinaryOp, (a: number, b: number) => number> = {
   pow: (a, b) => Math.pow(a, b),
 };
 
+/** True when 1/c is finite, nonzero and multiplying by it rounds exactly like dividing by c. */
+function isExactReciprocal(c: number): boolean {
+  const r = 1 / c;
+  return Number.isFinite(c) && Number.isFinite(r) && r !== 0 && Number.isInteger(Math.log2(Math.abs(c))) && Number.isFinite(Math.log2(Math.abs(r)));
+}
+
 const COMMUTATIVE: ReadonlySet<Op> = new Set<Op>(['add', 'mul']);
 
 /** Builds, interns and simplifies IR nodes. All nodes of one problem come from one builder. */
@@ -256,7 +262,8 @@ export class IRBuilder {
       case 'div':
         if (isConst(b, 1)) return fit(a);
         if (isConst(a, 0)) return this.zeros(shape);
-        if (b.op === 'const' && b.value !== 0) return this.mul(this.const(1 / (b.value as number)), a);
+        // x / c → (1/c)·x only when that is exact: c a power of two whose reciprocal is finite.
+        if (b.op === 'const' && isExactReciprocal(b.value as number)) return this.mul(this.const(1 / (b.value as number)), a);
         return undefined;
       case 'pow':
         if (isConst(b, 1)) return fit(a);

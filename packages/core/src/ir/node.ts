@@ -40,8 +40,12 @@ export type Op =
   /** The `[size, d]` matrix that is zero but for row `i` equal to `g`; args `[g, i]`. */
   | 'scatterRow';
 
-/** What an input node stands for. */
-export type InputKind = 'var' | 'param' | 'data' | 'tangent' | 'sample';
+/**
+ * What an input node stands for: a declared var, param or data tensor; a tangent direction; the
+ * sample index; a solver's own state (`state`, e.g. a momentum buffer); or a per-iteration value
+ * set by the run loop (`hyper`: the step size, a perturbation, the variables of option expressions).
+ */
+export type InputKind = 'var' | 'param' | 'data' | 'tangent' | 'sample' | 'state' | 'hyper';
 
 /** The identity of an input: its kind and the name it was declared with (a tangent is named after its primal's key). */
 export interface InputSymbolRef {

@@ -1,15 +1,4 @@
-/** Typed contracts of the plugin kinds that are not differentiation rules or functions. */
-import type { OptionSpec } from './options.ts';
-
-/** A solver as the language sees it: its name and the options its `solve` block accepts. */
-export interface SolverPlugin {
-  /** The name written after `solve`. */
-  readonly name: string;
-  /** One sentence for `sgd plugins` and the reference. */
-  readonly doc: string;
-  /** Every option the solver accepts, with type, default and range. */
-  readonly options: readonly OptionSpec[];
-}
+/** Typed contracts of the plugin kinds that need no more than a name and a description. */
 
 /** A metric a `report` line may ask for. */
 export interface MetricSpec {

@@ -6,7 +6,10 @@ import 'reflect-metadata';
 import { Container, type ContainerModule } from 'inversify';
 import { mergeRuleSets, type RuleTable } from '../diff/rules.ts';
 import type { ElementwiseFunction, FunctionTable } from '../ir/functions.ts';
-import type { MetricSpec, SolverPlugin } from './contracts.ts';
+import { COMMON_SOLVER_OPTIONS } from '../solver/common-options.ts';
+import type { SolverPlugin } from '../solver/contract.ts';
+import type { MetricSpec } from './contracts.ts';
+import type { OptionSpec } from './options.ts';
 import { FUNCTIONS, METRICS, RULE_SETS, SOLVERS } from './tokens.ts';
 
 function byName<T extends { readonly name: string }>(kind: string, items: readonly T[]): ReadonlyMap<string, T> {
@@ -39,6 +42,15 @@ export class PluginRegistry {
     this.functions = byName('function', getAllOrNone<ElementwiseFunction>(container, FUNCTIONS as symbol));
     this.solvers = byName('solver', getAllOrNone<SolverPlugin>(container, SOLVERS as symbol));
     this.metrics = byName('metric', getAllOrNone<MetricSpec>(container, METRICS as symbol));
+    for (const solver of this.solvers.values()) {
+      const clash = solver.options.find((o) => COMMON_SOLVER_OPTIONS.some((c) => c.name === o.name));
+      if (clash) throw new Error(`solver '${solver.name}' declares '${clash.name}', an option every solver already has`);
+    }
+  }
+
+  /** Every option a `solve` block of `solver` may set: the common ones, then the solver's own. */
+  solverOptions(solver: SolverPlugin): readonly OptionSpec[] {
+    return [...COMMON_SOLVER_OPTIONS, ...solver.options];
   }
 
   /** A registry over a fresh container loaded with `modules`, in order. */

@@ -4,7 +4,8 @@
  */
 import type { RuleSet } from '../diff/rules.ts';
 import type { ElementwiseFunction } from '../ir/functions.ts';
-import type { MetricSpec, SolverPlugin } from './contracts.ts';
+import type { SolverPlugin } from '../solver/contract.ts';
+import type { MetricSpec } from './contracts.ts';
 import type { ServiceIdentifier } from 'inversify';
 
 /** Differentiation rule families (multi-bound). */

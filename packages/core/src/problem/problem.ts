@@ -50,6 +50,8 @@ export interface SolveSpec {
   readonly solver: string;
   /** Every declared option, given or defaulted: numbers, enum identifiers, or expression source text. */
   readonly options: Readonly<Record<string, number | string>>;
+  /** Every `expression` option as scalar IR; its variables (`k`, `mu`, ...) are `hyper` inputs named after them. */
+  readonly expressions: Readonly<Record<string, Node>>;
 }
 
 /** A checked `report` line. */

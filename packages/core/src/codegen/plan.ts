@@ -22,7 +22,7 @@ export type Placement =
   | 'stored';
 
 /** The evaluation plan of one kernel. */
-export interface Schedule {
+export interface KernelPlan {
   /** Every node needed, each after its arguments. */
   readonly order: readonly Node[];
   /** How each node of `order` is evaluated. */
@@ -30,7 +30,7 @@ export interface Schedule {
 }
 
 /** Plans the evaluation of `roots` (each root is consumed once more, by the kernel's output store). */
-export function schedule(roots: readonly Node[]): Schedule {
+export function planKernel(roots: readonly Node[]): KernelPlan {
   const order = topologicalOrder(roots);
   const uses = new Map<Node, number>();
   const randomAccess = new Set<Node>();

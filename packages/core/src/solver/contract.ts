@@ -1,0 +1,63 @@
+/**
+ * The solver contract. A solver gives its step map s_{k+1} = Φ(s_k, θ; ξ_{k+1}, k) as IR, for
+ * one sample ξ; the framework averages it over the batch the solver's sampling asks for,
+ * compiles it, differentiates it (forward, reverse, implicit) and runs it. No solver owns a
+ * loop, so every solver, a third party's too, gets derivative tracking for free.
+ */
+import type { IRBuilder } from '../ir/builder.ts';
+import type { Node } from '../ir/node.ts';
+import type { Shape } from '../ir/shape.ts';
+import type { OptionSpec } from '../plugin/options.ts';
+import type { Problem } from '../problem/problem.ts';
+
+/** What a solver may use to build its step map. */
+export interface StepMapContext {
+  /** The builder of the problem's IR: every node of the step map must be made with it. */
+  readonly builder: IRBuilder;
+  /** The problem being solved. */
+  readonly problem: Problem;
+  /** The var inputs x, in layout order. */
+  readonly vars: readonly Node[];
+  /** ∇ₓf(x, θ; ξ) for one sample, per var (`null`: f does not depend on that var). */
+  readonly gradient: readonly (Node | null)[];
+  /** Option values of the `solve` block (numbers and enum identifiers; expressions as text). */
+  readonly options: Readonly<Record<string, number | string>>;
+  /** The value at the current iteration of an `expression` option of k, mu, L, kappa (e.g. `step`). */
+  schedule(option: string): Node;
+  /** A vector of independent N(0, 1) draws, fresh at every iteration, from the run's own stream. */
+  noise(name: string, shape: Shape): Node;
+  /**
+   * Solver state beyond x (a momentum buffer, a previous iterate) shaped like the var `like`,
+   * starting at that var's x₀ (`copy`) or at 0 (`zero`).
+   */
+  state(name: string, like: Node, init: 'copy' | 'zero'): Node;
+}
+
+/** The step map: the next value of every var, and of every state the solver declared. */
+export interface StepMap {
+  /** x_{k+1}, one node per var (same shapes as the vars). */
+  readonly next: readonly Node[];
+  /** The next value of each declared state, by name. */
+  readonly states?: Readonly<Record<string, Node>>;
+}
+
+/** How a solver draws samples at each step. */
+export type Sampling =
+  /** One minibatch of the declared law per step (`sample i ~ uniform(n, batch = b)`). */
+  | 'stochastic'
+  /** Every outcome at every step: the step map is averaged into the full-objective map. */
+  | 'full';
+
+/** A solver plugin. */
+export interface SolverPlugin {
+  /** The name written after `solve`. */
+  readonly name: string;
+  /** One sentence for `sgd plugins` and the reference. */
+  readonly doc: string;
+  /** The solver's own options; the framework adds the common ones (iterations, track, ...). */
+  readonly options: readonly OptionSpec[];
+  /** How samples are drawn. */
+  readonly sampling: Sampling;
+  /** Builds the step map for one sample. */
+  stepMap(ctx: StepMapContext): StepMap;
+}

@@ -1,0 +1,63 @@
+/**
+ * Forward derivative tracking, the SGD′ recursion J_{k+1} = ∂ₛΦ·J_k + ∂θΦ, one θ direction
+ * at a time. The Jacobian is stored tangent-major: column p (∂s/∂θ_p) is contiguous, so each
+ * kernel call streams one column, and two buffers alternate so nothing is copied or allocated.
+ */
+import type { Stepper } from './stepper.ts';
+
+/** ∂θs_k for a run. */
+export class ForwardTracker {
+  private current: Float64Array;
+  private next: Float64Array;
+  private currentColumns: Float64Array[];
+  private nextColumns: Float64Array[];
+  private readonly direction: Float64Array;
+
+  /** @param stepper - the run whose iterates are differentiated (J₀ = 0: s₀ does not depend on θ) */
+  constructor(private readonly stepper: Stepper) {
+    const S = stepper.program.stateSize;
+    const P = stepper.kernels.parameters;
+    this.current = new Float64Array(S * P);
+    this.next = new Float64Array(S * P);
+    const columns = (m: Float64Array): Float64Array[] => Array.from({ length: P }, (_, p) => m.subarray(p * S, (p + 1) * S));
+    this.currentColumns = columns(this.current);
+    this.nextColumns = columns(this.next);
+    this.direction = new Float64Array(P);
+  }
+
+  /** J_k ← J_{k+1}, for the iteration the stepper has prepared (call before `stepper.advance()`). */
+  update(): void {
+    const { stepper } = this;
+    const run = stepper.program.forward.run;
+    const theta = stepper.kernels.instance.theta;
+    for (let p = 0; p < this.currentColumns.length; p++) {
+      this.direction[p] = 1;
+      run(stepper.s, theta, this.currentColumns[p], this.direction, stepper.idx, stepper.count, this.nextColumns[p], stepper.h);
+      this.direction[p] = 0;
+    }
+    [this.current, this.next] = [this.next, this.current];
+    [this.currentColumns, this.nextColumns] = [this.nextColumns, this.currentColumns];
+  }
+
+  /** ∂θx_k (the var rows of J_k), tangent-major: P columns of length D. */
+  jacobian(): Float64Array {
+    const D = this.stepper.kernels.dimension;
+    const out = new Float64Array(D * this.currentColumns.length);
+    this.currentColumns.forEach((column, p) => out.set(column.subarray(0, D), p * D));
+    return out;
+  }
+
+  /** ‖∂θx_k − reference‖_F without copying (reference tangent-major, P columns of length D). */
+  distanceTo(reference: Float64Array): number {
+    const D = this.stepper.kernels.dimension;
+    let s = 0;
+    for (let p = 0; p < this.currentColumns.length; p++) {
+      const column = this.currentColumns[p];
+      for (let j = 0; j < D; j++) {
+        const e = column[j] - reference[p * D + j];
+        s += e * e;
+      }
+    }
+    return Math.sqrt(s);
+  }
+}

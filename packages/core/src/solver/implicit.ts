@@ -1,0 +1,71 @@
+/**
+ * Implicit differentiation at an iterate: ∂θx = −(∇²ₓₓF)⁻¹ ∇²ₓθF, by a dense Cholesky solve
+ * or by conjugate gradients on Hessian–vector products (one solve per θ direction; the
+ * Hessian is never formed).
+ */
+import type { ProblemKernels } from '../derive/kernels.ts';
+import { solveSymmetric, transpose } from '../linalg/dense.ts';
+import { dotProduct } from '../linalg/vector.ts';
+
+/** Which linear solver implicit differentiation uses. */
+export type LinearSolver = 'direct' | 'cg';
+
+/** Thrown when the Hessian is singular or not positive definite where a solve needs it. */
+export class ImplicitSolveError extends Error {
+  override readonly name = 'ImplicitSolveError';
+}
+
+/** ∂θx at `x`, tangent-major (P columns of length D). */
+export function implicitJacobian(kernels: ProblemKernels, x: Float64Array, theta: Float64Array, solver: LinearSolver, tolerance = 1e-12): Float64Array {
+  const D = kernels.dimension;
+  const P = kernels.parameters;
+  if (solver === 'direct') {
+    let solution: Float64Array;
+    try {
+      solution = solveSymmetric(kernels.denseHessian(x, theta), D, kernels.denseCross(x, theta), P).solution;
+    } catch (error) {
+      throw new ImplicitSolveError(`implicit differentiation: ${(error as Error).message}`);
+    }
+    return transpose(solution, D, P).map((v) => -v);
+  }
+  const out = new Float64Array(D * P);
+  const direction = new Float64Array(P);
+  const rhs = new Float64Array(D);
+  for (let p = 0; p < P; p++) {
+    direction[p] = 1;
+    kernels.full('cross', x, theta, direction, rhs);
+    direction[p] = 0;
+    for (let j = 0; j < D; j++) rhs[j] = -rhs[j];
+    out.set(conjugateGradient((v, into) => kernels.full('hvp', x, theta, v, into), rhs, tolerance), p * D);
+  }
+  return out;
+}
+
+/**
+ * Solves H v = b for a symmetric positive definite H given as a product `apply(v, into)`.
+ * Stops when ‖r‖ ≤ tolerance·‖b‖ or after 10·n iterations; throws on negative curvature.
+ */
+export function conjugateGradient(apply: (v: Float64Array, into: Float64Array) => void, b: Float64Array, tolerance: number): Float64Array {
+  const n = b.length;
+  const v = new Float64Array(n);
+  const r = Float64Array.from(b);
+  const d = Float64Array.from(b);
+  const Hd = new Float64Array(n);
+  const target = tolerance * Math.sqrt(dotProduct(b, b));
+  let rr = dotProduct(r, r);
+  for (let it = 0; it < 10 * n && Math.sqrt(rr) > target; it++) {
+    apply(d, Hd);
+    const curvature = dotProduct(d, Hd);
+    if (!(curvature > 0)) throw new ImplicitSolveError(`implicit differentiation: the Hessian is not positive definite (dᵀHd = ${curvature.toExponential(3)} in conjugate gradients)`);
+    const alpha = rr / curvature;
+    for (let j = 0; j < n; j++) {
+      v[j] += alpha * d[j];
+      r[j] -= alpha * Hd[j];
+    }
+    const next = dotProduct(r, r);
+    const beta = next / rr;
+    rr = next;
+    for (let j = 0; j < n; j++) d[j] = r[j] + beta * d[j];
+  }
+  return v;
+}

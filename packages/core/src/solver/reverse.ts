@@ -1,0 +1,104 @@
+/**
+ * Reverse-mode derivative of the last iterate: adjoints run back through the iterations,
+ * λ ← ∂ₛΦ_kᵀ λ and g ← g + ∂θΦ_kᵀ λ, one adjoint per entry of x_T (so the cost is D adjoint
+ * sweeps, against P tangents for forward mode). The tape keeps every iterate (memory O(t)) or,
+ * with checkpointing, ⌈√t⌉ checkpoints from which each segment is replayed (memory O(√t),
+ * one extra forward pass); replay restores the random streams, so it reproduces the run's bits.
+ */
+import type { Stepper, StepperCheckpoint } from './stepper.ts';
+
+/** How the tape stores the forward pass. */
+export type Checkpointing = 'none' | 'sqrt';
+
+/** What the forward pass leaves for the backward sweep. */
+export class ReverseTape {
+  private readonly segment: number;
+  private readonly checkpoints: StepperCheckpoint[] = [];
+  private readonly states: Float64Array[] = [];
+  private readonly batches: Int32Array[] = [];
+  private readonly hypers: Float64Array[] = [];
+  /** The most iterates held at once (the memory the mode costs, in states). */
+  peakStoredStates = 0;
+
+  /**
+   * @param stepper - the run being recorded
+   * @param iterations - the run's length t
+   * @param checkpointing - `none` (store every iterate) or `sqrt` (⌈√t⌉ checkpoints)
+   */
+  constructor(
+    private readonly stepper: Stepper,
+    private readonly iterations: number,
+    readonly checkpointing: Checkpointing,
+  ) {
+    this.segment = checkpointing === 'sqrt' ? Math.max(1, Math.ceil(Math.sqrt(iterations))) : iterations;
+  }
+
+  /** Call before `stepper.prepare(k)`: a checkpoint keeps the streams as they are before iteration k draws. */
+  beforePrepare(k: number): void {
+    if (this.checkpointing === 'sqrt' && k % this.segment === 0) {
+      this.checkpoints.push(this.stepper.checkpoint(k));
+      this.peakStoredStates = Math.max(this.peakStoredStates, this.checkpoints.length);
+    }
+  }
+
+  /** Call after `stepper.prepare(k)`, before `advance()`: without checkpoints, the iterate and its inputs are kept. */
+  afterPrepare(): void {
+    if (this.checkpointing === 'none') this.keep();
+  }
+
+  /** ∂θx_t, tangent-major (P columns of length D), by the backward sweep. Consumes the tape. */
+  jacobian(): Float64Array {
+    const { stepper } = this;
+    const D = stepper.kernels.dimension;
+    const S = stepper.program.stateSize;
+    const P = stepper.kernels.parameters;
+    const adjoints = Array.from({ length: D }, (_, j) => {
+      const a = new Float64Array(S);
+      a[j] = 1;
+      return a;
+    });
+    const gradients = Array.from({ length: D }, () => new Float64Array(P));
+    const out = new Float64Array(S + P);
+    const none = new Float64Array(0);
+    const theta = stepper.kernels.instance.theta;
+    const sweep = (): void => {
+      for (let k = this.states.length - 1; k >= 0; k--) {
+        for (let j = 0; j < D; j++) {
+          stepper.program.reverse.run(this.states[k], theta, adjoints[j], none, this.batches[k], stepper.count, out, this.hypers[k]);
+          adjoints[j].set(out.subarray(0, S));
+          const g = gradients[j];
+          for (let p = 0; p < P; p++) g[p] += out[S + p];
+        }
+      }
+      this.states.length = 0;
+      this.batches.length = 0;
+      this.hypers.length = 0;
+    };
+    if (this.checkpointing === 'none') sweep();
+    else {
+      for (let c = this.checkpoints.length - 1; c >= 0; c--) {
+        const checkpoint = this.checkpoints[c];
+        stepper.restore(checkpoint);
+        const end = Math.min(this.iterations, checkpoint.k + this.segment);
+        for (let k = checkpoint.k; k < end; k++) {
+          stepper.prepare(k);
+          this.keep();
+          stepper.advance();
+        }
+        this.peakStoredStates = Math.max(this.peakStoredStates, this.checkpoints.length + this.states.length);
+        sweep();
+      }
+    }
+    const jacobian = new Float64Array(D * P);
+    for (let j = 0; j < D; j++) for (let p = 0; p < P; p++) jacobian[p * D + j] = gradients[j][p];
+    return jacobian;
+  }
+
+  private keep(): void {
+    const { stepper } = this;
+    this.states.push(Float64Array.from(stepper.s));
+    this.batches.push(Int32Array.from(stepper.idx));
+    this.hypers.push(Float64Array.from(stepper.h));
+    if (this.checkpointing === 'none') this.peakStoredStates = this.states.length;
+  }
+}

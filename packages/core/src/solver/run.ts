@@ -1,0 +1,125 @@
+/**
+ * The one run loop every solver shares: prepare the iteration, track derivatives, step, watch
+ * for divergence, and record metrics against the reference on a log-spaced schedule.
+ */
+import type { ProblemKernels } from '../derive/kernels.ts';
+import type { FunctionTable } from '../ir/functions.ts';
+import { allFinite, distance, norm } from '../linalg/vector.ts';
+import type { Reference } from '../reference/reference.ts';
+import { ForwardTracker } from './forward-tracker.ts';
+import { implicitJacobian, type LinearSolver } from './implicit.ts';
+import { ReverseTape, type Checkpointing } from './reverse.ts';
+import type { StepProgram } from './step-program.ts';
+import { Stepper } from './stepper.ts';
+
+/** The metrics a run can record, in the order traces list them. */
+export const RUN_METRICS = ['suboptimality', 'distance', 'jacobian_error', 'gradient_norm', 'step'] as const;
+
+/** One of {@link RUN_METRICS}. */
+export type RunMetric = (typeof RUN_METRICS)[number];
+
+/** Derivative tracking modes. */
+export type Tracking = 'none' | 'forward' | 'reverse' | 'implicit';
+
+/** What to run. */
+export interface RunSpec {
+  /** Number of steps t. */
+  readonly iterations: number;
+  /** How ∂θx_k is followed. */
+  readonly track: Tracking;
+  /** Reverse-mode storage. */
+  readonly checkpointing: Checkpointing;
+  /** Implicit-mode linear solver. */
+  readonly linearSolver: LinearSolver;
+  /** The run seed (the same as the instance's). */
+  readonly seed: number;
+  /** The run's index in a Monte Carlo batch. */
+  readonly run: number;
+  /** Iterations at which metrics are recorded, ascending, within [0, iterations]. */
+  readonly recordAt: readonly number[];
+}
+
+/** Metrics at the recorded iterations; NaN where a metric is not available (e.g. jacobian_error before the end in reverse mode). */
+export interface Trace {
+  /** The recorded iterations. */
+  readonly k: number[];
+  /** One series per metric, aligned with `k`. */
+  readonly metrics: Record<RunMetric, number[]>;
+}
+
+/** A run's outcome. */
+export interface RunResult {
+  /** Steps completed. */
+  readonly iterations: number;
+  /** The last iterate x_t. */
+  readonly x: Float64Array;
+  /** ∂θx_t, tangent-major, when tracked. */
+  readonly jacobian?: Float64Array;
+  /** The recorded metrics. */
+  readonly trace: Trace;
+  /** Set when an iterate stopped being finite: the iteration reached and the step used. */
+  readonly divergence?: { readonly iteration: number; readonly step: number };
+  /** Reverse mode: the most iterates stored at once. */
+  readonly peakStoredStates?: number;
+}
+
+/** Runs one trajectory of `program` from x₀. `onProgress(k)` is called now and then. */
+export function runSolver(
+  program: StepProgram,
+  kernels: ProblemKernels,
+  reference: Reference,
+  spec: RunSpec,
+  functions: FunctionTable,
+  onProgress?: (k: number) => void,
+): RunResult {
+  const stepper = new Stepper(program, kernels, reference, spec.seed, spec.run, functions);
+  const theta = kernels.instance.theta;
+  const forward = spec.track === 'forward' ? new ForwardTracker(stepper) : undefined;
+  const tape = spec.track === 'reverse' ? new ReverseTape(stepper, spec.iterations, spec.checkpointing) : undefined;
+  const trace: Trace = { k: [], metrics: Object.fromEntries(RUN_METRICS.map((m) => [m, []])) as unknown as Trace['metrics'] };
+  const gradient = new Float64Array(kernels.dimension);
+  const none = new Float64Array(0);
+  const record = (k: number): void => {
+    const x = stepper.x;
+    kernels.full('gradX', x, theta, none, gradient);
+    let jacobianError = NaN;
+    if (forward) jacobianError = forward.distanceTo(reference.jacobian);
+    if (spec.track === 'implicit') jacobianError = distance(implicitJacobian(kernels, x, theta, spec.linearSolver), reference.jacobian);
+    trace.k.push(k);
+    trace.metrics.suboptimality.push(kernels.objective(x, theta) - reference.objective);
+    trace.metrics.distance.push(distance(x, reference.x));
+    trace.metrics.jacobian_error.push(jacobianError);
+    trace.metrics.gradient_norm.push(norm(gradient));
+    trace.metrics.step.push(stepper.stepAt(k));
+  };
+  let next = 0;
+  if (spec.recordAt[next] === 0) record(spec.recordAt[next++]);
+  const every = Math.max(1, Math.floor(spec.iterations / 200));
+  let k = 0;
+  let divergence: RunResult['divergence'];
+  for (; k < spec.iterations; k++) {
+    tape?.beforePrepare(k);
+    stepper.prepare(k);
+    tape?.afterPrepare();
+    forward?.update();
+    stepper.advance();
+    if (!allFinite(stepper.s)) {
+      divergence = { iteration: k + 1, step: stepper.step };
+      break;
+    }
+    while (next < spec.recordAt.length && spec.recordAt[next] === k + 1) record(spec.recordAt[next++]);
+    if (onProgress && (k + 1) % every === 0) onProgress(k + 1);
+  }
+  if (divergence) return { iterations: k, x: Float64Array.from(stepper.x), trace, divergence };
+  let jacobian: Float64Array | undefined;
+  if (forward) jacobian = forward.jacobian();
+  if (spec.track === 'implicit') jacobian = implicitJacobian(kernels, stepper.x, theta, spec.linearSolver);
+  const x = Float64Array.from(stepper.x);
+  if (tape) {
+    jacobian = tape.jacobian();
+    // The sweep has replayed segments through the stepper; the last iterate was saved above.
+    const last = trace.k.length - 1;
+    if (last >= 0 && trace.k[last] === spec.iterations) trace.metrics.jacobian_error[last] = distance(jacobian, reference.jacobian);
+  }
+  return { iterations: spec.iterations, x, jacobian, trace, peakStoredStates: tape?.peakStoredStates };
+}

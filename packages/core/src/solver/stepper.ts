@@ -1,0 +1,122 @@
+/**
+ * The state of one run of a compiled step map: the iterate s_k, the per-iteration inputs, the
+ * batch of samples, and the random streams that produce them. `prepare(k)` sets up iteration
+ * k (schedules, noise, batch), `advance()` moves to s_{k+1}. Nothing allocates per step.
+ */
+import type { ProblemKernels } from '../derive/kernels.ts';
+import type { FunctionTable } from '../ir/functions.ts';
+import type { Conditioning } from '../reference/reference.ts';
+import { RandomStream, type StreamState } from '../runtime/rng.ts';
+import type { StepProgram } from './step-program.ts';
+import { compileSchedule, type Schedule } from './schedule-kernel.ts';
+
+/** Where a run is, enough to replay it from there. */
+export interface StepperCheckpoint {
+  /** The iteration whose step comes next. */
+  readonly k: number;
+  /** s_k. */
+  readonly state: Float64Array;
+  /** The sample stream's position. */
+  readonly samples: StreamState;
+  /** The noise stream's position. */
+  readonly noise: StreamState;
+}
+
+/** One run's iterate and streams. */
+export class Stepper {
+  /** s_k (vars first, then solver states). */
+  s: Float64Array;
+  private spare: Float64Array;
+  /** The per-iteration inputs of the prepared iteration. */
+  readonly h: Float64Array;
+  /** The batch of the prepared iteration, `idx[0..count)`. */
+  readonly idx: Int32Array;
+  /** Batch size. */
+  readonly count: number;
+  /** The step size of the prepared iteration (NaN when the solver has no `step` schedule). */
+  step = NaN;
+  private readonly samples: RandomStream;
+  private readonly noise: RandomStream;
+  private readonly schedules: ReadonlyArray<{ offset: number; evaluate: Schedule; isStep: boolean }>;
+  private readonly stepSchedule?: Schedule;
+  private readonly stochastic: boolean;
+  private readonly empty = new Float64Array(0);
+
+  /**
+   * @param program - the compiled step map
+   * @param kernels - the problem's kernels (for the instance and the sample's size)
+   * @param conditioning - μ, L, κ for the schedules
+   * @param seed - the run seed
+   * @param run - the run's index in a Monte Carlo batch (each run has its own streams)
+   */
+  constructor(
+    readonly program: StepProgram,
+    readonly kernels: ProblemKernels,
+    readonly conditioning: Conditioning,
+    readonly seed: number,
+    readonly run: number,
+    functions: FunctionTable,
+  ) {
+    const { instance, problem } = kernels;
+    this.s = new Float64Array(program.stateSize);
+    this.spare = new Float64Array(program.stateSize);
+    for (const slot of program.slots) {
+      if (slot.initFrom !== undefined) this.s.set(instance.x0.subarray(slot.initFrom, slot.initFrom + slot.size), slot.offset);
+    }
+    this.h = new Float64Array(program.hyperSize);
+    this.stochastic = program.solver.sampling === 'stochastic' && problem.sample !== undefined;
+    this.count = this.stochastic ? (problem.sample?.batch ?? 1) : kernels.outcomes;
+    this.idx = this.stochastic ? new Int32Array(this.count) : kernels.everyOutcome;
+    const name = problem.sample?.name ?? '';
+    this.samples = new RandomStream(`${seed}/sample/${name}/run/${run}`);
+    this.noise = new RandomStream(`${seed}/noise/run/${run}`);
+    this.schedules = program.hypers
+      .filter((h) => h.kind === 'schedule')
+      .map((h) => ({ offset: h.offset, evaluate: compileSchedule(program.schedules.get(h.name)!, functions), isStep: h.name === 'step' }));
+    this.stepSchedule = this.schedules.find((s) => s.isStep)?.evaluate;
+  }
+
+  /** η_k, the step size of iteration k (NaN when the solver has no `step` schedule). */
+  stepAt(k: number): number {
+    const { mu, L, kappa } = this.conditioning;
+    return this.stepSchedule ? this.stepSchedule(k, mu, L, kappa) : NaN;
+  }
+
+  /** Sets up iteration k: schedule values, fresh noise and the next batch. */
+  prepare(k: number): void {
+    const { mu, L, kappa } = this.conditioning;
+    for (const s of this.schedules) {
+      const value = s.evaluate(k, mu, L, kappa);
+      this.h[s.offset] = value;
+      if (s.isStep) this.step = value;
+    }
+    for (const h of this.program.hypers) {
+      if (h.kind !== 'noise') continue;
+      for (let j = 0; j < h.size; j++) this.h[h.offset + j] = this.noise.normal(0, 1);
+    }
+    if (this.stochastic) for (let q = 0; q < this.count; q++) this.idx[q] = this.samples.index(this.kernels.outcomes);
+  }
+
+  /** s ← Φ(s) for the prepared iteration. */
+  advance(): void {
+    this.program.step.run(this.s, this.kernels.instance.theta, this.empty, this.empty, this.idx, this.count, this.spare, this.h);
+    [this.s, this.spare] = [this.spare, this.s];
+  }
+
+  /** x_k, a view of the first D entries of s_k. */
+  get x(): Float64Array {
+    return this.s.subarray(0, this.kernels.dimension);
+  }
+
+  /** A copy of where the run is, before iteration k. */
+  checkpoint(k: number): StepperCheckpoint {
+    return { k, state: Float64Array.from(this.s), samples: this.samples.save(), noise: this.noise.save() };
+  }
+
+  /** Returns to a checkpoint. */
+  restore(checkpoint: StepperCheckpoint): void {
+    this.s.set(checkpoint.state);
+    this.samples.restore(checkpoint.samples);
+    this.noise.restore(checkpoint.noise);
+  }
+}

@@ -1,0 +1,31 @@
+/** Gradient descent and stochastic gradient descent: x_{k+1} = x_k − η_k g_k. */
+import type { Node, SolverPlugin, StepMapContext } from '@sgdiff/core';
+import { stepOption } from './step-option.ts';
+
+/** x − η ∇ₓf(x, θ; ξ), per var; averaged over the batch by the framework. */
+export function gradientStep(ctx: StepMapContext, direction: (k: number) => Node | null = (k) => ctx.gradient[k]): Node[] {
+  const b = ctx.builder;
+  const eta = ctx.schedule('step');
+  return ctx.vars.map((x, k) => {
+    const g = direction(k);
+    return g ? b.sub(x, b.mul(eta, g)) : x;
+  });
+}
+
+/** Full-batch gradient descent on F. */
+export const gdSolver: SolverPlugin = {
+  name: 'gd',
+  doc: 'Gradient descent on the full objective: x_{k+1} = x_k − η_k ∇ₓF(x_k, θ).',
+  sampling: 'full',
+  options: [stepOption('1 / L')],
+  stepMap: (ctx) => ({ next: gradientStep(ctx) }),
+};
+
+/** Stochastic gradient descent with the declared sample law. */
+export const sgdSolver: SolverPlugin = {
+  name: 'sgd',
+  doc: 'Stochastic gradient descent: x_{k+1} = x_k − η_k ∇ₓf(x_k, θ; ξ_{k+1}), ξ a sample (or the mean over a minibatch) of the declared law.',
+  sampling: 'stochastic',
+  options: [stepOption('1 / (mu * (k + 8 * kappa^2))')],
+  stepMap: (ctx) => ({ next: gradientStep(ctx) }),
+};
