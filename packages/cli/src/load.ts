@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { PluginRegistry, Problem } from '@sgdiff/core';
 import { compileSgd, formatDiagnostics, type CheckEnvironment } from '@sgdiff/dsl';
 import { UserError } from './errors.ts';
+import { applyOverrides, overrideAt, type OptionOverride } from './run/overrides.ts';
 
 /** A problem together with the file it came from. */
 export interface LoadedProblem {
@@ -24,8 +25,11 @@ export function checkEnvironment(registry: PluginRegistry): CheckEnvironment {
   };
 }
 
-/** Loads `file`; throws a {@link UserError} holding the formatted diagnostics when it has errors. */
-export function loadProblem(file: string, registry: PluginRegistry): LoadedProblem {
+/**
+ * Loads `file`, with `--set` overrides applied to its solve block; throws a {@link UserError}
+ * holding every diagnostic (those caused by a flag are reported against the flag).
+ */
+export function loadProblem(file: string, registry: PluginRegistry, overrides: readonly OptionOverride[] = []): LoadedProblem {
   let source: string;
   try {
     source = readFileSync(file, 'utf8');
@@ -33,9 +37,15 @@ export function loadProblem(file: string, registry: PluginRegistry): LoadedProbl
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
     throw new UserError(`${file}: error: cannot read file: ${reason}`);
   }
-  const { problem, diagnostics } = compileSgd(source, file, checkEnvironment(registry), registry.functions);
+  const edited = applyOverrides(source, file, overrides);
+  const { problem, diagnostics } = compileSgd(edited.source, file, checkEnvironment(registry), registry.functions);
   if (!problem || diagnostics.some((d) => d.severity === 'error')) {
-    throw new UserError(formatDiagnostics(file, source, diagnostics));
+    const fromFlags = diagnostics.flatMap((d) => {
+      const flag = overrideAt(edited.spans, d);
+      return flag ? [`--set ${flag.flag}: ${d.severity}: ${d.message}`] : [];
+    });
+    const fromFile = diagnostics.filter((d) => !overrideAt(edited.spans, d));
+    throw new UserError([...fromFlags, ...(fromFile.length > 0 ? [formatDiagnostics(file, edited.source, fromFile)] : [])].join('\n\n'));
   }
-  return { file, source, problem };
+  return { file, source: edited.source, problem };
 }

@@ -5,6 +5,7 @@ import { defaultRegistry } from '@sgdiff/plugins';
 import { evaluateAtStart } from './evaluate.ts';
 import { deriveFormulas } from './formulas.ts';
 import { loadProblem } from './load.ts';
+import { registerRun } from './run/command.ts';
 import { summarize } from './summary.ts';
 
 /** Where a command writes; injectable so tests can capture output. */
@@ -63,6 +64,8 @@ export function buildProgram(io: Output, registry: PluginRegistry = defaultRegis
       const evaluation = evaluateAtStart(problem, registry, options.seed);
       io.out(options.json ? JSON.stringify(evaluation) : JSON.stringify(evaluation, null, 2));
     });
+
+  registerRun(program, io, parseSeed);
 
   return program;
 }

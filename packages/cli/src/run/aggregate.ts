@@ -1,0 +1,81 @@
+/** Monte Carlo statistics of traces: per recorded iteration, the mean and the 10%, 50%, 90% quantiles of each metric. */
+import { RUN_METRICS, type RunMetric, type RunResult } from '@sgdiff/core';
+
+/** Statistics of one metric, aligned with the recorded iterations. */
+export interface MetricBand {
+  /** Mean over the runs (NaN entries left out). */
+  readonly mean: number[];
+  /** 10% quantile. */
+  readonly q10: number[];
+  /** Median. */
+  readonly median: number[];
+  /** 90% quantile. */
+  readonly q90: number[];
+}
+
+/** Aggregated traces. */
+export interface Aggregate {
+  /** Recorded iterations (those of the longest run). */
+  readonly k: number[];
+  /** Bands per metric. */
+  readonly metrics: Record<RunMetric, MetricBand>;
+  /** Number of runs aggregated. */
+  readonly runs: number;
+}
+
+/** The q-quantile of sorted values, by linear interpolation. */
+function quantile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  const at = q * (sorted.length - 1);
+  const lo = Math.floor(at);
+  const hi = Math.ceil(at);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (at - lo);
+}
+
+/** Aggregates run traces in run order (so the statistics do not depend on which thread ran what). */
+export function aggregate(results: readonly RunResult[]): Aggregate {
+  const longest = results.reduce((a, r) => (r.trace.k.length > a.trace.k.length ? r : a), results[0]);
+  const k = [...longest.trace.k];
+  const band = (metric: RunMetric): MetricBand => {
+    const out: MetricBand = { mean: [], q10: [], median: [], q90: [] };
+    for (let j = 0; j < k.length; j++) {
+      const values = results.map((r) => r.trace.metrics[metric][j]).filter((v) => v !== undefined && !Number.isNaN(v));
+      let sum = 0;
+      for (const v of values) sum += v;
+      const sorted = [...values].sort((a, b) => a - b);
+      out.mean.push(values.length > 0 ? sum / values.length : NaN);
+      out.q10.push(quantile(sorted, 0.1));
+      out.median.push(quantile(sorted, 0.5));
+      out.q90.push(quantile(sorted, 0.9));
+    }
+    return out;
+  };
+  return { k, runs: results.length, metrics: Object.fromEntries(RUN_METRICS.map((m) => [m, band(m)])) as Record<RunMetric, MetricBand> };
+}
+
+/**
+ * The least-squares slope of log(value) against log(k) over the last two decades of k
+ * (k ≥ k_max/100), using positive finite values; NaN with fewer than three such points.
+ */
+export function logLogSlope(k: readonly number[], values: readonly number[]): number {
+  const kmax = k[k.length - 1];
+  const xs: number[] = [];
+  const ys: number[] = [];
+  k.forEach((kj, j) => {
+    const v = values[j];
+    if (kj > 0 && kj >= kmax / 100 && Number.isFinite(v) && v > 0) {
+      xs.push(Math.log(kj));
+      ys.push(Math.log(v));
+    }
+  });
+  if (xs.length < 3) return NaN;
+  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const my = ys.reduce((a, b) => a + b, 0) / ys.length;
+  let sxy = 0;
+  let sxx = 0;
+  for (let j = 0; j < xs.length; j++) {
+    sxy += (xs[j] - mx) * (ys[j] - my);
+    sxx += (xs[j] - mx) ** 2;
+  }
+  return sxy / sxx;
+}

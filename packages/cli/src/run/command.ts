@@ -1,0 +1,130 @@
+/** `sgd run FILE`: runs the file's solver with derivative tracking, over Monte Carlo runs, against the exact reference. */
+import { availableParallelism } from 'node:os';
+import { SingleBar, Presets } from 'cli-progress';
+import { Option, type Command } from 'commander';
+import { RUN_METRICS, type RunMetric, type RunResult } from '@sgdiff/core';
+import { DEFAULT_LOG_POINTS } from '@sgdiff/dsl';
+import { UserError } from '../errors.ts';
+import { instanceJson } from '../json.ts';
+import { loadProblem } from '../load.ts';
+import { registryWith } from '../plugins.ts';
+import type { Output } from '../program.ts';
+import { aggregate, type Aggregate } from './aggregate.ts';
+import type { RunJob } from './job.ts';
+import { monteCarlo } from './monte-carlo.ts';
+import { checkOutDir, writeOutDir } from './out-dir.ts';
+import { parseOverride } from './overrides.ts';
+import { plotTraces } from './plot.ts';
+import { runDocument, traceCsv } from './result.ts';
+import { createSession, type RunSession } from './session.ts';
+
+/** Options of `sgd run`, as commander parses them. */
+interface RunFlags {
+  seed: number;
+  set: string[];
+  runs: number;
+  workers: number;
+  out?: string;
+  plugin: string[];
+  json?: boolean;
+}
+
+function positiveInteger(name: string) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) throw new UserError(`${name} ${value}: error: expected a positive integer`);
+    return Number(value);
+  };
+}
+
+/** Adds the `run` command to the program. */
+export function registerRun(program: Command, io: Output, parseSeed: (value: string) => number): void {
+  program
+    .command('run')
+    .description('run the solver of a .sgd file with derivative tracking, against the exact x*(θ) and ∂θx*(θ)')
+    .argument('<file>', 'the .sgd file')
+    .option('--seed <n>', 'seed of the instance and of the runs', parseSeed, 0)
+    .option('--set <solve.KEY=VALUE>', 'override a solve option (repeatable)', (v: string, all: string[]) => [...all, v], [])
+    .option('--runs <R>', 'Monte Carlo runs', positiveInteger('--runs'), 1)
+    .addOption(new Option('--workers <W>', 'worker threads for the runs (results do not depend on it)').argParser(positiveInteger('--workers')).default(1))
+    .option('--out <dir>', 'write instance.json, trace.csv, result.json and plot.svg into this new directory')
+    .option('--plugin <module>', 'load a plugin module (path or package; repeatable)', (v: string, all: string[]) => [...all, v], [])
+    .option('--json', 'print result.json on stdout instead of the summary')
+    .action(async (file: string, flags: RunFlags) => {
+      const overrides = flags.set.map(parseOverride);
+      const registry = await registryWith(flags.plugin);
+      const loaded = loadProblem(file, registry, overrides);
+      if (flags.out) checkOutDir(flags.out);
+      const session = createSession(loaded.problem, registry, flags.seed, file);
+      if (session.reference.warning) io.err(`${file}: warning: reference not certified: ${session.reference.warning}`);
+      const job: RunJob = { file, source: loaded.source, seed: flags.seed, plugins: flags.plugin, logPoints: loaded.problem.report?.logPoints ?? DEFAULT_LOG_POINTS };
+      const workers = Math.min(flags.workers, availableParallelism() * 4);
+      const results = await withProgress(session, flags.runs, (onProgress) => monteCarlo(session, job, flags.runs, workers, onProgress));
+      const metrics = reportedMetrics(session);
+      const stats = aggregate(results);
+      const diverged = results.find((r) => r.divergence);
+      if (diverged?.divergence) {
+        if (flags.out) writeOutDir(flags.out, { 'instance.json': JSON.stringify(instanceJson(session.problem, session.kernels.instance)), 'trace.csv': traceCsv(stats, metrics) });
+        io.out(summary(file, session, stats, metrics, flags));
+        const twoOverL = 2 / session.reference.L;
+        throw new UserError(
+          `${file}: error: run ${results.indexOf(diverged)} diverged at iteration ${diverged.divergence.iteration}: step ${diverged.divergence.step.toPrecision(4)}, 2/L = ${twoOverL.toPrecision(4)}` +
+            (flags.out ? ` (partial trace in ${flags.out}/trace.csv)` : ''),
+          2,
+        );
+      }
+      const document = runDocument(session, results, stats, metrics);
+      if (flags.out) {
+        writeOutDir(flags.out, {
+          'instance.json': JSON.stringify(instanceJson(session.problem, session.kernels.instance)),
+          'trace.csv': traceCsv(stats, metrics),
+          'result.json': JSON.stringify(document, null, 2),
+          'plot.svg': await plotTraces(stats, metrics.filter((m) => m !== 'step'), `${file} — ${session.program.solver.name}, track = ${session.settings.track}`),
+        });
+      }
+      io.out(flags.json ? JSON.stringify(document) : summary(file, session, stats, metrics, flags));
+    });
+}
+
+/** The report line's metrics, or every metric the run can fill (jacobian_error only when tracking). */
+function reportedMetrics(session: RunSession): RunMetric[] {
+  const asked = session.problem.report?.metrics.filter((m): m is RunMetric => (RUN_METRICS as readonly string[]).includes(m));
+  if (asked && asked.length > 0) return asked;
+  return RUN_METRICS.filter((m) => m !== 'jacobian_error' || session.settings.track !== 'none');
+}
+
+/** Shows a progress bar on a terminal (hidden otherwise) while `work` runs. */
+async function withProgress(session: RunSession, runs: number, work: (onProgress?: (run: number, k: number) => void) => Promise<RunResult[]>): Promise<RunResult[]> {
+  if (!process.stderr.isTTY) return work();
+  const total = runs * session.settings.iterations;
+  const done = new Array<number>(runs).fill(0);
+  let sum = 0;
+  const bar = new SingleBar({ stream: process.stderr, format: 'sgd run [{bar}] {percentage}% | {value}/{total} steps | eta {eta}s', hideCursor: true }, Presets.shades_classic);
+  bar.start(total, 0);
+  try {
+    return await work((run, k) => {
+      sum += k - done[run];
+      done[run] = k;
+      bar.update(sum);
+    });
+  } finally {
+    bar.stop();
+  }
+}
+
+function summary(file: string, session: RunSession, stats: Aggregate, metrics: readonly RunMetric[], flags: RunFlags): string {
+  const { reference, settings } = session;
+  const fmt = (v: number): string => (Number.isFinite(v) ? v.toExponential(3) : '—');
+  const last = stats.k.length - 1;
+  const rows = metrics.map((m) => {
+    const band = stats.metrics[m];
+    const spread = stats.runs > 1 ? `  [10%: ${fmt(band.q10[last])}, 90%: ${fmt(band.q90[last])}]` : '';
+    return `  ${m.padEnd(15)} ${fmt(band.mean[last])}${spread}`;
+  });
+  return [
+    `${file}: ${session.program.solver.name}, ${settings.iterations} iterations, track = ${settings.track}, ${stats.runs} run${stats.runs > 1 ? 's' : ''}, seed ${flags.seed}`,
+    `reference: ${reference.quadratic ? 'exact linear solve (F is quadratic in x)' : `Newton, ${reference.newtonSteps} steps`}${reference.certified ? ', certified' : ', NOT certified'}; ` +
+      `mu = ${reference.mu.toPrecision(4)}, L = ${reference.L.toPrecision(4)}, kappa = ${reference.kappa.toPrecision(4)}, F* = ${reference.objective.toPrecision(8)}`,
+    `at k = ${stats.k[last]}${stats.runs > 1 ? ' (mean over runs)' : ''}:`,
+    ...rows,
+  ].join('\n');
+}

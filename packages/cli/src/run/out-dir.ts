@@ -1,0 +1,36 @@
+/**
+ * `--out DIR`: checked before any work, written atomically. Files go to a fresh sibling
+ * directory that is renamed to DIR at the end, so DIR is either absent or complete.
+ */
+import { accessSync, constants, existsSync, mkdtempSync, readdirSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { UserError } from '../errors.ts';
+
+/** Fails unless DIR can be created (or is an empty directory) in a writable parent. */
+export function checkOutDir(dir: string): void {
+  const target = resolve(dir);
+  if (existsSync(target)) {
+    if (!statSync(target).isDirectory()) throw new UserError(`--out ${dir}: error: a file with that name exists`);
+    if (readdirSync(target).length > 0) throw new UserError(`--out ${dir}: error: the directory exists and is not empty`);
+  }
+  const parent = dirname(target);
+  try {
+    accessSync(parent, constants.W_OK);
+  } catch {
+    throw new UserError(`--out ${dir}: error: cannot write in ${parent}`);
+  }
+}
+
+/** Writes `files` (name → content) as the directory `dir`, all at once. */
+export function writeOutDir(dir: string, files: Readonly<Record<string, string>>): void {
+  const target = resolve(dir);
+  const staging = mkdtempSync(join(dirname(target), `.${basename(target)}.partial-`));
+  try {
+    for (const [name, content] of Object.entries(files)) writeFileSync(join(staging, name), content);
+    if (existsSync(target)) rmdirSync(target);
+    renameSync(staging, target);
+  } catch (error) {
+    rmSync(staging, { recursive: true, force: true });
+    throw new UserError(`--out ${dir}: error: cannot write the results: ${(error as Error).message}`);
+  }
+}

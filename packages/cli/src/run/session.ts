@@ -1,0 +1,66 @@
+/**
+ * Everything a run needs, built from a checked problem and a seed: derivative graphs, the
+ * instance, kernels, the exact reference and the compiled step map. Built the same way in the
+ * main thread and in every worker, so all of them compute with the same bits.
+ */
+import {
+  buildDerivativeGraphs,
+  compileStepProgram,
+  computeReference,
+  drawInstance,
+  ProblemKernels,
+  type Checkpointing,
+  type LinearSolver,
+  type PluginRegistry,
+  type Problem,
+  type Reference,
+  type StepProgram,
+  type Tracking,
+} from '@sgdiff/core';
+import { UserError } from '../errors.ts';
+
+/** A problem ready to run. */
+export interface RunSession {
+  /** The problem. */
+  readonly problem: Problem;
+  /** Its kernels over the instance drawn for the seed. */
+  readonly kernels: ProblemKernels;
+  /** x*, ∂θx*, F*, μ, L, κ. */
+  readonly reference: Reference;
+  /** The solver's compiled step map. */
+  readonly program: StepProgram;
+  /** Options of the solve block as the run loop reads them. */
+  readonly settings: RunSettings;
+}
+
+/** The common solver options, typed. */
+export interface RunSettings {
+  /** Number of steps. */
+  readonly iterations: number;
+  /** Derivative tracking. */
+  readonly track: Tracking;
+  /** Reverse-mode storage. */
+  readonly checkpointing: Checkpointing;
+  /** Implicit-mode solver. */
+  readonly linearSolver: LinearSolver;
+}
+
+/** Builds the session of `problem` for `seed`; a file without a solve block cannot be run. */
+export function createSession(problem: Problem, registry: PluginRegistry, seed: number, file: string): RunSession {
+  const solve = problem.solve;
+  if (!solve) throw new UserError(`${file}: error: the file has no solve block; add one, e.g. 'solve gd { iterations = 1000 }'`);
+  const solver = registry.solvers.get(solve.solver);
+  if (!solver) throw new UserError(`${file}: error: unknown solver '${solve.solver}'`);
+  const graphs = buildDerivativeGraphs(problem, registry.rules);
+  const instance = drawInstance(problem, seed);
+  const kernels = new ProblemKernels(problem, graphs, instance, registry.functions);
+  const reference = computeReference(kernels, instance.theta, instance.x0);
+  const program = compileStepProgram(problem, graphs, instance, solver, registry);
+  const settings: RunSettings = {
+    iterations: Number(solve.options.iterations),
+    track: solve.options.track as Tracking,
+    checkpointing: solve.options.checkpoint as Checkpointing,
+    linearSolver: solve.options.linear_solver as LinearSolver,
+  };
+  return { problem, kernels, reference, program, settings };
+}
