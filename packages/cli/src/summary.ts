@@ -9,6 +9,8 @@ function describeInit(init: TensorInit): string {
       return `~ normal(${init.mean}, ${init.sd})`;
     case 'uniform':
       return `~ uniform(${init.lo}, ${init.hi})`;
+    case 'expression':
+      return '= (computed from data)';
     case 'source':
       return `from ${init.source}(${Object.entries(init.args).map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join(', ')})`;
   }

@@ -19,8 +19,14 @@ export function lowerFile(checked: CheckedFile, source: string, functions: Funct
   const b = new IRBuilder(functions);
   const names = new Map<string, Node>();
   for (const { name, value } of [...checked.dims, ...checked.consts]) names.set(name, b.const(value));
-  const tensors: TensorSymbol[] = checked.tensors.map((t) => ({ ...t, node: b.input({ kind: t.kind, name: t.name }, t.shape) }));
-  for (const t of tensors) names.set(t.name, t.node);
+  const nodes = checked.tensors.map((t) => b.input({ kind: t.kind, name: t.name }, t.shape));
+  checked.tensors.forEach((t, k) => names.set(t.name, nodes[k]));
+  // A value computed from earlier data is kept as IR; the instance evaluates it once per seed.
+  const tensors: TensorSymbol[] = checked.tensors.map((t, k) => ({
+    ...t,
+    init: t.init.kind === 'data-expression' ? { kind: 'expression', node: lowerExpr(t.init.expr, b, names) } : t.init,
+    node: nodes[k],
+  }));
   const sample = checked.sample && { ...checked.sample, node: b.input({ kind: 'sample', name: checked.sample.name }, []) };
   if (sample) names.set(sample.name, sample.node);
   return {

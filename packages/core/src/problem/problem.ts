@@ -15,6 +15,8 @@ export type TensorInit =
   | { readonly kind: 'uniform'; readonly lo: number; readonly hi: number }
   /** Every entry equal to `value`. */
   | { readonly kind: 'constant'; readonly value: number }
+  /** Computed from earlier data tensors, dims and consts (a scalar result is broadcast). */
+  | { readonly kind: 'expression'; readonly node: Node }
   /** Read from a data-source plugin with the given named arguments. */
   | { readonly kind: 'source'; readonly source: string; readonly args: Readonly<Record<string, number | string>> };
 

@@ -3,9 +3,10 @@
  * in its symbol's value, shape or size for the checks of later statements.
  */
 import { formatShape, sizeOf, type Shape, type TensorInit } from '@sgdiff/core';
-import type { ConstDecl, DimDecl, Initializer, SampleDecl, TensorDecl, TypeExpr } from '../ast.ts';
+import type { ConstDecl, DimDecl, Expr, Initializer, SampleDecl, TensorDecl, TypeExpr } from '../ast.ts';
 import { evaluateConstant, evaluatePositiveInteger } from './constants.ts';
 import type { CheckContext, DeclaredSymbol } from './context.ts';
+import { checkDataExpression, mentionsData } from './data-expression.ts';
 import { checkDataSource, checkSampleLaw, checkTensorDistribution, type SampleLaw } from './distributions.ts';
 
 /** A tensor may take at most 2 GiB of float64 entries, so a typo in a dim cannot exhaust memory. */
@@ -22,8 +23,8 @@ export interface CheckedTensor {
   readonly name: string;
   /** Its shape. */
   readonly shape: Shape;
-  /** How it gets its value. */
-  readonly init: TensorInit;
+  /** How it gets its value: as the core describes it, or an expression of earlier data (lowered to IR later). */
+  readonly init: TensorInit | { readonly kind: 'data-expression'; readonly expr: Expr };
 }
 
 /** Checks `dim n = expr`; records the dim's value in its symbol and returns the symbol. */
@@ -43,7 +44,7 @@ export function checkTensor(decl: TensorDecl, symbol: DeclaredSymbol, ctx: Check
   const before = decl.range.start.offset;
   const shape = checkType(decl.type, ctx, before);
   symbol.shape = shape;
-  const init = checkInitializer(decl.init, ctx, before);
+  const init = checkInitializer(decl.init, shape, ctx, before);
   return shape && init ? { kind: decl.kind, name: decl.name.name, shape, init } : undefined;
 }
 
@@ -71,13 +72,16 @@ function checkType(type: TypeExpr, ctx: CheckContext, before: number): Shape | u
   return shape;
 }
 
-function checkInitializer(init: Initializer, ctx: CheckContext, before: number): TensorInit | undefined {
+function checkInitializer(init: Initializer, shape: Shape | undefined, ctx: CheckContext, before: number): CheckedTensor['init'] | undefined {
   switch (init.$type) {
     case 'DrawInit':
       return checkTensorDistribution(init.distribution, ctx, before);
     case 'SourceInit':
       return checkDataSource(init.source, ctx, before);
     case 'ValueInit': {
+      if (mentionsData(init.value, ctx)) {
+        return checkDataExpression(init.value, shape, ctx, before) ? { kind: 'data-expression', expr: init.value } : undefined;
+      }
       const value = evaluateConstant(init.value, ctx, before);
       return value === undefined ? undefined : { kind: 'constant', value };
     }
