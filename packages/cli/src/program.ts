@@ -1,12 +1,15 @@
 /** The `sgd` command line, built on commander. Each command's action lives in its own module. */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import type { PluginRegistry } from '@sgdiff/core';
 import { defaultRegistry } from '@sgdiff/plugins';
 import { evaluateAtStart } from './evaluate.ts';
 import { deriveFormulas } from './formulas.ts';
 import { loadProblem } from './load.ts';
 import { registerRun } from './run/command.ts';
-import { summarize } from './summary.ts';
+import { describePlugins } from './describe-plugins.ts';
+import { collect, parseSeed } from './flags.ts';
+import { registryWith } from './plugins.ts';
+import { summarize, summaryJson } from './summary.ts';
 
 /** Where a command writes; injectable so tests can capture output. */
 export interface Output {
@@ -16,13 +19,10 @@ export interface Output {
   err(text: string): void;
 }
 
-function parseSeed(value: string): number {
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) throw new InvalidArgumentError('expected a non-negative integer');
-  return Number(value);
-}
 
 /** Builds the `sgd` program; `registry` holds the plugins its commands use. */
 export function buildProgram(io: Output, registry: PluginRegistry = defaultRegistry()): Command {
+  const withPlugins = async (plugins: readonly string[]): Promise<PluginRegistry> => (plugins.length > 0 ? registryWith(plugins) : registry);
   const program = new Command('sgd')
     .description('sgdiff: parametric stochastic optimization with derivatives')
     .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, '')), writeErr: (s) => io.err(s.replace(/\n$/, '')) })
@@ -34,20 +34,10 @@ export function buildProgram(io: Output, registry: PluginRegistry = defaultRegis
     .description('check a .sgd file and summarize what it declares')
     .argument('<file>', 'the .sgd file')
     .option('--json', 'print the summary as JSON')
-    .action((file: string, options: { json?: boolean }) => {
-      const { problem } = loadProblem(file, registry);
-      if (!options.json) return io.out(summarize(file, problem));
-      io.out(
-        JSON.stringify({
-          dims: Object.fromEntries(problem.dims.map((d) => [d.name, d.value])),
-          consts: Object.fromEntries(problem.consts.map((c) => [c.name, c.value])),
-          tensors: problem.tensors.map((t) => ({ kind: t.kind, name: t.name, shape: t.shape, init: t.init })),
-          sample: problem.sample && { name: problem.sample.name, size: problem.sample.size, batch: problem.sample.batch },
-          objective: problem.objectiveName,
-          solve: problem.solve ?? null,
-          report: problem.report ?? null,
-        }),
-      );
+    .option('--plugin <module>', 'load a plugin module (path or package; repeatable)', collect, [])
+    .action(async (file: string, options: { json?: boolean; plugin: string[] }) => {
+      const { problem } = loadProblem(file, await withPlugins(options.plugin));
+      io.out(options.json ? JSON.stringify(summaryJson(problem)) : summarize(file, problem));
     });
 
   program
@@ -58,14 +48,22 @@ export function buildProgram(io: Output, registry: PluginRegistry = defaultRegis
     .option('--eval', 'evaluate F, ∇ₓF, ∇²ₓₓF and ∇²ₓθF at the start point and the drawn θ')
     .option('--seed <n>', 'seed of the random streams', parseSeed, 0)
     .option('--json', 'with --eval: print the evaluation as JSON')
-    .action((file: string, options: { format: 'text' | 'latex'; eval?: boolean; seed: number; json?: boolean }) => {
+    .option('--plugin <module>', 'load a plugin module (path or package; repeatable)', collect, [])
+    .action(async (file: string, options: { format: 'text' | 'latex'; eval?: boolean; seed: number; json?: boolean; plugin: string[] }) => {
+      const registry = await withPlugins(options.plugin);
       const { problem } = loadProblem(file, registry);
       if (!options.eval) return io.out(deriveFormulas(problem, registry, options.format));
       const evaluation = evaluateAtStart(problem, registry, options.seed);
       io.out(options.json ? JSON.stringify(evaluation) : JSON.stringify(evaluation, null, 2));
     });
 
-  registerRun(program, io, parseSeed);
+  program
+    .command('plugins')
+    .description('list the solvers, functions, metrics and derivative rules the loaded plugins provide')
+    .option('--plugin <module>', 'load a plugin module (path or package; repeatable)', collect, [])
+    .action(async (options: { plugin: string[] }) => io.out(describePlugins(await withPlugins(options.plugin))));
+
+  registerRun(program, io);
 
   return program;
 }

@@ -35,3 +35,16 @@ export function summarize(file: string, problem: Problem): string {
   const width = Math.max(...rows.map(([k]) => k.length));
   return [`${file}: ok`, ...rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)].join('\n');
 }
+
+/** The summary of `sgd check --json`. */
+export function summaryJson(problem: Problem): object {
+  return {
+    dims: Object.fromEntries(problem.dims.map((d) => [d.name, d.value])),
+    consts: Object.fromEntries(problem.consts.map((c) => [c.name, c.value])),
+    tensors: problem.tensors.map((t) => ({ kind: t.kind, name: t.name, shape: t.shape, init: t.init.kind === 'expression' ? { kind: 'expression' } : t.init })),
+    sample: problem.sample ? { name: problem.sample.name, size: problem.sample.size, batch: problem.sample.batch } : null,
+    objective: problem.objectiveName,
+    solve: problem.solve ? { solver: problem.solve.solver, options: problem.solve.options } : null,
+    report: problem.report ?? null,
+  };
+}

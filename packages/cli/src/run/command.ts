@@ -5,6 +5,7 @@ import { Option, type Command } from 'commander';
 import { RUN_METRICS, type RunMetric, type RunResult } from '@sgdiff/core';
 import { DEFAULT_LOG_POINTS } from '@sgdiff/dsl';
 import { UserError } from '../errors.ts';
+import { collect, parsePositiveInteger, parseSeed } from '../flags.ts';
 import { instanceJson } from '../json.ts';
 import { loadProblem } from '../load.ts';
 import { registryWith } from '../plugins.ts';
@@ -29,25 +30,18 @@ interface RunFlags {
   json?: boolean;
 }
 
-function positiveInteger(name: string) {
-  return (value: string): number => {
-    if (!/^\d+$/.test(value) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) throw new UserError(`${name} ${value}: error: expected a positive integer`);
-    return Number(value);
-  };
-}
-
 /** Adds the `run` command to the program. */
-export function registerRun(program: Command, io: Output, parseSeed: (value: string) => number): void {
+export function registerRun(program: Command, io: Output): void {
   program
     .command('run')
     .description('run the solver of a .sgd file with derivative tracking, against the exact x*(θ) and ∂θx*(θ)')
     .argument('<file>', 'the .sgd file')
     .option('--seed <n>', 'seed of the instance and of the runs', parseSeed, 0)
-    .option('--set <solve.KEY=VALUE>', 'override a solve option (repeatable)', (v: string, all: string[]) => [...all, v], [])
-    .option('--runs <R>', 'Monte Carlo runs', positiveInteger('--runs'), 1)
-    .addOption(new Option('--workers <W>', 'worker threads for the runs (results do not depend on it)').argParser(positiveInteger('--workers')).default(1))
+    .option('--set <solve.KEY=VALUE>', 'override a solve option (repeatable)', collect, [])
+    .option('--runs <R>', 'Monte Carlo runs', parsePositiveInteger, 1)
+    .addOption(new Option('--workers <W>', 'worker threads for the runs (results do not depend on it)').argParser(parsePositiveInteger).default(1))
     .option('--out <dir>', 'write instance.json, trace.csv, result.json and plot.svg into this new directory')
-    .option('--plugin <module>', 'load a plugin module (path or package; repeatable)', (v: string, all: string[]) => [...all, v], [])
+    .option('--plugin <module>', 'load a plugin module (path or package; repeatable)', collect, [])
     .option('--json', 'print result.json on stdout instead of the summary')
     .action(async (file: string, flags: RunFlags) => {
       const overrides = flags.set.map(parseOverride);
