@@ -8,4 +8,5 @@ export const builtinMetrics: readonly MetricSpec[] = [
   { name: 'jacobian_error', doc: '‖∂θx_k − ∂θx*‖_F.' },
   { name: 'gradient_norm', doc: '‖∇ₓF(x_k, θ)‖.' },
   { name: 'step', doc: 'The step size η_k.' },
+  { name: 'hypergradient_error', doc: '‖g_k − g*‖ for each chosen hypergradient estimator (one column each; SID in sid.csv).' },
 ];

@@ -1,5 +1,5 @@
 /** Monte Carlo statistics of traces: per recorded iteration, the mean and the 10%, 50%, 90% quantiles of each metric. */
-import { RUN_METRICS, type RunMetric, type RunResult } from '@sgdiff/core';
+import type { RunResult } from '@sgdiff/core';
 
 /** Statistics of one metric, aligned with the recorded iterations. */
 export interface MetricBand {
@@ -17,8 +17,8 @@ export interface MetricBand {
 export interface Aggregate {
   /** Recorded iterations (those of the longest run). */
   readonly k: number[];
-  /** Bands per metric. */
-  readonly metrics: Record<RunMetric, MetricBand>;
+  /** Bands per metric (every metric the runs recorded). */
+  readonly metrics: Record<string, MetricBand>;
   /** Number of runs aggregated. */
   readonly runs: number;
 }
@@ -34,12 +34,19 @@ function quantile(sorted: number[], q: number): number {
 
 /** Aggregates run traces in run order (so the statistics do not depend on which thread ran what). */
 export function aggregate(results: readonly RunResult[]): Aggregate {
-  const longest = results.reduce((a, r) => (r.trace.k.length > a.trace.k.length ? r : a), results[0]);
-  const k = [...longest.trace.k];
-  const band = (metric: RunMetric): MetricBand => {
+  return aggregateSeries(
+    results.map((r) => r.trace.k),
+    results.map((r) => r.trace.metrics),
+  );
+}
+
+/** Aggregates aligned series: `k[r]` and `series[r][metric]` of each run r (runs may stop early). */
+export function aggregateSeries(k: readonly number[][], series: ReadonlyArray<Record<string, number[]>>): Aggregate {
+  const longest = k.reduce((a, ks) => (ks.length > a.length ? ks : a), k[0]);
+  const band = (metric: string): MetricBand => {
     const out: MetricBand = { mean: [], q10: [], median: [], q90: [] };
-    for (let j = 0; j < k.length; j++) {
-      const values = results.map((r) => r.trace.metrics[metric][j]).filter((v) => v !== undefined && !Number.isNaN(v));
+    for (let j = 0; j < longest.length; j++) {
+      const values = series.map((r) => r[metric]?.[j]).filter((v): v is number => v !== undefined && !Number.isNaN(v));
       let sum = 0;
       for (const v of values) sum += v;
       const sorted = [...values].sort((a, b) => a - b);
@@ -50,7 +57,7 @@ export function aggregate(results: readonly RunResult[]): Aggregate {
     }
     return out;
   };
-  return { k, runs: results.length, metrics: Object.fromEntries(RUN_METRICS.map((m) => [m, band(m)])) as Record<RunMetric, MetricBand> };
+  return { k: [...longest], runs: series.length, metrics: Object.fromEntries(Object.keys(series[0]).map((m) => [m, band(m)])) };
 }
 
 /**

@@ -2,7 +2,7 @@
 import { availableParallelism } from 'node:os';
 import { SingleBar, Presets } from 'cli-progress';
 import { Option, type Command } from 'commander';
-import { RUN_METRICS, type RunMetric, type RunResult } from '@sgdiff/core';
+import { errorMetric, RUN_METRICS } from '@sgdiff/core';
 import { DEFAULT_LOG_POINTS } from '@sgdiff/dsl';
 import { UserError } from '../errors.ts';
 import { collect, parsePositiveInteger, parseSeed } from '../flags.ts';
@@ -10,8 +10,8 @@ import { instanceJson } from '../json.ts';
 import { loadProblem } from '../load.ts';
 import { registryWith } from '../plugins.ts';
 import type { Output } from '../program.ts';
-import { aggregate, type Aggregate } from './aggregate.ts';
-import type { RunJob } from './job.ts';
+import { aggregate, aggregateSeries, type Aggregate } from './aggregate.ts';
+import type { JobRunResult, RunJob } from './job.ts';
 import { monteCarlo } from './monte-carlo.ts';
 import { checkOutDir, writeOutDir } from './out-dir.ts';
 import { parseOverride } from './overrides.ts';
@@ -67,27 +67,43 @@ export function registerRun(program: Command, io: Output): void {
         );
       }
       const document = runDocument(session, results, stats, metrics);
+      const sid = sidAggregate(results);
       if (flags.out) {
         writeOutDir(flags.out, {
           'instance.json': JSON.stringify(instanceJson(session.problem, session.kernels.instance)),
           'trace.csv': traceCsv(stats, metrics),
           'result.json': JSON.stringify(document, null, 2),
           'plot.svg': await plotTraces(stats, metrics.filter((m) => m !== 'step'), `${file} — ${session.program.solver.name}, track = ${session.settings.track}`),
+          ...(sid ? { 'sid.csv': traceCsv(sid, [errorMetric('sid')]) } : {}),
         });
       }
       io.out(flags.json ? JSON.stringify(document) : summary(file, session, stats, metrics, flags));
     });
 }
 
-/** The report line's metrics, or every metric the run can fill (jacobian_error only when tracking). */
-function reportedMetrics(session: RunSession): RunMetric[] {
-  const asked = session.problem.report?.metrics.filter((m): m is RunMetric => (RUN_METRICS as readonly string[]).includes(m));
+/**
+ * The report line's metrics, or every metric the run can fill (jacobian_error only when
+ * tracking); `hypergradient_error` stands for one column per chosen estimator (SID's go to sid.csv).
+ */
+function reportedMetrics(session: RunSession): string[] {
+  const perEstimator = (session.hyper?.chosen ?? []).filter((e) => e !== 'sid').map(errorMetric);
+  const asked = session.problem.report?.metrics.flatMap((m) => (m === 'hypergradient_error' ? perEstimator : (RUN_METRICS as readonly string[]).includes(m) ? [m] : []));
   if (asked && asked.length > 0) return asked;
-  return RUN_METRICS.filter((m) => m !== 'jacobian_error' || session.settings.track !== 'none');
+  return [...RUN_METRICS.filter((m) => m !== 'jacobian_error' || session.settings.track !== 'none'), ...perEstimator];
+}
+
+/** SID's error along its fixed-point iterations, over the runs (when SID was chosen). */
+function sidAggregate(results: readonly JobRunResult[]): Aggregate | undefined {
+  const runs = results.map((r) => r.sid).filter((s) => s !== undefined);
+  if (runs.length === 0) return undefined;
+  return aggregateSeries(
+    runs.map((s) => s.k),
+    runs.map((s) => ({ [errorMetric('sid')]: s.error })),
+  );
 }
 
 /** Shows a progress bar on a terminal (hidden otherwise) while `work` runs. */
-async function withProgress(session: RunSession, runs: number, work: (onProgress?: (run: number, k: number) => void) => Promise<RunResult[]>): Promise<RunResult[]> {
+async function withProgress(session: RunSession, runs: number, work: (onProgress?: (run: number, k: number) => void) => Promise<JobRunResult[]>): Promise<JobRunResult[]> {
   if (!process.stderr.isTTY) return work();
   const total = runs * session.settings.iterations;
   const done = new Array<number>(runs).fill(0);
@@ -105,7 +121,7 @@ async function withProgress(session: RunSession, runs: number, work: (onProgress
   }
 }
 
-function summary(file: string, session: RunSession, stats: Aggregate, metrics: readonly RunMetric[], flags: RunFlags): string {
+function summary(file: string, session: RunSession, stats: Aggregate, metrics: readonly string[], flags: RunFlags): string {
   const { reference, settings } = session;
   const fmt = (v: number): string => (Number.isFinite(v) ? v.toExponential(3) : '—');
   const last = stats.k.length - 1;

@@ -2,7 +2,7 @@
  * A run job: what a worker needs to rebuild the session by itself (the checked source, the
  * seed, the plugins) and which runs of the Monte Carlo batch it owns.
  */
-import { logSchedule, runSolver, type RunResult } from '@sgdiff/core';
+import { HypergradientObserver, logSchedule, runSolver, stochasticImplicitDifferentiation, type Estimator, type RunResult, type SidResult } from '@sgdiff/core';
 import { compileSgd } from '@sgdiff/dsl';
 import { checkEnvironment } from '../load.ts';
 import { registryWith } from '../plugins.ts';
@@ -27,13 +27,34 @@ export function recordPoints(session: RunSession, logPoints: number): number[] {
   return logSchedule(session.settings.iterations, logPoints);
 }
 
+/** A run's outcome with its hypergradient estimates (plain objects, so workers can post them). */
+export interface JobRunResult extends RunResult {
+  /** The estimates at the last iterate, by estimator (absent without `outer`). */
+  readonly hypergradients?: Partial<Record<Estimator, Float64Array>>;
+  /** SID's estimate and error trace, when `sid` is chosen. */
+  readonly sid?: SidResult;
+}
+
 /** Runs `runs` (indices into the Monte Carlo batch) of a session, in order. */
-export function executeRuns(session: RunSession, job: RunJob, runs: readonly number[], onProgress?: (run: number, k: number) => void): RunResult[] {
+export function executeRuns(session: RunSession, job: RunJob, runs: readonly number[], onProgress?: (run: number, k: number) => void): JobRunResult[] {
   const recordAt = recordPoints(session, job.logPoints);
   const registryFunctions = session.problem.builder.functions;
-  return runs.map((run) =>
-    runSolver(session.program, session.kernels, session.reference, { ...session.settings, seed: job.seed, run, recordAt }, registryFunctions, onProgress && ((k) => onProgress(run, k))),
-  );
+  const { hyper } = session;
+  return runs.map((run) => {
+    const observer = hyper && new HypergradientObserver(hyper.estimators, hyper.chosen.filter((e): e is Exclude<Estimator, 'sid'> => e !== 'sid'), hyper.reference);
+    const spec = { ...session.settings, seed: job.seed, run, recordAt, observers: observer ? [observer] : [] };
+    const result = runSolver(session.program, session.kernels, session.reference, spec, registryFunctions, onProgress && ((k) => onProgress(run, k)));
+    if (!hyper || !observer || result.divergence) return result;
+    const hypergradients: Partial<Record<Estimator, Float64Array>> = Object.fromEntries(observer.last);
+    let sid: SidResult | undefined;
+    if (hyper.sid) {
+      const batch = session.problem.sample?.batch ?? 1;
+      const sidSpec = { ...hyper.sid, batch, seed: job.seed, run, recordAt: logSchedule(hyper.sid.iterations, job.logPoints) };
+      sid = stochasticImplicitDifferentiation(hyper.estimators, result.x, session.reference, sidSpec, hyper.reference);
+      hypergradients.sid = sid.gradient;
+    }
+    return { ...result, hypergradients, sid };
+  });
 }
 
 /** Rebuilds the session of a job (in a worker). */

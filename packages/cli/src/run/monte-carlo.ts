@@ -4,26 +4,25 @@
  * bit-identical for any W.
  */
 import { Worker } from 'node:worker_threads';
-import type { RunResult } from '@sgdiff/core';
-import { executeRuns, type RunJob } from './job.ts';
+import { executeRuns, type JobRunResult, type RunJob } from './job.ts';
 import type { RunSession } from './session.ts';
 
 /** Progress callback: run index and iterations done in it. */
 export type ProgressListener = (run: number, k: number) => void;
 
 /** Executes runs 0..R−1, in this thread when W ≤ 1 or R = 1, else in min(W, R) workers. */
-export async function monteCarlo(session: RunSession, job: RunJob, runs: number, workers: number, onProgress?: ProgressListener): Promise<RunResult[]> {
+export async function monteCarlo(session: RunSession, job: RunJob, runs: number, workers: number, onProgress?: ProgressListener): Promise<JobRunResult[]> {
   const all = Array.from({ length: runs }, (_, r) => r);
   if (workers <= 1 || runs === 1) return executeRuns(session, job, all, onProgress);
   const threads = Math.min(workers, runs);
   const shares = Array.from({ length: threads }, (_, w) => all.filter((r) => r % threads === w));
-  const results = new Array<RunResult>(runs);
+  const results = new Array<JobRunResult>(runs);
   await Promise.all(
     shares.map(
       (share) =>
         new Promise<void>((resolve, reject) => {
           const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: { job, runs: share } });
-          worker.on('message', (message: { type: 'progress'; run: number; k: number } | { type: 'done'; results: RunResult[] }) => {
+          worker.on('message', (message: { type: 'progress'; run: number; k: number } | { type: 'done'; results: JobRunResult[] }) => {
             if (message.type === 'progress') onProgress?.(message.run, message.k);
             else message.results.forEach((result, j) => (results[share[j]] = result));
           });

@@ -2,7 +2,7 @@
  * `--out DIR`: checked before any work, written atomically. Files go to a fresh sibling
  * directory that is renamed to DIR at the end, so DIR is either absent or complete.
  */
-import { accessSync, constants, existsSync, mkdtempSync, readdirSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from '../errors.ts';
 
@@ -15,7 +15,8 @@ export function checkOutDir(dir: string): void {
   }
   const parent = dirname(target);
   try {
-    accessSync(parent, constants.W_OK);
+    // access(2) grants root W_OK even where nothing can be created (/proc): probe by creating a directory.
+    rmdirSync(mkdtempSync(join(parent, `.${basename(target)}.probe-`)));
   } catch {
     throw new UserError(`--out ${dir}: error: cannot write in ${parent}`);
   }

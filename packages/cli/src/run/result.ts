@@ -2,9 +2,10 @@
  * The documents `sgd run --out` writes: `result.json`, `trace.csv`, `instance.json`. Their
  * shapes are interfaces scripts rely on (docs/cli.md): extend, never change.
  */
-import type { Layout, RunMetric, RunResult } from '@sgdiff/core';
+import type { Layout } from '@sgdiff/core';
 import { byName, record } from '../json.ts';
 import { logLogSlope, type Aggregate } from './aggregate.ts';
+import type { JobRunResult } from './job.ts';
 import type { RunSession } from './session.ts';
 
 /** `result.json`. */
@@ -26,7 +27,11 @@ export interface RunDocument {
     readonly L: number;
     readonly kappa: number;
     readonly certified: boolean;
+    /** The exact hypergradient g* by param (with an `outer` objective). */
+    readonly hypergradient?: Record<string, number[]>;
   };
+  /** Hypergradient estimates at the last iterate (mean over runs), by estimator and param (with an `outer` objective). */
+  readonly hypergradient?: Record<string, Record<string, number[]>>;
   /** Each metric's mean over runs at the last recorded iteration. */
   readonly final: Record<string, number>;
   /** Each metric's fitted log–log slope over the last two decades of k (mean trace). */
@@ -53,7 +58,7 @@ function mean(arrays: readonly Float64Array[]): Float64Array {
 }
 
 /** Builds `result.json` from the runs (all completed) and their aggregate. */
-export function runDocument(session: RunSession, results: readonly RunResult[], aggregate: Aggregate, metrics: readonly RunMetric[]): RunDocument {
+export function runDocument(session: RunSession, results: readonly JobRunResult[], aggregate: Aggregate, metrics: readonly string[]): RunDocument {
   const { varLayout, paramLayout } = session.kernels.instance;
   const { reference } = session;
   const last = aggregate.k.length - 1;
@@ -64,6 +69,16 @@ export function runDocument(session: RunSession, results: readonly RunResult[], 
     slopes[m] = logLogSlope(aggregate.k, aggregate.metrics[m].mean);
   }
   const jacobians = results.map((r) => r.jacobian).filter((j): j is Float64Array => j !== undefined);
+  const hyper = session.hyper;
+  const hypergradient = record<Record<string, number[]>>();
+  for (const estimator of hyper?.chosen ?? []) {
+    const estimates = results.map((r) => r.hypergradients?.[estimator]).filter((g): g is Float64Array => g !== undefined);
+    if (estimates.length === results.length) hypergradient[estimator] = byName(mean(estimates), paramLayout);
+  }
+  const sidRuns = results.map((r) => r.sid).filter((s) => s !== undefined);
+  if (sidRuns.length === results.length && sidRuns.length > 0) {
+    final.hypergradient_error_sid = sidRuns.reduce((a, s) => a + s.error[s.error.length - 1], 0) / sidRuns.length;
+  }
   return {
     iterations: results[0].iterations,
     runs: results.length,
@@ -77,14 +92,16 @@ export function runDocument(session: RunSession, results: readonly RunResult[], 
       L: reference.L,
       kappa: reference.kappa,
       certified: reference.certified,
+      ...(hyper ? { hypergradient: byName(hyper.reference, paramLayout) } : {}),
     },
+    ...(hyper ? { hypergradient } : {}),
     final,
     slopes,
   };
 }
 
 /** `trace.csv`: `k,<metric>...` (means); with several runs also `<metric>_q10,<metric>_median,<metric>_q90`. */
-export function traceCsv(aggregate: Aggregate, metrics: readonly RunMetric[]): string {
+export function traceCsv(aggregate: Aggregate, metrics: readonly string[]): string {
   const bands = aggregate.runs > 1;
   const header = ['k', ...metrics, ...(bands ? metrics.flatMap((m) => [`${m}_q10`, `${m}_median`, `${m}_q90`]) : [])];
   const num = (v: number): string => (Number.isNaN(v) ? '' : String(v));

@@ -18,6 +18,8 @@ import {
   type Tracking,
 } from '@sgdiff/core';
 import { UserError } from '../errors.ts';
+import { createHyperSession, type HyperSession } from './hyper-session.ts';
+import { registrySourceReader } from '../sources.ts';
 
 /** A problem ready to run. */
 export interface RunSession {
@@ -31,6 +33,8 @@ export interface RunSession {
   readonly program: StepProgram;
   /** Options of the solve block as the run loop reads them. */
   readonly settings: RunSettings;
+  /** Hypergradient estimation, when the file declares `outer`. */
+  readonly hyper?: HyperSession;
 }
 
 /** The common solver options, typed. */
@@ -52,7 +56,7 @@ export function createSession(problem: Problem, registry: PluginRegistry, seed: 
   const solver = registry.solvers.get(solve.solver);
   if (!solver) throw new UserError(`${file}: error: unknown solver '${solve.solver}'`);
   const graphs = buildDerivativeGraphs(problem, registry.rules);
-  const instance = drawInstance(problem, seed);
+  const instance = drawInstance(problem, seed, registrySourceReader(registry));
   const kernels = new ProblemKernels(problem, graphs, instance, registry.functions);
   const reference = computeReference(kernels, instance.theta, instance.x0);
   const program = compileStepProgram(problem, graphs, instance, solver, registry);
@@ -62,5 +66,5 @@ export function createSession(problem: Problem, registry: PluginRegistry, seed: 
     checkpointing: solve.options.checkpoint as Checkpointing,
     linearSolver: solve.options.linear_solver as LinearSolver,
   };
-  return { problem, kernels, reference, program, settings };
+  return { problem, kernels, reference, program, settings, hyper: createHyperSession(problem, registry, kernels, reference, settings.track, file) };
 }

@@ -1,10 +1,15 @@
 /** Options every solver accepts, handled by the framework's run loop rather than by the solver. */
+import { ESTIMATORS } from '../hyper/estimators.ts';
 import type { OptionSpec } from '../plugin/options.ts';
 
-/** The variables a step-size (or other schedule) expression may use. */
-export const SCHEDULE_VARIABLES: readonly string[] = ['k', 'mu', 'L', 'kappa'];
+/**
+ * The variables a step-size (or other schedule) expression may use: the iteration k (from 0),
+ * μ and L (extreme eigenvalues of ∇²ₓₓF at x₀), κ = L/μ, and q = (κ − 1)/(κ + 1), the
+ * contraction factor of a gradient step of size 2/(L + μ).
+ */
+export const SCHEDULE_VARIABLES: readonly string[] = ['k', 'mu', 'L', 'kappa', 'q'];
 
-/** `iterations`, `track`, `checkpoint` and `linear_solver`. */
+/** `iterations`, `track`, `checkpoint`, `linear_solver`, and the hypergradient options (`estimator`, `sid_*`). */
 export const COMMON_SOLVER_OPTIONS: readonly OptionSpec[] = [
   { name: 'iterations', type: 'integer', default: 1000, min: 1, max: 1e9, doc: 'Number of steps; the iterates are x_0, ..., x_iterations.' },
   {
@@ -27,5 +32,27 @@ export const COMMON_SOLVER_OPTIONS: readonly OptionSpec[] = [
     default: 'direct',
     values: ['direct', 'cg'],
     doc: 'Implicit tracking: a dense Cholesky solve (ml-matrix) or conjugate gradients on Hessian–vector products (the Hessian is never formed).',
+  },
+  {
+    name: 'estimator',
+    type: 'enums',
+    default: 'implicit',
+    values: ESTIMATORS,
+    doc: 'With an outer objective: the hypergradient estimators to compute and compare — analytic (g1 = ∇θF(x_t), value function only), automatic (g2, through the iterations; needs track = forward or reverse), implicit (g3, a linear solve at x_t), sid (stochastic implicit differentiation).',
+  },
+  { name: 'sid_iterations', type: 'integer', default: 1000, min: 1, max: 1e9, doc: 'SID: steps of the stochastic fixed-point solver of its linear system.' },
+  {
+    name: 'sid_step',
+    type: 'expression',
+    default: '1',
+    variables: SCHEDULE_VARIABLES,
+    doc: 'SID: the relaxation η_k of its fixed-point steps (1, or β / (γ + k) such as 2 / (1 - q^2) / (2 / (1 - q^2) + k)).',
+  },
+  {
+    name: 'sid_alpha',
+    type: 'expression',
+    default: '2 / (L + mu)',
+    variables: SCHEDULE_VARIABLES,
+    doc: 'SID: the step α of the map Φ(x) = x − α∇ₓF whose linear system it solves (evaluated once, at k = 0).',
   },
 ];

@@ -4,7 +4,7 @@
  * Hessian is never formed).
  */
 import type { ProblemKernels } from '../derive/kernels.ts';
-import { solveSymmetric, transpose } from '../linalg/dense.ts';
+import { solveSymmetric, symmetricEigenvalues, transpose } from '../linalg/dense.ts';
 import { dotProduct } from '../linalg/vector.ts';
 
 /** Which linear solver implicit differentiation uses. */
@@ -15,17 +15,33 @@ export class ImplicitSolveError extends Error {
   override readonly name = 'ImplicitSolveError';
 }
 
+/** Beyond this condition number a solve in double precision has no correct digit left. */
+const MAX_CONDITION = 1e14;
+
+/**
+ * Solves H X = B for the Hessian H (n×n) and B (n×m), after checking that H is positive
+ * definite and not too ill-conditioned; otherwise throws an {@link ImplicitSolveError} naming
+ * the extreme eigenvalues and the condition estimate, so no NaN ever reaches an output.
+ */
+export function solveHessian(H: Float64Array, n: number, B: Float64Array, m: number, what: string): Float64Array {
+  const eigenvalues = symmetricEigenvalues(H, n);
+  const [lo, hi] = [eigenvalues[0], eigenvalues[n - 1]];
+  const condition = Math.abs(hi) / Math.abs(lo);
+  if (!(lo > 0) || !(condition < MAX_CONDITION)) {
+    const kind = lo < 0 ? 'indefinite' : 'singular or nearly so';
+    throw new ImplicitSolveError(
+      `${what}: the Hessian is ${kind} (smallest eigenvalue ${lo.toExponential(3)}, largest ${hi.toExponential(3)}, condition estimate ${Number.isFinite(condition) ? condition.toExponential(2) : '∞'})`,
+    );
+  }
+  return solveSymmetric(H, n, B, m).solution;
+}
+
 /** ∂θx at `x`, tangent-major (P columns of length D). */
 export function implicitJacobian(kernels: ProblemKernels, x: Float64Array, theta: Float64Array, solver: LinearSolver, tolerance = 1e-12): Float64Array {
   const D = kernels.dimension;
   const P = kernels.parameters;
   if (solver === 'direct') {
-    let solution: Float64Array;
-    try {
-      solution = solveSymmetric(kernels.denseHessian(x, theta), D, kernels.denseCross(x, theta), P).solution;
-    } catch (error) {
-      throw new ImplicitSolveError(`implicit differentiation: ${(error as Error).message}`);
-    }
+    const solution = solveHessian(kernels.denseHessian(x, theta), D, kernels.denseCross(x, theta), P, 'implicit differentiation');
     return transpose(solution, D, P).map((v) => -v);
   }
   const out = new Float64Array(D * P);

@@ -20,6 +20,11 @@ export class ReverseTape {
   /** The most iterates held at once (the memory the mode costs, in states). */
   peakStoredStates = 0;
 
+  /** Length of the state vector, so cotangents can be sized. */
+  get stateSize(): number {
+    return this.stepper.program.stateSize;
+  }
+
   /**
    * @param stepper - the run being recorded
    * @param iterations - the run's length t
@@ -46,52 +51,66 @@ export class ReverseTape {
     if (this.checkpointing === 'none') this.keep();
   }
 
-  /** ∂θx_t, tangent-major (P columns of length D), by the backward sweep. Consumes the tape. */
+  /** ∂θx_t, tangent-major (P columns of length D): one adjoint per entry of x_t, in one backward pass. */
   jacobian(): Float64Array {
-    const { stepper } = this;
-    const D = stepper.kernels.dimension;
-    const S = stepper.program.stateSize;
-    const P = stepper.kernels.parameters;
-    const adjoints = Array.from({ length: D }, (_, j) => {
+    const D = this.stepper.kernels.dimension;
+    const S = this.stepper.program.stateSize;
+    const units = Array.from({ length: D }, (_, j) => {
       const a = new Float64Array(S);
       a[j] = 1;
       return a;
     });
-    const gradients = Array.from({ length: D }, () => new Float64Array(P));
+    const rows = this.pullback(units);
+    const P = this.stepper.kernels.parameters;
+    const jacobian = new Float64Array(D * P);
+    for (let j = 0; j < D; j++) for (let p = 0; p < P; p++) jacobian[p * D + j] = rows[j][p];
+    return jacobian;
+  }
+
+  /**
+   * (∂θs_t)ᵀ w for each cotangent w on the last state (length `stateSize`), by one backward pass
+   * carrying all of them: the cost of reverse mode is one sweep per cotangent, whatever P is.
+   * The tape stays usable: stored iterates are kept, checkpointed segments are replayed.
+   */
+  pullback(cotangents: readonly Float64Array[]): Float64Array[] {
+    const { stepper } = this;
+    const S = stepper.program.stateSize;
+    const P = stepper.kernels.parameters;
+    const adjoints = cotangents.map((w) => Float64Array.from(w));
+    const gradients = cotangents.map(() => new Float64Array(P));
     const out = new Float64Array(S + P);
     const none = new Float64Array(0);
     const theta = stepper.kernels.instance.theta;
     const sweep = (): void => {
       for (let k = this.states.length - 1; k >= 0; k--) {
-        for (let j = 0; j < D; j++) {
+        for (let j = 0; j < adjoints.length; j++) {
           stepper.program.reverse.run(this.states[k], theta, adjoints[j], none, this.batches[k], stepper.count, out, this.hypers[k]);
           adjoints[j].set(out.subarray(0, S));
           const g = gradients[j];
           for (let p = 0; p < P; p++) g[p] += out[S + p];
         }
       }
+    };
+    if (this.checkpointing === 'none') {
+      sweep();
+      return gradients;
+    }
+    for (let c = this.checkpoints.length - 1; c >= 0; c--) {
+      const checkpoint = this.checkpoints[c];
+      stepper.restore(checkpoint);
+      const end = Math.min(this.iterations, checkpoint.k + this.segment);
+      for (let k = checkpoint.k; k < end; k++) {
+        stepper.prepare(k);
+        this.keep();
+        stepper.advance();
+      }
+      this.peakStoredStates = Math.max(this.peakStoredStates, this.checkpoints.length + this.states.length);
+      sweep();
       this.states.length = 0;
       this.batches.length = 0;
       this.hypers.length = 0;
-    };
-    if (this.checkpointing === 'none') sweep();
-    else {
-      for (let c = this.checkpoints.length - 1; c >= 0; c--) {
-        const checkpoint = this.checkpoints[c];
-        stepper.restore(checkpoint);
-        const end = Math.min(this.iterations, checkpoint.k + this.segment);
-        for (let k = checkpoint.k; k < end; k++) {
-          stepper.prepare(k);
-          this.keep();
-          stepper.advance();
-        }
-        this.peakStoredStates = Math.max(this.peakStoredStates, this.checkpoints.length + this.states.length);
-        sweep();
-      }
     }
-    const jacobian = new Float64Array(D * P);
-    for (let j = 0; j < D; j++) for (let p = 0; p < P; p++) jacobian[p * D + j] = gradients[j][p];
-    return jacobian;
+    return gradients;
   }
 
   private keep(): void {

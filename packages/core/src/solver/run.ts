@@ -21,6 +21,30 @@ export type RunMetric = (typeof RUN_METRICS)[number];
 /** Derivative tracking modes. */
 export type Tracking = 'none' | 'forward' | 'reverse' | 'implicit';
 
+/** What an observer sees at a record point. */
+export interface RunView {
+  /** The iteration recorded. */
+  readonly k: number;
+  /** x_k (a view: copy it to keep it). */
+  readonly x: Float64Array;
+  /** The forward tracker, when tracking forward (∂θx_k is `forward.jacobian()`). */
+  readonly forward?: ForwardTracker;
+}
+
+/**
+ * Extra metrics computed alongside a run (hypergradient estimators are one). `record` gives the
+ * values at each record point; `finish`, when given, the final values once the run is over
+ * (with the reverse tape, whose sweep is only possible then), replacing the last record.
+ */
+export interface RunObserver {
+  /** Names of the metrics this observer adds, in order. */
+  readonly metrics: readonly string[];
+  /** Values at a record point (NaN where not available yet). */
+  record(view: RunView): number[];
+  /** Values after the run; receives the reverse tape when tracking in reverse. */
+  finish?(view: RunView & { readonly tape?: ReverseTape }): number[];
+}
+
 /** What to run. */
 export interface RunSpec {
   /** Number of steps t. */
@@ -37,14 +61,16 @@ export interface RunSpec {
   readonly run: number;
   /** Iterations at which metrics are recorded, ascending, within [0, iterations]. */
   readonly recordAt: readonly number[];
+  /** Observers adding metrics (none by default). */
+  readonly observers?: readonly RunObserver[];
 }
 
 /** Metrics at the recorded iterations; NaN where a metric is not available (e.g. jacobian_error before the end in reverse mode). */
 export interface Trace {
   /** The recorded iterations. */
   readonly k: number[];
-  /** One series per metric, aligned with `k`. */
-  readonly metrics: Record<RunMetric, number[]>;
+  /** One series per metric (the {@link RUN_METRICS}, then the observers'), aligned with `k`. */
+  readonly metrics: Record<string, number[]>;
 }
 
 /** A run's outcome. */
@@ -76,7 +102,9 @@ export function runSolver(
   const theta = kernels.instance.theta;
   const forward = spec.track === 'forward' ? new ForwardTracker(stepper) : undefined;
   const tape = spec.track === 'reverse' ? new ReverseTape(stepper, spec.iterations, spec.checkpointing) : undefined;
-  const trace: Trace = { k: [], metrics: Object.fromEntries(RUN_METRICS.map((m) => [m, []])) as unknown as Trace['metrics'] };
+  const observers = spec.observers ?? [];
+  const names = [...RUN_METRICS, ...observers.flatMap((o) => o.metrics)];
+  const trace: Trace = { k: [], metrics: Object.fromEntries(names.map((m) => [m, []])) };
   const gradient = new Float64Array(kernels.dimension);
   const none = new Float64Array(0);
   const record = (k: number): void => {
@@ -91,6 +119,7 @@ export function runSolver(
     trace.metrics.jacobian_error.push(jacobianError);
     trace.metrics.gradient_norm.push(norm(gradient));
     trace.metrics.step.push(stepper.stepAt(k));
+    for (const o of observers) o.record({ k, x, forward }).forEach((v, j) => trace.metrics[o.metrics[j]].push(v));
   };
   let next = 0;
   if (spec.recordAt[next] === 0) record(spec.recordAt[next++]);
@@ -120,6 +149,12 @@ export function runSolver(
     // The sweep has replayed segments through the stepper; the last iterate was saved above.
     const last = trace.k.length - 1;
     if (last >= 0 && trace.k[last] === spec.iterations) trace.metrics.jacobian_error[last] = distance(jacobian, reference.jacobian);
+  }
+  const last = trace.k.length - 1;
+  for (const o of observers) {
+    if (!o.finish || last < 0 || trace.k[last] !== spec.iterations) continue;
+    // The sweep above replayed segments through the stepper, so the observer gets the saved x_t.
+    o.finish({ k: spec.iterations, x, forward, tape }).forEach((v, j) => (trace.metrics[o.metrics[j]][last] = v));
   }
   return { iterations: spec.iterations, x, jacobian, trace, peakStoredStates: tape?.peakStoredStates };
 }

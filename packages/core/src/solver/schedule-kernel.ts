@@ -7,10 +7,10 @@ import type { FunctionTable } from '../ir/functions.ts';
 import type { Node } from '../ir/node.ts';
 import { SCHEDULE_VARIABLES } from './common-options.ts';
 
-/** A compiled schedule: its value at iteration `k` for the given constants of F. */
+/** A compiled schedule: its value at iteration `k` for the given constants of F (q is derived from κ). */
 export type Schedule = (k: number, mu: number, L: number, kappa: number) => number;
 
-/** Compiles a scalar expression over the `hyper` inputs k, mu, L, kappa. */
+/** Compiles a scalar expression over the `hyper` inputs k, mu, L, kappa, q. */
 export function compileSchedule(expression: Node, functions: FunctionTable): Schedule {
   const kernel = compileKernel(
     [{ fixed: expression, sampled: null, size: 1, offset: 0 }],
@@ -30,6 +30,7 @@ export function compileSchedule(expression: Node, functions: FunctionTable): Sch
     h[1] = mu;
     h[2] = L;
     h[3] = kappa;
+    h[4] = (kappa - 1) / (kappa + 1);
     kernel(none, none, none, none, noBatch, 0, out, h);
     return out[0];
   };

@@ -1,0 +1,71 @@
+/**
+ * Hypergradient errors along a run: at each record point, ‖g_i(x_k) − g*‖ for the chosen
+ * estimators among g1 (analytic), g2 (automatic, from the forward Jacobian; with reverse
+ * tracking only at the end, by one pullback of ∇ₓE), g3 (implicit). The final estimates are
+ * kept for `result.json`.
+ */
+import { distance } from '../linalg/vector.ts';
+import type { RunObserver, RunView } from '../solver/run.ts';
+import type { ReverseTape } from '../solver/reverse.ts';
+import type { Estimator, HypergradientEstimators } from './estimators.ts';
+
+/** The trace column of an estimator's error. */
+export function errorMetric(estimator: Estimator): string {
+  return `hypergradient_error_${estimator}`;
+}
+
+/** A run observer for the non-SID estimators, remembering their values at the last record point. */
+export class HypergradientObserver implements RunObserver {
+  /** Trace columns, one per estimator. */
+  readonly metrics: readonly string[];
+  /** The estimates at the last record point (at the end of the run: at x_t). */
+  readonly last = new Map<Estimator, Float64Array>();
+
+  /**
+   * @param estimators - the evaluators bound to the problem instance
+   * @param chosen - which estimators to follow (`sid` is computed after the run, not here)
+   * @param reference - g*, the exact hypergradient
+   */
+  constructor(
+    private readonly estimators: HypergradientEstimators,
+    readonly chosen: readonly Exclude<Estimator, 'sid'>[],
+    private readonly reference: Float64Array,
+  ) {
+    this.metrics = chosen.map(errorMetric);
+  }
+
+  /** Errors at a record point (g2 needs the forward Jacobian; NaN without it). */
+  record(view: RunView): number[] {
+    return this.chosen.map((e) => {
+      const g = this.estimate(e, view.x, view.forward?.jacobian());
+      if (g) this.last.set(e, g);
+      return g ? distance(g, this.reference) : NaN;
+    });
+  }
+
+  /** Errors at x_t, with g2 from the reverse tape when there is one. */
+  finish(view: RunView & { readonly tape?: ReverseTape }): number[] {
+    return this.chosen.map((e) => {
+      let g: Float64Array | undefined;
+      if (e === 'automatic' && view.tape) {
+        const S = view.tape.stateSize;
+        const w = new Float64Array(S);
+        w.set(this.estimators.outerGradientX(view.x));
+        g = this.estimators.automaticFromPullback(view.x, view.tape.pullback([w])[0]);
+      } else g = this.estimate(e, view.x, view.forward?.jacobian());
+      if (g) this.last.set(e, g);
+      return g ? distance(g, this.reference) : NaN;
+    });
+  }
+
+  private estimate(e: Exclude<Estimator, 'sid'>, x: Float64Array, jacobian: Float64Array | undefined): Float64Array | undefined {
+    switch (e) {
+      case 'analytic':
+        return this.estimators.analytic(x);
+      case 'implicit':
+        return this.estimators.implicit(x);
+      case 'automatic':
+        return jacobian && this.estimators.automatic(x, jacobian);
+    }
+  }
+}
