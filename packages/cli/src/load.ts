@@ -1,6 +1,6 @@
 /** Reads, checks and lowers a `.sgd` file, or fails with every diagnostic of the file. */
 import { readFileSync } from 'node:fs';
-import type { PluginRegistry, Problem } from '@sgdiff/core';
+import { OUTER_SOLVERS, type PluginRegistry, type Problem } from '@sgdiff/core';
 import { compileSgd, formatDiagnostics, type CheckEnvironment } from '@sgdiff/dsl';
 import { UserError } from './errors.ts';
 import { applyOverrides, overrideAt, type OptionOverride } from './run/overrides.ts';
@@ -21,7 +21,9 @@ export function checkEnvironment(registry: PluginRegistry): CheckEnvironment {
     functions: new Set(registry.functions.keys()),
     solvers: new Map([...registry.solvers].map(([name, solver]) => [name, { options: registry.solverOptions(solver) }])),
     metrics: new Set(registry.metrics.keys()),
-    sources: new Map(),
+    sources: registry.sources,
+    // Outer solvers (`outer_solve NAME`) are not in the plugin registry yet: none is known.
+    outerSolvers: OUTER_SOLVERS,
   };
 }
 

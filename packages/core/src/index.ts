@@ -44,3 +44,4 @@ export * from './hyper/outer-kernels.ts';
 export * from './hyper/estimators.ts';
 export * from './hyper/observer.ts';
 export * from './hyper/sid.ts';
+export * from './hyper/outer-loop.ts';

@@ -6,7 +6,7 @@ import { errorMetric, RUN_METRICS } from '@sgdiff/core';
 import { DEFAULT_LOG_POINTS } from '@sgdiff/dsl';
 import { UserError } from '../errors.ts';
 import { collect, parsePositiveInteger, parseSeed } from '../flags.ts';
-import { instanceJson } from '../json.ts';
+import { byName, instanceJson } from '../json.ts';
 import { loadProblem } from '../load.ts';
 import { registryWith } from '../plugins.ts';
 import type { Output } from '../program.ts';
@@ -15,6 +15,7 @@ import type { JobRunResult, RunJob } from './job.ts';
 import { monteCarlo } from './monte-carlo.ts';
 import { checkOutDir, writeOutDir } from './out-dir.ts';
 import { parseOverride } from './overrides.ts';
+import { outerCsv, runOuter } from './outer.ts';
 import { plotTraces } from './plot.ts';
 import { runDocument, traceCsv } from './result.ts';
 import { createSession, type RunSession } from './session.ts';
@@ -51,6 +52,7 @@ export function registerRun(program: Command, io: Output): void {
       const session = createSession(loaded.problem, registry, flags.seed, file);
       if (session.reference.warning) io.err(`${file}: warning: reference not certified: ${session.reference.warning}`);
       const job: RunJob = { file, source: loaded.source, seed: flags.seed, plugins: flags.plugin, logPoints: loaded.problem.report?.logPoints ?? DEFAULT_LOG_POINTS };
+      if (session.problem.outerSolve) return io.out(runOuterCommand(session, job, flags));
       const workers = Math.min(flags.workers, availableParallelism() * 4);
       const results = await withProgress(session, flags.runs, (onProgress) => monteCarlo(session, job, flags.runs, workers, onProgress));
       const metrics = reportedMetrics(session);
@@ -90,6 +92,28 @@ function reportedMetrics(session: RunSession): string[] {
   const asked = session.problem.report?.metrics.flatMap((m) => (m === 'hypergradient_error' ? perEstimator : (RUN_METRICS as readonly string[]).includes(m) ? [m] : []));
   if (asked && asked.length > 0) return asked;
   return [...RUN_METRICS.filter((m) => m !== 'jacobian_error' || session.settings.track !== 'none'), ...perEstimator];
+}
+
+/** The outer loop: hyperparameter optimization; writes outer.csv and result.json with the final θ. */
+function runOuterCommand(session: RunSession, job: RunJob, flags: RunFlags): string {
+  const run = runOuter(session, job);
+  const { paramLayout } = session.kernels.instance;
+  const last = run.steps[run.steps.length - 1];
+  const document = { outer: { estimator: run.estimator, iterations: run.steps.length, theta: byName(run.theta, paramLayout), objective: last.objective, exactObjective: last.exactObjective } };
+  if (flags.out) {
+    writeOutDir(flags.out, {
+      'instance.json': JSON.stringify(instanceJson(session.problem, session.kernels.instance)),
+      'outer.csv': outerCsv(run),
+      'result.json': JSON.stringify(document, null, 2),
+    });
+  }
+  if (flags.json) return JSON.stringify(document);
+  const first = run.steps[0];
+  return [
+    `${job.file}: outer ${session.problem.outerSolve?.solver} on θ, ${run.steps.length} steps, estimator ${run.estimator}, inner ${session.program.solver.name} × ${session.settings.iterations}`,
+    `  exact objective   ${first.exactObjective.toPrecision(6)} → ${last.exactObjective.toPrecision(6)}`,
+    `  hypergradient     |g| ${first.gradientNorm.toExponential(3)} → ${last.gradientNorm.toExponential(3)}, last error ${last.error.toExponential(3)}`,
+  ].join('\n');
 }
 
 /** SID's error along its fixed-point iterations, over the runs (when SID was chosen). */

@@ -10,28 +10,41 @@ import { SCHEDULE_VARIABLES } from './common-options.ts';
 /** A compiled schedule: its value at iteration `k` for the given constants of F (q is derived from κ). */
 export type Schedule = (k: number, mu: number, L: number, kappa: number) => number;
 
-/** Compiles a scalar expression over the `hyper` inputs k, mu, L, kappa, q. */
-export function compileSchedule(expression: Node, functions: FunctionTable): Schedule {
+/**
+ * Compiles a scalar expression whose free names are `hyper` inputs among `variables`; the
+ * result takes their values in that order.
+ */
+export function compileScalarExpression(expression: Node, variables: readonly string[], functions: FunctionTable): (values: ArrayLike<number>) => number {
   const kernel = compileKernel(
     [{ fixed: expression, sampled: null, size: 1, offset: 0 }],
     (node) => {
-      const position = node.input?.kind === 'hyper' ? SCHEDULE_VARIABLES.indexOf(node.input.name) : -1;
-      if (position < 0) throw new Error(`a schedule may only use ${SCHEDULE_VARIABLES.join(', ')}`);
+      const position = node.input?.kind === 'hyper' ? variables.indexOf(node.input.name) : -1;
+      if (position < 0) throw new Error(`the expression may only use ${variables.join(', ')}`);
       return { kind: 'buffer', buffer: 'h', offset: position };
     },
     functions,
   ).run;
-  const h = new Float64Array(SCHEDULE_VARIABLES.length);
+  const h = new Float64Array(variables.length);
   const out = new Float64Array(1);
   const none = new Float64Array(0);
   const noBatch = new Int32Array(0);
-  return (k, mu, L, kappa) => {
-    h[0] = k;
-    h[1] = mu;
-    h[2] = L;
-    h[3] = kappa;
-    h[4] = (kappa - 1) / (kappa + 1);
+  return (values) => {
+    for (let j = 0; j < h.length; j++) h[j] = values[j];
     kernel(none, none, none, none, noBatch, 0, out, h);
     return out[0];
+  };
+}
+
+/** Compiles a scalar expression over the `hyper` inputs k, mu, L, kappa, q. */
+export function compileSchedule(expression: Node, functions: FunctionTable): Schedule {
+  const evaluate = compileScalarExpression(expression, SCHEDULE_VARIABLES, functions);
+  const values = new Float64Array(SCHEDULE_VARIABLES.length);
+  return (k, mu, L, kappa) => {
+    values[0] = k;
+    values[1] = mu;
+    values[2] = L;
+    values[3] = kappa;
+    values[4] = (kappa - 1) / (kappa + 1);
+    return evaluate(values);
   };
 }
