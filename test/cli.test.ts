@@ -32,7 +32,7 @@ describe('sgd check', () => {
     expect(r.out).toContain('dims       n = 100, d = 50');
     expect(r.out).toContain('A : R[100, 50] ~ normal(0, 1)');
     expect(r.out).toContain('i ~ uniform(100)');
-    expect(r.out).toContain('sgd { iterations = 100000, track = forward, checkpoint = none, linear_solver = direct, step = 1 / (mu * (k + 8 * kappa^2)) }');
+    expect(r.out).toMatch(/solver +sgd \{ iterations = 100000, track = forward, .*step = 1 \/ \(mu \* \(k \+ 8 \* kappa\^2\)\) \}/);
   });
 
   it('prints every error of a file with positions and exits 1', async () => {

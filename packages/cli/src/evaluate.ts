@@ -1,6 +1,7 @@
 /** `sgd derive --eval`: the objective F and its derivatives at the start point x₀ and the drawn θ. */
 import { buildDerivativeGraphs, drawInstance, ProblemKernels, type PluginRegistry, type Problem } from '@sgdiff/core';
 import { block, byName, instanceJson, record, type JsonTensor } from './json.ts';
+import { registrySourceReader } from './sources.ts';
 
 /** The JSON printed by `sgd derive --eval --json` (a documented interface). */
 export interface Evaluation {
@@ -19,7 +20,7 @@ export interface Evaluation {
 /** Kernels of a problem for one seed, with derivative graphs built from the registry's rules. */
 export function problemKernels(problem: Problem, registry: PluginRegistry, seed: number): ProblemKernels {
   const graphs = buildDerivativeGraphs(problem, registry.rules);
-  return new ProblemKernels(problem, graphs, drawInstance(problem, seed), registry.functions);
+  return new ProblemKernels(problem, graphs, drawInstance(problem, seed, registrySourceReader(registry)), registry.functions);
 }
 
 /** Evaluates F, ∇ₓF, ∇²ₓₓF and ∇²ₓθF at (x₀, θ) for `seed`. */

@@ -22,7 +22,7 @@ export function checkEnvironment(registry: PluginRegistry): CheckEnvironment {
     solvers: new Map([...registry.solvers].map(([name, solver]) => [name, { options: registry.solverOptions(solver) }])),
     metrics: new Set(registry.metrics.keys()),
     sources: registry.sources,
-    // Outer solvers (`outer_solve NAME`) are not in the plugin registry yet: none is known.
+    // The framework's outer solvers (`outer_solve NAME`); plugins cannot add any yet.
     outerSolvers: OUTER_SOLVERS,
   };
 }

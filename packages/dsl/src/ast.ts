@@ -223,14 +223,49 @@ export interface MinimizeDecl {
   readonly range: SourceRange;
 }
 
-/** `key = value` inside a `solve` block. */
+/** `outer value`: the upper objective is the value function ℓ(θ) = min_x F(x, θ). */
+export interface OuterValueDecl {
+  /** Always `'OuterDecl'`. */
+  readonly $type: 'OuterDecl';
+  /** Discriminates the two forms of `outer`. */
+  readonly kind: 'value';
+  /** The word `value` as written. */
+  readonly value: Identifier;
+  /** The whole declaration. */
+  readonly range: SourceRange;
+}
+
+/** `outer E(x, theta; j) = expr`: an upper objective E(x, θ) = E_j e(x, θ; j) of its own. */
+export interface OuterExpressionDecl {
+  /** Always `'OuterDecl'`. */
+  readonly $type: 'OuterDecl';
+  /** Discriminates the two forms of `outer`. */
+  readonly kind: 'expression';
+  /** The upper objective's name (`E`). */
+  readonly name: Identifier;
+  /** Names before `;`: vars and params. */
+  readonly args: readonly Identifier[];
+  /** Names after `;`: samples (at most one is accepted by the checker). */
+  readonly samples: readonly Identifier[];
+  /** The per-sample upper objective e(x, θ; j). */
+  readonly body: Expr;
+  /** The whole declaration. */
+  readonly range: SourceRange;
+}
+
+/** The upper-level objective of a hypergradient problem: `outer value` or `outer E(...) = expr`. */
+export type OuterDecl = OuterValueDecl | OuterExpressionDecl;
+
+/** `key = value` (or `key = v1, v2, ...`) inside a `solve` or `outer_solve` block. */
 export interface SolveOption {
   /** Always `'SolveOption'`. */
   readonly $type: 'SolveOption';
   /** The option's key. */
   readonly key: Identifier;
-  /** Its value: a number, an identifier (enum) or an expression. */
+  /** Its (first) value: a number, an identifier (enum) or an expression; `values[0]`. */
   readonly value: Expr;
+  /** Every comma-separated value in order, `value` first; more than one only for `enums` options. */
+  readonly values: readonly Expr[];
   /** The whole `key = value`. */
   readonly range: SourceRange;
 }
@@ -240,6 +275,18 @@ export interface SolveDecl {
   /** Always `'SolveDecl'`. */
   readonly $type: 'SolveDecl';
   /** The solver plugin's name. */
+  readonly solver: Identifier;
+  /** The options in source order. */
+  readonly options: readonly SolveOption[];
+  /** The whole block. */
+  readonly range: SourceRange;
+}
+
+/** `outer_solve NAME { key = value ... }`: the loop on θ around the lower-level solver. */
+export interface OuterSolveDecl {
+  /** Always `'OuterSolveDecl'`. */
+  readonly $type: 'OuterSolveDecl';
+  /** The outer solver's name. */
   readonly solver: Identifier;
   /** The options in source order. */
   readonly options: readonly SolveOption[];
@@ -260,7 +307,16 @@ export interface ReportDecl {
 }
 
 /** Any top-level statement. */
-export type Statement = DimDecl | ConstDecl | TensorDecl | SampleDecl | MinimizeDecl | SolveDecl | ReportDecl;
+export type Statement =
+  | DimDecl
+  | ConstDecl
+  | TensorDecl
+  | SampleDecl
+  | MinimizeDecl
+  | OuterDecl
+  | SolveDecl
+  | OuterSolveDecl
+  | ReportDecl;
 
 /** A parsed `.sgd` file. */
 export interface SgdFile {

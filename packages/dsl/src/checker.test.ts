@@ -218,7 +218,7 @@ const c = (1 +
 var x : R[n] = 0`,
     expected: [
       "1:9 syntax-error: expected an expression but found '='",
-      "2:11 syntax-error: expected a statement (dim, const, data, param, var, sample, minimize, solve or report) but found ')'",
+      "2:11 syntax-error: expected a statement (dim, const, data, param, var, sample, minimize, outer, solve, outer_solve or report) but found ')'",
       "4:1 syntax-error: expected an expression but found 'var'",
     ],
   },
@@ -321,12 +321,10 @@ minimize f(x) = x^2`,
     name: 'sample batch',
     source: `dim n = 10
 sample i ~ uniform(n, batch = 20)
-sample j ~ uniform(n)
 var x : R[n] = 0
 minimize f(x; i) = x[i]`,
     expected: [
       "2:31 invalid-distribution: the batch size must be at most n = 10, got 20",
-      "3:1 duplicate-statement: only one sample declaration is supported; the first is on line 2",
     ],
   },
   {
@@ -464,7 +462,15 @@ describe('error reporting', () => {
   });
 
   it('accepts data sources the environment provides, with named constant and string arguments', () => {
-    const env = { ...TEST_ENVIRONMENT, sources: new Map([['csv', { doc: 'Reads a CSV file.' }]]) };
+    const csv = {
+      doc: 'Reads a CSV file.',
+      args: [
+        { name: 'path', type: 'string', doc: 'The file.' },
+        { name: 'column', type: 'integer', doc: 'The column.' },
+      ] as const,
+      check: () => undefined,
+    };
+    const env = { ...TEST_ENVIRONMENT, sources: new Map([['csv', csv]]) };
     const { ast } = parseSgd('dim n = 4\ndata A : R[n] from csv(path = "a.csv", column = n - 1)\nvar x : R = 0\nminimize f(x) = x^2', 'test.sgd');
     const result = checkFile(ast!, env);
     expect(result.diagnostics).toEqual([]);

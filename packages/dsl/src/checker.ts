@@ -1,16 +1,20 @@
 /**
- * The checker: names, kinds, declaration order, constants, shapes, arity, the objective, the
- * solve block and the report. It reports every error of a file in one run and resolves what
+ * The checker: names, kinds, declaration order, constants, shapes, arity, the objectives, the
+ * solve blocks and the report. It reports every error of a file in one run and resolves what
  * lowering needs (values, shapes, initializers, option values) when there is none.
  */
 import type { ReportSpec } from '@sgdiff/core';
-import type { Expr, SgdFile, Statement } from './ast.ts';
+import type { Expr, OuterDecl, OuterSolveDecl, SampleDecl, SgdFile, SolveDecl, Statement } from './ast.ts';
 import { hasErrors, sortDiagnostics, type Diagnostic } from './diagnostics.ts';
 import { CheckContext, type DeclaredSymbol } from './check/context.ts';
 import { checkConst, checkDim, checkSample, checkTensor, type CheckedTensor } from './check/declarations.ts';
 import type { CheckEnvironment } from './check/environment.ts';
-import { checkObjective } from './check/objective.ts';
+import { checkEstimator, checkOuterSolveHasOuter } from './check/hyper.ts';
+import { StatementLimits } from './check/limits.ts';
+import { checkObjective, type ObjectiveNames } from './check/objective.ts';
+import { checkOuter, resolveOuter, type CheckedOuter } from './check/outer.ts';
 import { checkReport } from './check/report.ts';
+import { checkSampleArguments, type CheckedSample, type ObjectiveUse } from './check/samples.ts';
 import { checkSolve, type CheckedSolve } from './check/solve.ts';
 import { declareSymbols } from './check/symbols.ts';
 import { pointRange } from './source-range.ts';
@@ -31,12 +35,16 @@ export interface CheckedFile {
   readonly consts: readonly NamedValue[];
   /** Data, params and vars in declaration order. */
   readonly tensors: readonly CheckedTensor[];
-  /** The sample, when one is declared. */
-  readonly sample?: { readonly name: string; readonly size: number; readonly batch: number };
+  /** The sample `minimize` lists, when it lists one. */
+  readonly sample?: CheckedSample;
   /** The objective's name and per-sample body. */
   readonly objective: { readonly name: string; readonly body: Expr };
+  /** The upper-level objective, when `outer` is declared. */
+  readonly outer?: CheckedOuter;
   /** The solve block, when present. */
   readonly solve?: CheckedSolve;
+  /** The `outer_solve` block, when present. */
+  readonly outerSolve?: CheckedSolve;
   /** The report line, when present, with defaults filled in. */
   readonly report?: ReportSpec;
 }
@@ -49,35 +57,27 @@ export interface CheckResult {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-/** Statements of which a file may have at most one, with how the limit is worded. */
-const SINGLETONS: Readonly<Partial<Record<Statement['$type'], string>>> = {
-  SampleDecl: 'only one sample declaration is supported',
-  MinimizeDecl: "only one 'minimize' is allowed",
-  SolveDecl: "only one 'solve' block is allowed",
-  ReportDecl: "only one 'report' is allowed",
-};
-
 /** Checks a parsed file against the installed plugins. Never throws for a user mistake. */
 export function checkFile(file: SgdFile, env: CheckEnvironment): CheckResult {
   const ctx = new CheckContext(env);
   declareSymbols(file, ctx);
+  const limits = new StatementLimits(ctx);
+  const outerDecl = file.statements.find((s): s is OuterDecl => s.$type === 'OuterDecl');
   const dims: NamedValue[] = [];
   const consts: NamedValue[] = [];
   const tensors: CheckedTensor[] = [];
-  let sample: CheckedFile['sample'];
+  const samples: SampleDecl[] = [];
+  const laws = new Map<string, CheckedSample>();
+  const blocks: Array<SolveDecl | OuterSolveDecl> = [];
+  let minimize: ObjectiveUse | undefined;
+  let outerNames: ObjectiveNames | undefined;
   let objective: CheckedFile['objective'] | undefined;
   let solve: CheckedSolve | undefined;
+  let outerSolve: CheckedSolve | undefined;
   let report: ReportSpec | undefined;
-  const firstOfKind = new Map<string, Statement>();
 
   for (const statement of file.statements) {
-    const limit = SINGLETONS[statement.$type];
-    const first = firstOfKind.get(statement.$type);
-    if (limit && first) {
-      ctx.error(statement.range, 'duplicate-statement', `${limit}; the first is on line ${first.range.start.line}`);
-      continue;
-    }
-    firstOfKind.set(statement.$type, statement);
+    if (!limits.admit(statement)) continue;
     const symbol = (): DeclaredSymbol => declaredSymbol(ctx, statement);
     switch (statement.$type) {
       case 'DimDecl':
@@ -92,28 +92,51 @@ export function checkFile(file: SgdFile, env: CheckEnvironment): CheckResult {
         break;
       }
       case 'SampleDecl': {
+        samples.push(statement);
         const law = checkSample(statement, symbol(), ctx);
-        if (law) sample = { name: statement.name.name, ...law };
+        if (law) laws.set(statement.name.name, { name: statement.name.name, ...law });
         break;
       }
-      case 'MinimizeDecl':
-        checkObjective(statement, ctx);
+      case 'MinimizeDecl': {
+        const names = checkObjective(statement, ctx, 'the objective');
+        minimize = { name: statement.name, listedSamples: statement.samples.length, names };
         objective = { name: statement.name.name, body: statement.body };
         break;
+      }
+      case 'OuterDecl':
+        outerNames = checkOuter(statement, ctx);
+        break;
       case 'SolveDecl':
+        blocks.push(statement);
         solve = checkSolve(statement, ctx);
+        break;
+      case 'OuterSolveDecl':
+        blocks.push(statement);
+        checkOuterSolveHasOuter(statement, outerDecl, ctx);
+        outerSolve = checkSolve(statement, ctx);
         break;
       case 'ReportDecl':
         report = checkReport(statement, ctx);
         break;
     }
   }
+  for (const block of blocks) checkEstimator(block, outerDecl, ctx);
+  if (minimize) checkSampleArguments(samples, objectiveUses(minimize, outerDecl, outerNames), ctx);
   if (!objective) {
     ctx.error(pointRange(file.range.start), 'missing-minimize', "the file has no objective: add 'minimize f(x; i) = ...'");
   }
   const diagnostics = sortDiagnostics(ctx.diagnostics);
   if (hasErrors(diagnostics) || !objective) return { diagnostics };
-  return { checked: { dims, consts, tensors, sample, objective, solve, report }, diagnostics };
+  const sampleOf = (name: string | undefined): CheckedSample | undefined => (name === undefined ? undefined : laws.get(name));
+  const outer = outerDecl && resolveOuter(outerDecl, outerNames, sampleOf);
+  const sample = sampleOf(minimize?.names.sample);
+  return { checked: { dims, consts, tensors, sample, objective, outer, solve, outerSolve, report }, diagnostics };
+}
+
+/** `minimize`, then `outer E(...)` when declared with a signature: the objectives that may list samples. */
+function objectiveUses(minimize: ObjectiveUse, outer: OuterDecl | undefined, names: ObjectiveNames | undefined): ObjectiveUse[] {
+  if (outer?.kind !== 'expression' || !names) return [minimize];
+  return [minimize, { name: outer.name, listedSamples: outer.samples.length, names }];
 }
 
 /** The symbol `declareSymbols` made for a declaring statement. */

@@ -11,7 +11,7 @@ import { endOfSource, locationRange, spanRange, tokenRange } from './source-rang
 export interface AstResult {
   /** The file's syntax tree. */
   readonly file: A.SgdFile;
-  /** Syntax errors the grammar accepts but the language does not (named before positional arguments). */
+  /** Syntax errors the grammar accepts but the language does not (named before positional arguments, a malformed `outer`). */
   readonly diagnostics: readonly Diagnostic[];
 }
 
@@ -90,16 +90,13 @@ class CstConverter {
       case 'sampleDecl':
         return { $type: 'SampleDecl', name: name(), distribution: this.call(node(inner, 'call')), range };
       case 'minimizeDecl':
-        return {
-          $type: 'MinimizeDecl',
-          name: name(),
-          args: this.names(nodes(inner, 'args')[0]),
-          samples: this.names(nodes(inner, 'samples')[0]),
-          body: this.expression(node(inner, 'expression')),
-          range,
-        };
+        return { $type: 'MinimizeDecl', name: name(), ...this.signature(node(inner, 'signature')), body: this.expression(node(inner, 'expression')), range };
+      case 'outerDecl':
+        return this.outerDecl(inner);
       case 'solveDecl':
         return { $type: 'SolveDecl', solver: name(), options: nodes(inner, 'solveOption').map((o) => this.solveOption(o)), range };
+      case 'outerSolveDecl':
+        return { $type: 'OuterSolveDecl', solver: name(), options: nodes(inner, 'solveOption').map((o) => this.solveOption(o)), range };
       case 'reportDecl':
         return this.reportDecl(inner);
       default:
@@ -129,8 +126,38 @@ class CstConverter {
     return list ? tokens(list, 'Identifier').map(identifier) : [];
   }
 
+  /** `(args; samples)` of `minimize` and `outer`. */
+  private signature(cst: CstNode): { args: A.Identifier[]; samples: A.Identifier[] } {
+    return { args: this.names(nodes(cst, 'args')[0]), samples: this.names(nodes(cst, 'samples')[0]) };
+  }
+
+  /**
+   * `outer value` or `outer E(...) = body`. The grammar accepts any name without a signature
+   * and `value` with one; both are syntax errors of the language, reported here.
+   */
+  private outerDecl(cst: CstNode): A.OuterDecl {
+    const name = identifier(token(cst, 'Identifier'));
+    const range = rangeOf(cst);
+    const signature = nodes(cst, 'signature')[0];
+    if (!signature) {
+      if (name.name !== 'value') {
+        this.syntaxError(name.range, `expected '(' after 'outer ${name.name}' (as in 'outer ${name.name}(x, theta; j) = ...'), or 'outer value' for the value function`);
+      }
+      return { $type: 'OuterDecl', kind: 'value', value: name, range };
+    }
+    if (name.name === 'value') {
+      this.syntaxError(name.range, "'outer value' is the value function min_x F and takes no arguments or body; give the upper objective another name");
+    }
+    return { $type: 'OuterDecl', kind: 'expression', name, ...this.signature(signature), body: this.expression(node(cst, 'expression')), range };
+  }
+
   private solveOption(cst: CstNode): A.SolveOption {
-    return { $type: 'SolveOption', key: identifier(token(cst, 'Identifier')), value: this.expression(node(cst, 'expression')), range: rangeOf(cst) };
+    const values = nodes(cst, 'expression').map((e) => this.expression(e));
+    return { $type: 'SolveOption', key: identifier(token(cst, 'Identifier')), value: values[0], values, range: rangeOf(cst) };
+  }
+
+  private syntaxError(range: A.SourceRange, message: string): void {
+    this.diagnostics.push({ range, severity: 'error', code: 'syntax-error', message });
   }
 
   private reportDecl(cst: CstNode): A.ReportDecl {
@@ -210,7 +237,7 @@ class CstConverter {
         continue;
       }
       if (namedArgs.length > 0) {
-        this.diagnostics.push({ range: rangeOf(arg), severity: 'error', code: 'syntax-error', message: 'positional arguments must come before named ones' });
+        this.syntaxError(rangeOf(arg), 'positional arguments must come before named ones');
       }
       args.push(this.expression(node(arg, 'expression')));
     }

@@ -31,6 +31,8 @@ export type DiagnosticCode =
   | 'unknown-distribution'
   | 'invalid-distribution'
   | 'unknown-source'
+  | 'invalid-source-argument'
+  | 'unreadable-source'
   | 'unknown-function'
   | 'wrong-arity'
   | 'invalid-argument'
@@ -51,6 +53,9 @@ export type DiagnosticCode =
   | 'duplicate-option'
   | 'invalid-option-value'
   | 'option-out-of-range'
+  // Hypergradients: the upper objective and its loop.
+  | 'missing-outer'
+  | 'analytic-needs-value'
   // Reports.
   | 'unknown-metric'
   | 'duplicate-metric'

@@ -16,6 +16,8 @@ export type * from './ast.ts';
 export type { CheckEnvironment, SolverDescription, SourceDescription } from './check/environment.ts';
 export type { CheckedTensor } from './check/declarations.ts';
 export type { CheckedSolve, OptionValue } from './check/solve.ts';
+export type { CheckedOuter } from './check/outer.ts';
+export type { CheckedSample } from './check/samples.ts';
 export { DEFAULT_LOG_POINTS } from './check/report.ts';
 export { checkFile, type CheckResult, type CheckedFile, type NamedValue } from './checker.ts';
 export { formatDiagnostic, formatDiagnostics, hasErrors, sortDiagnostics } from './diagnostics.ts';

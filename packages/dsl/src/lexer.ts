@@ -38,6 +38,13 @@ export const Sample = keyword('sample');
 export const Minimize = keyword('minimize');
 /** `solve sgd { ... }`. */
 export const Solve = keyword('solve');
+/**
+ * `outer E(x, theta; j) = ...` or `outer value`: the upper-level objective. `value` is not a
+ * keyword: it is an ordinary identifier that the parser reads after `outer`.
+ */
+export const Outer = keyword('outer');
+/** `outer_solve NAME { ... }`: the loop on θ; before `Outer` so `outer_solve` is not `outer` + `_solve`. */
+export const OuterSolve = keyword('outer_solve', 'OuterSolve');
 /** `report every log 200 { ... }`. */
 export const Report = keyword('report');
 /** The `every` of `report every log N`. */
@@ -126,6 +133,8 @@ export const allTokens: readonly TokenType[] = [
   Sample,
   Minimize,
   Solve,
+  OuterSolve,
+  Outer,
   Report,
   Every,
   Log,

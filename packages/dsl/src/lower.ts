@@ -1,11 +1,22 @@
 /**
  * Lowering of a checked file to the core {@link Problem}: one IR input per data, param, var
- * and sample, dims and consts as constants, the objective's body as IR, and the solve
- * options as plain values with the solver's defaults filled in.
+ * and sample, dims and consts as constants, the objectives' bodies as IR, and the options of
+ * the solve blocks as plain values with the solvers' defaults filled in.
  */
-import { IRBuilder, type FunctionTable, type Node, type Problem, type SolveSpec, type TensorSymbol } from '@sgdiff/core';
+import {
+  IRBuilder,
+  type FunctionTable,
+  type Node,
+  type OuterSpec,
+  type Problem,
+  type SampleSymbol,
+  type SolveSpec,
+  type TensorSymbol,
+} from '@sgdiff/core';
 import type { Expr } from './ast.ts';
 import type { CheckedFile } from './checker.ts';
+import type { CheckedOuter } from './check/outer.ts';
+import type { CheckedSample } from './check/samples.ts';
 import type { CheckedSolve } from './check/solve.ts';
 import { parseExpression } from './parse.ts';
 
@@ -27,8 +38,8 @@ export function lowerFile(checked: CheckedFile, source: string, functions: Funct
     init: t.init.kind === 'data-expression' ? { kind: 'expression', node: lowerExpr(t.init.expr, b, names) } : t.init,
     node: nodes[k],
   }));
-  const sample = checked.sample && { ...checked.sample, node: b.input({ kind: 'sample', name: checked.sample.name }, []) };
-  if (sample) names.set(sample.name, sample.node);
+  const sample = checked.sample && lowerSample(checked.sample, b, names);
+  const outer = checked.outer && lowerOuter(checked.outer, b, names);
   return {
     builder: b,
     dims: checked.dims,
@@ -39,7 +50,24 @@ export function lowerFile(checked: CheckedFile, source: string, functions: Funct
     objective: lowerExpr(checked.objective.body, b, names),
     solve: checked.solve && lowerSolve(checked.solve, source, b, names),
     report: checked.report,
+    outer,
+    outerSolve: checked.outerSolve && lowerSolve(checked.outerSolve, source, b, names),
   };
+}
+
+/** A sample's `sample` input node (shared by both objectives when both list it), recorded in `names`. */
+function lowerSample(sample: CheckedSample, b: IRBuilder, names: Map<string, Node>): SampleSymbol {
+  const node = b.input({ kind: 'sample', name: sample.name }, []);
+  names.set(sample.name, node);
+  return { ...sample, node };
+}
+
+/** The upper objective; its body sees its own sample. */
+function lowerOuter(outer: CheckedOuter, b: IRBuilder, names: Map<string, Node>): OuterSpec {
+  if (outer.kind === 'value') return { kind: 'value' };
+  const sample = outer.sample && lowerSample(outer.sample, b, names);
+  const node = lowerExpr(outer.body, b, names);
+  return sample ? { kind: 'expression', name: outer.name, node, sample } : { kind: 'expression', name: outer.name, node };
 }
 
 function lowerExpr(expr: Expr, b: IRBuilder, names: ReadonlyMap<string, Node>): Node {

@@ -139,7 +139,7 @@ describe('syntax errors', () => {
     expect(ast).toBeUndefined();
     expect(diagnostics.map(brief)).toEqual([
       "1:9 syntax-error: expected an expression but found '='",
-      "2:11 syntax-error: expected a statement (dim, const, data, param, var, sample, minimize, solve or report) but found ')'",
+      "2:11 syntax-error: expected a statement (dim, const, data, param, var, sample, minimize, outer, solve, outer_solve or report) but found ')'",
       "4:1 syntax-error: expected an expression but found 'var'",
     ]);
   });

@@ -33,7 +33,9 @@ export class SgdParser extends CstParser {
       { ALT: () => this.SUBRULE(this.tensorDecl) },
       { ALT: () => this.SUBRULE(this.sampleDecl) },
       { ALT: () => this.SUBRULE(this.minimizeDecl) },
+      { ALT: () => this.SUBRULE(this.outerDecl) },
       { ALT: () => this.SUBRULE(this.solveDecl) },
+      { ALT: () => this.SUBRULE(this.outerSolveDecl) },
       { ALT: () => this.SUBRULE(this.reportDecl) },
     ]);
   });
@@ -105,10 +107,31 @@ export class SgdParser extends CstParser {
     this.SUBRULE(this.call);
   });
 
-  /** `minimize f(a, b; s) = expr`; both name lists may be empty and `; s` may be left out. */
+  /** `minimize f(a, b; s) = expr`. */
   minimizeDecl = this.RULE('minimizeDecl', () => {
     this.CONSUME(T.Minimize);
     this.CONSUME(T.Identifier);
+    this.SUBRULE(this.signature);
+    this.CONSUME(T.Equals);
+    this.SUBRULE(this.expression);
+  });
+
+  /**
+   * `outer E(a, b; s) = expr`, or `outer value` (no signature, no body). Whether a name without
+   * a signature is `value` is checked when the AST is built, so `value` stays an identifier.
+   */
+  outerDecl = this.RULE('outerDecl', () => {
+    this.CONSUME(T.Outer);
+    this.CONSUME(T.Identifier);
+    this.OPTION(() => {
+      this.SUBRULE(this.signature);
+      this.CONSUME(T.Equals);
+      this.SUBRULE(this.expression);
+    });
+  });
+
+  /** `(a, b; s)`: both name lists may be empty and `; s` may be left out. */
+  signature = this.RULE('signature', () => {
     this.CONSUME(T.LParen);
     this.OPTION(() => this.SUBRULE(this.nameList, { LABEL: 'args' }));
     this.OPTION2(() => {
@@ -116,8 +139,6 @@ export class SgdParser extends CstParser {
       this.OPTION3(() => this.SUBRULE2(this.nameList, { LABEL: 'samples' }));
     });
     this.CONSUME(T.RParen);
-    this.CONSUME(T.Equals);
-    this.SUBRULE(this.expression);
   });
 
   /** `a, b, c`. */
@@ -134,11 +155,20 @@ export class SgdParser extends CstParser {
     this.CONSUME(T.RCurly);
   });
 
-  /** `key = expr`. */
+  /** `outer_solve name { key = expr ... }`: the loop on θ, with the same options syntax. */
+  outerSolveDecl = this.RULE('outerSolveDecl', () => {
+    this.CONSUME(T.OuterSolve);
+    this.CONSUME(T.Identifier);
+    this.CONSUME(T.LCurly);
+    this.MANY(() => this.SUBRULE(this.solveOption));
+    this.CONSUME(T.RCurly);
+  });
+
+  /** `key = expr` or `key = expr, expr, ...` (a list, for `enums` options). */
   solveOption = this.RULE('solveOption', () => {
     this.CONSUME(T.Identifier);
     this.CONSUME(T.Equals);
-    this.SUBRULE(this.expression);
+    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.expression) });
   });
 
   /** `report every log N { m1, m2 }` or `report { m1, m2 }`. */

@@ -6,8 +6,8 @@ import { EOF, tokenLabel, type IParserErrorMessageProvider, type IToken } from '
 
 /** What the parser was looking for, per grammar rule, when no alternative matched. */
 const EXPECTED_IN_RULE: Readonly<Record<string, string>> = {
-  file: 'a statement (dim, const, data, param, var, sample, minimize, solve or report)',
-  statement: 'a statement (dim, const, data, param, var, sample, minimize, solve or report)',
+  file: 'a statement (dim, const, data, param, var, sample, minimize, outer, solve, outer_solve or report)',
+  statement: 'a statement (dim, const, data, param, var, sample, minimize, outer, solve, outer_solve or report)',
   tensorDecl: "'data', 'param' or 'var'",
   initializer: "'~', '=' or 'from' after the type",
   call: 'a function name',

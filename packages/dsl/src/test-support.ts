@@ -22,6 +22,7 @@ export const TEST_ENVIRONMENT: CheckEnvironment = {
   ]),
   metrics: new Set(['suboptimality', 'distance', 'jacobian_error', 'gradient_norm', 'step']),
   sources: new Map(),
+  outerSolvers: new Map(),
 };
 
 /** `LINE:COL code: message`, the form the diagnostics corpus asserts. */

@@ -1,6 +1,6 @@
 /**
- * `@sgdiff/plugins`: the built-in differentiation rules, elementwise functions, solvers and
- * metrics, registered through the public plugin API.
+ * `@sgdiff/plugins`: the built-in differentiation rules, elementwise functions, solvers,
+ * metrics and data sources, registered through the public plugin API.
  * @packageDocumentation
  */
 export * from './module.ts';
@@ -14,4 +14,7 @@ export * from './rules/indexing.ts';
 export * from './rules/shapes.ts';
 export * from './solvers/gradient-descent.ts';
 export * from './solvers/inexact-sgd.ts';
+export * from './solvers/fixed-point.ts';
 export * from './solvers/step-option.ts';
+export * from './sources/mnist.ts';
+export * from './sources/mnist-data.ts';

@@ -25,13 +25,14 @@ export function checkOutDir(dir: string): void {
 /** Writes `files` (name → content) as the directory `dir`, all at once. */
 export function writeOutDir(dir: string, files: Readonly<Record<string, string>>): void {
   const target = resolve(dir);
-  const staging = mkdtempSync(join(dirname(target), `.${basename(target)}.partial-`));
+  let staging: string | undefined;
   try {
+    staging = mkdtempSync(join(dirname(target), `.${basename(target)}.partial-`));
     for (const [name, content] of Object.entries(files)) writeFileSync(join(staging, name), content);
     if (existsSync(target)) rmdirSync(target);
     renameSync(staging, target);
   } catch (error) {
-    rmSync(staging, { recursive: true, force: true });
+    if (staging) rmSync(staging, { recursive: true, force: true });
     throw new UserError(`--out ${dir}: error: cannot write the results: ${(error as Error).message}`);
   }
 }

@@ -45,7 +45,8 @@ export function applyOverrides(source: string, file: string, overrides: readonly
   const edits = overrides.map((override) => {
     const existing = [...solve.options].reverse().find((o) => o.key.name === override.key);
     return existing
-      ? { at: existing.value.range.start.offset, end: existing.value.range.end.offset, text: override.value, override }
+      ? // A list value (`estimator = a, b`) is replaced whole, from its first item to its last.
+        { at: existing.values[0].range.start.offset, end: existing.values[existing.values.length - 1].range.end.offset, text: override.value, override }
       : { at: solve.range.end.offset - 1, end: solve.range.end.offset - 1, text: ` ${override.key} = ${override.value} `, override };
   });
   edits.sort((a, b) => b.at - a.at);

@@ -30,7 +30,8 @@ export async function plotTraces(aggregate: Aggregate, metrics: readonly string[
         ? [{
             mark: { type: 'area', opacity: 0.18 },
             transform: [{ filter: 'datum.q10 > 0' }],
-            encoding: { x, y: { field: 'q10', type: 'quantitative', scale: { type: 'log' } }, y2: { field: 'q90' }, color },
+            // The band shares the line's colour but not the legend, whose swatches would look faded.
+            encoding: { x, y: { field: 'q10', type: 'quantitative', scale: { type: 'log' } }, y2: { field: 'q90' }, color: { ...color, legend: null } },
           }]
         : []),
       {

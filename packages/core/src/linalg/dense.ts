@@ -34,11 +34,13 @@ export interface SymmetricSolve {
 }
 
 /**
- * Solves H X = B (H n×n symmetric, B n×m), by Cholesky when H is positive definite and by LU
- * otherwise; throws when H is singular.
+ * Solves H X = B (H n×n symmetric, B n×m; the upper triangle is mirrored first), by Cholesky
+ * when H is positive definite and by LU otherwise; throws when H is singular.
  */
 export function solveSymmetric(H: Float64Array, n: number, B: Float64Array, m: number): SymmetricSolve {
   const h = toMatrix(H, n, n);
+  // A Hessian assembled column by column is symmetric only up to rounding, and ml-matrix's Cholesky demands exact symmetry.
+  for (let r = 0; r < n; r++) for (let c = r + 1; c < n; c++) h.set(c, r, h.get(r, c));
   const b = toMatrix(B, n, m);
   const cholesky = new CholeskyDecomposition(h);
   if (cholesky.isPositiveDefinite()) return { solution: fromMatrix(cholesky.solve(b)), positiveDefinite: true };

@@ -12,7 +12,12 @@ export type OptionType =
   /** An expression that may use the variables listed in {@link OptionSpec.variables} (e.g. a step size of `k`). */
   | 'expression'
   /** One identifier among {@link OptionSpec.values}. */
-  | 'enum';
+  | 'enum'
+  /**
+   * A non-empty list of distinct identifiers among {@link OptionSpec.values}, written
+   * `key = a, b`; its value (and its default) is the identifiers joined by `,` (`'a,b'`).
+   */
+  | 'enums';
 
 /** One option a plugin accepts, with everything the checker and the documentation need. */
 export interface OptionSpec {
@@ -20,13 +25,13 @@ export interface OptionSpec {
   readonly name: string;
   /** What kind of value the key takes. */
   readonly type: OptionType;
-  /** The value used when the key is absent: a number, an enum identifier, or expression source text. */
+  /** The value used when the key is absent: a number, an enum identifier, identifiers joined by `,` (`enums`), or expression source text. */
   readonly default: number | string;
   /** Inclusive lower bound for `integer` and `number` options. */
   readonly min?: number;
   /** Inclusive upper bound for `integer` and `number` options. */
   readonly max?: number;
-  /** The identifiers an `enum` option accepts. */
+  /** The identifiers an `enum` or `enums` option accepts. */
   readonly values?: readonly string[];
   /** The free variables an `expression` option may use (for a step size: `k`, `mu`, `L`, `kappa`). */
   readonly variables?: readonly string[];

@@ -9,8 +9,9 @@ import type { ElementwiseFunction, FunctionTable } from '../ir/functions.ts';
 import { COMMON_SOLVER_OPTIONS } from '../solver/common-options.ts';
 import type { SolverPlugin } from '../solver/contract.ts';
 import type { MetricSpec } from './contracts.ts';
+import type { DataSource } from './data-source.ts';
 import type { OptionSpec } from './options.ts';
-import { FUNCTIONS, METRICS, RULE_SETS, SOLVERS } from './tokens.ts';
+import { FUNCTIONS, METRICS, RULE_SETS, SOLVERS, SOURCES } from './tokens.ts';
 
 function byName<T extends { readonly name: string }>(kind: string, items: readonly T[]): ReadonlyMap<string, T> {
   const map = new Map<string, T>();
@@ -35,6 +36,8 @@ export class PluginRegistry {
   readonly solvers: ReadonlyMap<string, SolverPlugin>;
   /** Metrics by name. */
   readonly metrics: ReadonlyMap<string, MetricSpec>;
+  /** Data sources by name. */
+  readonly sources: ReadonlyMap<string, DataSource>;
 
   /** @param container - a container every plugin module has been loaded into */
   constructor(readonly container: Container) {
@@ -42,6 +45,7 @@ export class PluginRegistry {
     this.functions = byName('function', getAllOrNone<ElementwiseFunction>(container, FUNCTIONS as symbol));
     this.solvers = byName('solver', getAllOrNone<SolverPlugin>(container, SOLVERS as symbol));
     this.metrics = byName('metric', getAllOrNone<MetricSpec>(container, METRICS as symbol));
+    this.sources = byName('data source', getAllOrNone<DataSource>(container, SOURCES as symbol));
     for (const solver of this.solvers.values()) {
       const clash = solver.options.find((o) => COMMON_SOLVER_OPTIONS.some((c) => c.name === o.name));
       if (clash) throw new Error(`solver '${solver.name}' declares '${clash.name}', an option every solver already has`);

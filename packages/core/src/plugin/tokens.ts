@@ -6,6 +6,7 @@ import type { RuleSet } from '../diff/rules.ts';
 import type { ElementwiseFunction } from '../ir/functions.ts';
 import type { SolverPlugin } from '../solver/contract.ts';
 import type { MetricSpec } from './contracts.ts';
+import type { DataSource } from './data-source.ts';
 import type { ServiceIdentifier } from 'inversify';
 
 /** Differentiation rule families (multi-bound). */
@@ -16,3 +17,5 @@ export const FUNCTIONS: ServiceIdentifier<ElementwiseFunction> = Symbol.for('sgd
 export const SOLVERS: ServiceIdentifier<SolverPlugin> = Symbol.for('sgdiff.Solver');
 /** Metrics usable in `report { ... }` lines (multi-bound). */
 export const METRICS: ServiceIdentifier<MetricSpec> = Symbol.for('sgdiff.Metric');
+/** Data sources usable after `from` in declarations (multi-bound). */
+export const SOURCES: ServiceIdentifier<DataSource> = Symbol.for('sgdiff.DataSource');

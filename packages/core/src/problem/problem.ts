@@ -50,7 +50,7 @@ export interface SampleSymbol {
 export interface SolveSpec {
   /** The solver plugin's name. */
   readonly solver: string;
-  /** Every declared option, given or defaulted: numbers, enum identifiers, or expression source text. */
+  /** Every declared option, given or defaulted: numbers, enum identifiers, `enums` lists joined by `,`, or expression source text. */
   readonly options: Readonly<Record<string, number | string>>;
   /** Every `expression` option as scalar IR; its variables (`k`, `mu`, ...) are `hyper` inputs named after them. */
   readonly expressions: Readonly<Record<string, Node>>;
@@ -63,6 +63,27 @@ export interface ReportSpec {
   /** Metric names, in the order written. */
   readonly metrics: readonly string[];
 }
+
+/**
+ * The upper-level objective of a hypergradient problem (`outer` in the language): the θ whose
+ * gradient ∇ℓ(θ) = ∇θE(x*, θ) + (∂θx*)ᵀ∇ₓE(x*, θ) is estimated, where x* = argmin_x F(x, θ).
+ */
+export type OuterSpec =
+  /** `outer value`: the value function ℓ(θ) = min_x F(x, θ), i.e. E = F (so ∇ℓ = ∇θF at x*). */
+  | { readonly kind: 'value' }
+  /**
+   * `outer E(x, θ; j) = body`: ℓ(θ) = E(x*(θ), θ) with E(x, θ) = E_j e(x, θ; j), the mean of
+   * `node` over the outcomes of `sample` (E = e when there is none).
+   */
+  | {
+      readonly kind: 'expression';
+      /** The upper objective's name as written (`E`). */
+      readonly name: string;
+      /** The per-sample upper objective e(x, θ; j) as a scalar IR node, built with the problem's builder. */
+      readonly node: Node;
+      /** The upper objective's own sample (its input node has kind `'sample'`); may be the lower sample itself. */
+      readonly sample?: SampleSymbol;
+    };
 
 /** A whole problem, lowered to IR. */
 export interface Problem {
@@ -84,4 +105,8 @@ export interface Problem {
   readonly solve?: SolveSpec;
   /** The report line, when present. */
   readonly report?: ReportSpec;
+  /** The upper-level objective, when the file declares `outer`; {@link Problem.sample} stays the lower level's sample. */
+  readonly outer?: OuterSpec;
+  /** The `outer_solve` block (the loop on θ), when present; only with an {@link Problem.outer} objective. */
+  readonly outerSolve?: SolveSpec;
 }

@@ -9,7 +9,7 @@ import type { CheckEnvironment } from './environment.ts';
 import { didYouMean } from './suggest.ts';
 
 /** What a declared name is. */
-export type SymbolKind = 'dim' | 'const' | 'data' | 'param' | 'var' | 'sample' | 'objective';
+export type SymbolKind = 'dim' | 'const' | 'data' | 'param' | 'var' | 'sample' | 'objective' | 'outer';
 
 /**
  * A declared name. The resolved fields start out unset and are filled in as the declaration
@@ -48,6 +48,8 @@ export function describeKind(kind: SymbolKind): string {
       return 'data';
     case 'objective':
       return 'the objective';
+    case 'outer':
+      return 'the upper objective';
     default:
       return `a ${kind}`;
   }

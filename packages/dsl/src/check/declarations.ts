@@ -77,7 +77,7 @@ function checkInitializer(init: Initializer, shape: Shape | undefined, ctx: Chec
     case 'DrawInit':
       return checkTensorDistribution(init.distribution, ctx, before);
     case 'SourceInit':
-      return checkDataSource(init.source, ctx, before);
+      return checkDataSource(init.source, shape, ctx, before);
     case 'ValueInit': {
       if (mentionsData(init.value, ctx)) {
         return checkDataExpression(init.value, shape, ctx, before) ? { kind: 'data-expression', expr: init.value } : undefined;

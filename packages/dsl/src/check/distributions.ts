@@ -2,12 +2,13 @@
  * The right-hand sides of declarations that are calls: the law a tensor is drawn from
  * (`~ normal(0, 1)`), its data source (`from src(...)`) and the law of a sample (`~ uniform(n)`).
  */
-import type { TensorInit } from '@sgdiff/core';
+import type { Shape, TensorInit } from '@sgdiff/core';
 import type { CallExpr, Expr } from '../ast.ts';
 import { BATCH_ARGUMENT, SAMPLE_DISTRIBUTION, TENSOR_DISTRIBUTIONS } from './builtins.ts';
 import { checkArity, rejectNamedArguments } from './calls.ts';
 import { evaluateConstant, evaluatePositiveInteger } from './constants.ts';
 import type { CheckContext } from './context.ts';
+import { checkSourceArguments } from './source-arguments.ts';
 import { didYouMean, quotedList } from './suggest.ts';
 
 /** The law of a sample: `size` equally likely outcomes, drawn `batch` at a time. */
@@ -41,29 +42,27 @@ export function checkTensorDistribution(call: CallExpr, ctx: CheckContext, befor
   return undefined;
 }
 
-/** `from src(key = value, ...)`: a known source with named constant or string arguments. */
-export function checkDataSource(call: CallExpr, ctx: CheckContext, before: number): TensorInit | undefined {
+/**
+ * `from src(key = value, ...)`: a known source, its named arguments valid (see
+ * {@link checkSourceArguments}; defaults are filled in), and a declared `shape` the source can
+ * read (its `check`, reported as `unreadable-source` at the call). `undefined` after reporting,
+ * or when the shape is unknown because of an earlier error.
+ */
+export function checkDataSource(call: CallExpr, shape: Shape | undefined, ctx: CheckContext, before: number): TensorInit | undefined {
   const name = call.callee.name;
-  if (!ctx.env.sources.has(name)) {
+  const source = ctx.env.sources.get(name);
+  if (!source) {
+    const hint = didYouMean(name, ctx.env.sources.keys());
     const known = ctx.env.sources.size > 0 ? `; known sources: ${quotedList(ctx.env.sources.keys())}` : '; no data source is installed';
-    ctx.error(call.callee.range, 'unknown-source', `unknown data source '${name}'${known}`);
+    ctx.error(call.callee.range, 'unknown-source', `unknown data source '${name}'${hint}${known}`);
     return undefined;
   }
-  for (const arg of call.args) ctx.error(arg.range, 'invalid-argument', 'data source arguments must be named: key = value');
-  const args: Record<string, number | string> = {};
-  let valid = call.args.length === 0;
-  for (const arg of call.namedArgs) {
-    const key = arg.name.name;
-    if (key in args) {
-      ctx.error(arg.name.range, 'invalid-argument', `argument '${key}' is given twice`);
-      valid = false;
-      continue;
-    }
-    const value = arg.value.$type === 'StringLiteral' ? arg.value.value : evaluateConstant(arg.value, ctx, before);
-    if (value === undefined) valid = false;
-    else args[key] = value;
-  }
-  return valid ? { kind: 'source', source: name, args } : undefined;
+  const args = checkSourceArguments(call, source, ctx, before);
+  if (!args || !shape) return undefined;
+  const reason = source.check(shape, args);
+  if (reason === undefined) return { kind: 'source', source: name, args };
+  ctx.error(call.range, 'unreadable-source', `${name}: ${reason}`);
+  return undefined;
 }
 
 /** `uniform(n)` or `uniform(n, batch = b)` with `n` a positive integer and `1 ≤ b ≤ n`. */

@@ -1,21 +1,37 @@
 /**
- * Checks of `minimize f(x, θ; ξ) = body`: the argument lists against the declarations, and
- * the body, which may use the listed vars, params and samples, data, dims and consts, and
- * must be a scalar.
+ * Checks of an objective `f(x, θ; ξ) = body`, the lower one (`minimize`) or the upper one
+ * (`outer E(...) = ...`): the argument lists against the declarations, and the body, which
+ * may use the listed vars, params and sample, data, dims and consts, and must be a scalar.
  */
 import { SCALAR, formatShape, type Shape } from '@sgdiff/core';
-import type { Identifier, MinimizeDecl, NameRef } from '../ast.ts';
+import type { Identifier, MinimizeDecl, NameRef, OuterExpressionDecl } from '../ast.ts';
 import { describeKind, type CheckContext, type DeclaredSymbol } from './context.ts';
 import { inferShape, type ExpressionScope } from './shapes.ts';
 
-/** Checks a `minimize` declaration. */
-export function checkObjective(decl: MinimizeDecl, ctx: CheckContext): void {
+/** A declaration with an objective's signature and body. */
+export type ObjectiveDecl = MinimizeDecl | OuterExpressionDecl;
+
+/** What a checked objective says about names, for the file-level rules on samples. */
+export interface ObjectiveNames {
+  /** The sample it validly lists, if any (an objective lists at most one). */
+  readonly sample?: string;
+  /** Every var, param or sample it lists (validly or not) or uses: these need no further report. */
+  readonly mentioned: ReadonlySet<string>;
+}
+
+/**
+ * Checks an objective. For `minimize`, every var must be listed; the upper objective may leave
+ * vars out (its gradient with respect to them is then zero).
+ * @param what - how messages name it: `the objective` or `the outer objective`
+ */
+export function checkObjective(decl: ObjectiveDecl, ctx: CheckContext, what: string): ObjectiveNames {
   const scope = new ObjectiveScope(decl, ctx);
   const shape = inferShape(decl.body, ctx, scope);
   if (shape && shape.length > 0) {
-    ctx.error(decl.body.range, 'non-scalar-objective', `the objective must be a scalar, got ${formatShape(shape)}`);
+    ctx.error(decl.body.range, 'non-scalar-objective', `${what} must be a scalar, got ${formatShape(shape)}`);
   }
-  scope.reportMissingArguments();
+  if (decl.$type === 'MinimizeDecl') scope.reportMissingVars();
+  return scope.names();
 }
 
 /** The names the body of one objective may use, built from its argument lists. */
@@ -26,9 +42,11 @@ class ObjectiveScope implements ExpressionScope {
   private readonly refused = new Set<string>();
   /** Vars, params and samples used in the body without being listed (each use is reported). */
   private readonly usedUnlisted = new Set<string>();
+  /** The sample validly listed after `;`. */
+  private sample: string | undefined;
 
   constructor(
-    private readonly decl: MinimizeDecl,
+    private readonly decl: ObjectiveDecl,
     private readonly ctx: CheckContext,
   ) {
     this.list(decl.args, (symbol, id) => {
@@ -38,9 +56,17 @@ class ObjectiveScope implements ExpressionScope {
       return false;
     });
     this.list(decl.samples, (symbol, id) => {
-      if (symbol.kind === 'sample') return true;
-      ctx.error(id.range, 'invalid-objective-argument', `'${id.name}' is ${describeKind(symbol.kind)}; only samples may be listed after ';'`);
-      return false;
+      if (symbol.kind !== 'sample') {
+        ctx.error(id.range, 'invalid-objective-argument', `'${id.name}' is ${describeKind(symbol.kind)}; only samples may be listed after ';'`);
+        return false;
+      }
+      if (this.sample !== undefined) {
+        const message = `'${decl.name.name}' may list only one sample; '${id.name}' is a second one after '${this.sample}'`;
+        ctx.error(id.range, 'invalid-objective-argument', message);
+        return false;
+      }
+      this.sample = id.name;
+      return true;
     });
   }
 
@@ -64,28 +90,32 @@ class ObjectiveScope implements ExpressionScope {
         return undefined;
       }
       case 'objective':
-        this.ctx.error(ref.range, 'invalid-reference', `'${ref.name}' is the objective; it cannot be used in an expression`);
+      case 'outer':
+        this.ctx.error(ref.range, 'invalid-reference', `'${ref.name}' is ${describeKind(symbol.kind)}; it cannot be used in an expression`);
         return undefined;
     }
   }
 
   /**
-   * Every var must be listed, and the sample when one is declared. Ones used in the body were
-   * reported at each use already (with the fix); the others are reported at the objective's name.
+   * Every var must be listed. Ones used in the body were reported at each use already (with
+   * the fix); the others are reported at the objective's name.
    */
-  reportMissingArguments(): void {
+  reportMissingVars(): void {
     const f = this.decl.name;
-    const symbols = [...this.ctx.symbols.values()];
-    const unlisted = symbols.filter((s) => !this.listed.has(s.name) && !this.refused.has(s.name) && !this.usedUnlisted.has(s.name));
-    for (const symbol of unlisted.filter((s) => s.kind === 'var')) {
+    const mentioned = this.mentioned();
+    for (const symbol of this.ctx.symbols.values()) {
+      if (symbol.kind !== 'var' || mentioned.has(symbol.name)) continue;
       this.ctx.error(f.range, 'missing-objective-argument', `var '${symbol.name}' is not an argument of '${f.name}'; every var must be listed before ';'`);
     }
-    // Only one sample is supported (a second one is reported where declared), so F is an
-    // expectation over the first: it must be listed when no sample is.
-    const sample = symbols.find((s) => s.kind === 'sample');
-    if (sample && this.decl.samples.length === 0 && unlisted.includes(sample)) {
-      this.ctx.error(f.range, 'missing-objective-argument', `sample '${sample.name}' is not an argument of '${f.name}'; list it after ';'`);
-    }
+  }
+
+  /** The listed sample and every name already accounted for. */
+  names(): ObjectiveNames {
+    return { sample: this.sample, mentioned: this.mentioned() };
+  }
+
+  private mentioned(): Set<string> {
+    return new Set([...this.listed, ...this.refused, ...this.usedUnlisted]);
   }
 
   /** Resolves each listed name, reports repeats and wrong kinds, and records the valid ones. */

@@ -1,15 +1,19 @@
 /**
- * Checks of `solve NAME { key = value ... }` against the options the solver plugin declares
- * (their types, bounds, enum values and expression variables).
+ * Checks of `solve NAME { key = value ... }` and `outer_solve NAME { ... }` against the options
+ * the solver plugin declares (their types, bounds, enum values and expression variables).
  */
 import { SCALAR, type OptionSpec } from '@sgdiff/core';
-import type { Expr, NameRef, SolveDecl, SolveOption } from '../ast.ts';
+import type { Expr, NameRef, OuterSolveDecl, SolveDecl, SolveOption } from '../ast.ts';
 import { evaluateConstant } from './constants.ts';
 import { describeKind, type CheckContext } from './context.ts';
+import type { SolverDescription } from './environment.ts';
 import { inferShape, type ExpressionScope } from './shapes.ts';
 import { didYouMean, quotedList } from './suggest.ts';
 
-/** A checked option value: a number, an enum identifier, or an expression (for `expression` options). */
+/**
+ * A checked option value: a number, an enum identifier, identifiers joined by `,` (for `enums`
+ * options), or an expression (for `expression` options).
+ */
 export type OptionValue = number | string | Expr;
 
 /** A checked `solve` block. */
@@ -22,13 +26,27 @@ export interface CheckedSolve {
   readonly given: ReadonlyMap<string, OptionValue>;
 }
 
-/** Checks a `solve` block; returns its options when the solver is known. */
-export function checkSolve(decl: SolveDecl, ctx: CheckContext): CheckedSolve | undefined {
-  const solver = ctx.env.solvers.get(decl.solver.name);
+/** Which solvers a block chooses from, and how messages call them. */
+export interface SolverCatalog {
+  /** The solvers by name. */
+  readonly solvers: ReadonlyMap<string, SolverDescription>;
+  /** `solver` or `outer solver`. */
+  readonly noun: string;
+}
+
+/** The catalog a block draws from: `solve` from `env.solvers`, `outer_solve` from `env.outerSolvers`. */
+export function solverCatalog(decl: SolveDecl | OuterSolveDecl, ctx: CheckContext): SolverCatalog {
+  return decl.$type === 'SolveDecl' ? { solvers: ctx.env.solvers, noun: 'solver' } : { solvers: ctx.env.outerSolvers, noun: 'outer solver' };
+}
+
+/** Checks a `solve` or `outer_solve` block; returns its options when the solver is known. */
+export function checkSolve(decl: SolveDecl | OuterSolveDecl, ctx: CheckContext): CheckedSolve | undefined {
+  const { solvers, noun } = solverCatalog(decl, ctx);
+  const solver = solvers.get(decl.solver.name);
   if (!solver) {
     const name = decl.solver.name;
-    const hint = didYouMean(name, ctx.env.solvers.keys());
-    ctx.error(decl.solver.range, 'unknown-solver', `unknown solver '${name}'${hint}; known solvers: ${quotedList(ctx.env.solvers.keys())}`);
+    const hint = didYouMean(name, solvers.keys());
+    ctx.error(decl.solver.range, 'unknown-solver', `unknown ${noun} '${name}'${hint}; known ${noun}s: ${quotedList(solvers.keys())}`);
     return undefined;
   }
   const specs = new Map(solver.options.map((o) => [o.name, o]));
@@ -55,12 +73,19 @@ export function checkSolve(decl: SolveDecl, ctx: CheckContext): CheckedSolve | u
 }
 
 function checkOptionValue(option: SolveOption, spec: OptionSpec, ctx: CheckContext): OptionValue | undefined {
+  if (spec.type !== 'enums' && option.values.length > 1) {
+    const message = `option '${spec.name}' takes a single value, got a list of ${option.values.length}; only lists of identifiers ('enums' options) are comma-separated`;
+    ctx.error(option.values[1].range, 'invalid-option-value', message);
+    return undefined;
+  }
   switch (spec.type) {
     case 'integer':
     case 'number':
       return checkNumericOption(option, spec, ctx);
     case 'enum':
       return checkEnumOption(option, spec, ctx);
+    case 'enums':
+      return checkEnumsOption(option, spec, ctx);
     case 'expression':
       return checkExpressionOption(option, spec, ctx) ? option.value : undefined;
   }
@@ -92,6 +117,27 @@ function checkEnumOption(option: SolveOption, spec: OptionSpec, ctx: CheckContex
   const got = value.$type === 'NameRef' ? `'${value.name}'${didYouMean(value.name, values)}` : 'an expression';
   ctx.error(value.range, 'invalid-option-value', `option '${spec.name}' must be one of ${quotedList(values)}; got ${got}`);
   return undefined;
+}
+
+/** A list of distinct identifiers among the option's values, returned joined by `,`. */
+function checkEnumsOption(option: SolveOption, spec: OptionSpec, ctx: CheckContext): string | undefined {
+  const values = spec.values ?? [];
+  const chosen: string[] = [];
+  let valid = true;
+  for (const value of option.values) {
+    if (value.$type === 'NameRef' && values.includes(value.name)) {
+      if (chosen.includes(value.name)) {
+        ctx.error(value.range, 'invalid-option-value', `option '${spec.name}' lists '${value.name}' twice`);
+        valid = false;
+      }
+      chosen.push(value.name);
+      continue;
+    }
+    const got = value.$type === 'NameRef' ? `'${value.name}'${didYouMean(value.name, values)}` : 'an expression';
+    ctx.error(value.range, 'invalid-option-value', `option '${spec.name}' must list identifiers among ${quotedList(values)}; got ${got}`);
+    valid = false;
+  }
+  return valid ? chosen.join(',') : undefined;
 }
 
 /** An expression option may use dims, consts and the option's variables, and must be scalar. */

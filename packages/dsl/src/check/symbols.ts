@@ -5,7 +5,7 @@
 import type { Identifier, SgdFile, Statement } from '../ast.ts';
 import type { CheckContext, DeclaredSymbol, SymbolKind } from './context.ts';
 
-/** The name a statement declares, with its kind; `undefined` for `solve` and `report`. */
+/** The name a statement declares, with its kind; `undefined` for `solve`, `outer_solve`, `outer value` and `report`. */
 function declaredName(statement: Statement): { kind: SymbolKind; name: Identifier } | undefined {
   switch (statement.$type) {
     case 'DimDecl':
@@ -18,6 +18,9 @@ function declaredName(statement: Statement): { kind: SymbolKind; name: Identifie
       return { kind: 'sample', name: statement.name };
     case 'MinimizeDecl':
       return { kind: 'objective', name: statement.name };
+    case 'OuterDecl':
+      // `outer value` declares nothing: `value` stays free for the file's own names.
+      return statement.kind === 'expression' ? { kind: 'outer', name: statement.name } : undefined;
     default:
       return undefined;
   }

@@ -4,7 +4,7 @@
  * declared `perturbation` schedule. The perturbation does not depend on x or θ, so the
  * derivative recursion is SGD′ itself.
  */
-import { sizeOf, type SolverPlugin } from '@sgdiff/core';
+import { SCHEDULE_VARIABLES, sizeOf, type SolverPlugin } from '@sgdiff/core';
 import { gradientStep } from './gradient-descent.ts';
 import { stepOption } from './step-option.ts';
 
@@ -19,7 +19,7 @@ export const inexactSgdSolver: SolverPlugin = {
       name: 'perturbation',
       type: 'expression',
       default: '1 / (k + 1)',
-      variables: ['k', 'mu', 'L', 'kappa'],
+      variables: SCHEDULE_VARIABLES,
       doc: 'σ_k, the root-mean-square size of the gradient error at iteration k.',
     },
   ],

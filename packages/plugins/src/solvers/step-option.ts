@@ -8,6 +8,6 @@ export function stepOption(defaultExpression: string): OptionSpec {
     type: 'expression',
     default: defaultExpression,
     variables: SCHEDULE_VARIABLES,
-    doc: 'Step size η_k: an expression of k (the iteration, from 0), mu, L and kappa (the constants of F).',
+    doc: 'Step size η_k: an expression of k (the iteration, from 0) and the constants of F: mu, L, kappa and q.',
   };
 }

@@ -1,0 +1,237 @@
+/**
+ * Derivative tracking through the real `sgd run` pipeline (loadProblem with `--set` overrides,
+ * createSession, executeRuns; or runCli itself): forward, reverse and implicit ∂θx_T agree
+ * with each other and with finite differences of the whole run, GD reaches x* and ∂θx*,
+ * Monte Carlo does not depend on the worker count, and the command's failure modes.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { RunResult } from '@sgdiff/core';
+import { createSession, executeRuns, loadProblem, parseOverride, runCli, type RunJob, type RunSession } from '@sgdiff/cli';
+import { defaultRegistry } from '@sgdiff/plugins';
+
+const SEED = 3;
+
+/** Least squares, n = 20, d = 4, θ = b ∈ R²⁰: x_T is affine in θ for a fixed sample path. */
+const leastSquares = (solve: string): string => `dim n = 20
+dim d = 4
+data A : R[n, d] ~ normal(0, 1)
+param theta : R[n] ~ normal(0, 1)
+var x : R[d] = 0
+sample i ~ uniform(n)
+minimize f(x, theta; i) = 0.5 * (A[i] . x - theta[i])^2
+${solve}
+`;
+
+/** Ridge-regularized logistic regression, d = 3, with θ = (soft labels y, ridge weight λ): two param blocks. */
+const logistic = (solve: string): string => `dim n = 20
+dim d = 3
+data A : R[n, d] ~ normal(0, 1)
+param y : R[n] ~ uniform(-1, 1)
+param lambda : R ~ uniform(0.5, 1)
+var x : R[d] ~ normal(0, 0.1)
+sample i ~ uniform(n)
+minimize f(x, y, lambda; i) = softplus(-y[i] * (A[i] . x)) + 0.5 * lambda * norm2(x)
+${solve}
+`;
+
+// Constant steps, so the schedule does not depend on θ (through μ, L) and finite differences
+// differentiate exactly the map the trackers differentiate.
+const SGD = 'solve sgd { iterations = 2000  step = 0.05  track = forward }';
+const GD = 'solve gd { iterations = 2000  step = 1 / L  track = forward }';
+
+const scratch = mkdtempSync(join(tmpdir(), 'sgd-tracking-'));
+let files = 0;
+
+/** Writes `source` to a fresh `.sgd` file and returns its path. */
+function sgdFile(source: string): string {
+  const path = join(scratch, `p${files++}.sgd`);
+  writeFileSync(path, source);
+  return path;
+}
+
+/** Loads `file` with `--set` flags as `sgd run` does and builds its session for {@link SEED}. */
+function session(file: string, sets: readonly string[] = []): { session: RunSession; job: RunJob } {
+  const registry = defaultRegistry();
+  const loaded = loadProblem(file, registry, sets.map(parseOverride));
+  const job: RunJob = { file, source: loaded.source, seed: SEED, plugins: [], logPoints: 10 };
+  return { session: createSession(loaded.problem, registry, SEED, file), job };
+}
+
+/** Run 0 of `file` with `--set` flags. */
+function run(file: string, sets: readonly string[] = []): RunResult {
+  const built = session(file, sets);
+  return executeRuns(built.session, built.job, [0])[0];
+}
+
+/**
+ * ∂θx_T by central differences of the whole run, tangent-major. θ is perturbed in the
+ * instance the kernels read, and the same seed replays the same samples.
+ *
+ * Step h = 1e-5: the error is O(h²)·|∂³x_T| from truncation (zero for least squares, where x_T
+ * is affine in θ; about 1e-10 for logistic) plus O(ε_mach·|x_T|/h) ≈ 1e-11 from rounding,
+ * both far below the 1e-7 tolerance; a larger h would let truncation in, a smaller one rounding.
+ */
+function finiteDifferenceJacobian(file: string, h = 1e-5): Float64Array {
+  const { session: s, job } = session(file, ['solve.track=none']);
+  const theta = s.kernels.instance.theta;
+  const D = s.kernels.dimension;
+  const out = new Float64Array(D * theta.length);
+  const xAt = (p: number, value: number): Float64Array => {
+    const saved = theta[p];
+    theta[p] = value;
+    const x = executeRuns(s, job, [0])[0].x;
+    theta[p] = saved;
+    return x;
+  };
+  for (let p = 0; p < theta.length; p++) {
+    const plus = xAt(p, theta[p] + h);
+    const minus = xAt(p, theta[p] - h);
+    for (let j = 0; j < D; j++) out[p * D + j] = (plus[j] - minus[j]) / (2 * h);
+  }
+  return out;
+}
+
+/** max |a − b| / max |b|. */
+function relativeError(a: Float64Array | undefined, b: Float64Array): number {
+  if (!a || a.length !== b.length) return Infinity;
+  let diff = 0;
+  let scale = 0;
+  for (let j = 0; j < b.length; j++) {
+    diff = Math.max(diff, Math.abs(a[j] - b[j]));
+    scale = Math.max(scale, Math.abs(b[j]));
+  }
+  return diff / scale;
+}
+
+describe.each([
+  ['least squares', leastSquares],
+  ['logistic regression', logistic],
+])('∂θx_T on %s', (_, problem) => {
+  it('SGD: forward = reverse (both checkpointings) to 1e-10, = central differences to 1e-7', () => {
+    const file = sgdFile(problem(SGD));
+    const forward = run(file);
+    const reverse = run(file, ['solve.track=reverse']);
+    const checkpointed = run(file, ['solve.track=reverse', 'solve.checkpoint=sqrt']);
+    const J = forward.jacobian as Float64Array;
+    expect(J.some((v) => v !== 0)).toBe(true);
+    // Same seed, same samples: the trackers follow the same iterates.
+    expect(reverse.x).toEqual(forward.x);
+    expect(relativeError(reverse.jacobian, J)).toBeLessThan(1e-10);
+    expect(relativeError(checkpointed.jacobian, J)).toBeLessThan(1e-10);
+    expect(checkpointed.peakStoredStates).toBeLessThan(reverse.peakStoredStates as number);
+    expect(relativeError(finiteDifferenceJacobian(file), J)).toBeLessThan(1e-7);
+  });
+
+  it('GD: forward = implicit (direct and cg) at convergence, and implicit = ∂θx* to 1e-8', () => {
+    // The implicit Jacobian is ∂θx* evaluated at x_T: it equals the tracked one only once x_T = x*.
+    const file = sgdFile(problem(GD));
+    const forward = run(file);
+    const implicit = run(file, ['solve.track=implicit']);
+    const cg = run(file, ['solve.track=implicit', 'solve.linear_solver=cg']);
+    const { reference } = session(file).session;
+    expect(relativeError(implicit.jacobian, reference.jacobian)).toBeLessThan(1e-8);
+    expect(relativeError(cg.jacobian, reference.jacobian)).toBeLessThan(1e-8);
+    expect(relativeError(forward.jacobian, implicit.jacobian as Float64Array)).toBeLessThan(1e-8);
+  });
+});
+
+/** Runs `sgd` in process and captures its output. */
+async function sgd(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(args, { out: (s) => out.push(s), err: (s) => err.push(s) });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+describe('sgd run', () => {
+  it('GD on a strongly convex quadratic reaches x* and ∂θx* below 1e-10', async () => {
+    const r = await sgd('run', sgdFile(leastSquares(GD)), '--seed', String(SEED), '--json');
+    expect(r.code).toBe(0);
+    const { final } = JSON.parse(r.out);
+    expect(final.distance).toBeLessThan(1e-10);
+    expect(final.jacobian_error).toBeLessThan(1e-10);
+  });
+
+  it('gives bit-identical Monte Carlo results with 1 and 2 workers', async () => {
+    const file = sgdFile(logistic(SGD));
+    const one = await sgd('run', file, '--runs', '4', '--workers', '1', '--json');
+    const two = await sgd('run', file, '--runs', '4', '--workers', '2', '--json');
+    expect(one.err + two.err).toBe('');
+    expect(one.code).toBe(0);
+    expect(JSON.parse(one.out).runs).toBe(4);
+    expect(two.out).toBe(one.out);
+  });
+
+  it('stops a diverging run with exit code 2, names the iteration, the step and 2/L, and keeps the partial trace', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'sgd-diverge-')), 'out');
+    const r = await sgd('run', sgdFile(leastSquares(GD)), '--set', 'solve.step=20 / L', '--set', 'solve.iterations=100000', '--out', out);
+    expect(r.code).toBe(2);
+    const match = /run 0 diverged at iteration (\d+): step (\S+), 2\/L = (\S+) \(partial trace in /.exec(r.err);
+    expect(match).not.toBeNull();
+    const [, iteration, step, twoOverL] = match as RegExpExecArray;
+    expect(Number(iteration)).toBeGreaterThan(0);
+    expect(Number(iteration)).toBeLessThan(100000);
+    expect(Number(step) / Number(twoOverL)).toBeCloseTo(10, 2);
+    expect(readdirSync(out).sort()).toEqual(['instance.json', 'trace.csv']);
+    expect(readFileSync(join(out, 'trace.csv'), 'utf8')).toMatch(/^k,/);
+  });
+
+  describe('--out', () => {
+    const file = sgdFile(leastSquares('solve sgd { iterations = 200  step = 0.05  track = forward }'));
+
+    it('refuses an existing file and writes nothing', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'sgd-out-'));
+      const target = join(dir, 'taken');
+      writeFileSync(target, 'keep');
+      const r = await sgd('run', file, '--out', target);
+      expect(r.code).toBe(1);
+      expect(r.err).toBe(`--out ${target}: error: a file with that name exists`);
+      expect(readFileSync(target, 'utf8')).toBe('keep');
+      expect(readdirSync(dir)).toEqual(['taken']);
+    });
+
+    it('refuses a non-empty directory', async () => {
+      const target = mkdtempSync(join(tmpdir(), 'sgd-out-'));
+      writeFileSync(join(target, 'other.txt'), '');
+      const r = await sgd('run', file, '--out', target);
+      expect(r.code).toBe(1);
+      expect(r.err).toContain(`--out ${target}: error:`);
+      expect(readdirSync(target)).toEqual(['other.txt']);
+    });
+
+    it('refuses a parent it cannot write in', async () => {
+      const r = await sgd('run', file, '--out', '/proc/x');
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(/^--out \/proc\/x: error: /);
+      expect(existsSync('/proc/x')).toBe(false);
+    });
+
+    it('writes exactly the four documents into a fresh directory', async () => {
+      const parent = mkdtempSync(join(tmpdir(), 'sgd-out-'));
+      const target = join(parent, 'results');
+      mkdirSync(join(parent, 'unrelated'));
+      const r = await sgd('run', file, '--out', target);
+      expect(r.code).toBe(0);
+      expect(readdirSync(parent).sort()).toEqual(['results', 'unrelated']); // no staging directory left behind
+      expect(readdirSync(target).sort()).toEqual(['instance.json', 'plot.svg', 'result.json', 'trace.csv']);
+      expect(readFileSync(join(target, 'trace.csv'), 'utf8')).toMatch(/^k,/);
+      expect(readFileSync(join(target, 'plot.svg'), 'utf8')).toMatch(/^<svg/);
+      const result = JSON.parse(readFileSync(join(target, 'result.json'), 'utf8'));
+      expect(Object.keys(result)).toEqual(['iterations', 'runs', 'x', 'jacobian', 'reference', 'final', 'slopes']);
+    });
+  });
+
+  describe('--set', () => {
+    const file = sgdFile(leastSquares(SGD));
+
+    it.each(['solve.iterations=0', 'solve.bogus=1'])('rejects %s, naming the flag', async (flag) => {
+      const r = await sgd('run', file, '--set', flag);
+      expect(r.code).toBe(1);
+      expect(r.err).toContain(`--set ${flag}`);
+      expect(r.out).toBe('');
+    });
+  });
+});
