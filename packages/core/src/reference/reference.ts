@@ -7,6 +7,7 @@
 import { topologicalOrder } from '../ir/node.ts';
 import type { ProblemKernels } from '../derive/kernels.ts';
 import { solveSymmetric, symmetricEigenvalues, transpose } from '../linalg/dense.ts';
+import { solveHessian } from '../solver/implicit.ts';
 import { norm } from '../linalg/vector.ts';
 
 /** Strong convexity and smoothness constants of F, from the Hessian at the start point (exact for quadratics). */
@@ -74,7 +75,9 @@ export function computeReference(kernels: ProblemKernels, theta: Float64Array, s
     gradientNorm = norm(gradient);
     if (steps === 0) scale = Math.max(1, gradientNorm);
     if (gradientNorm <= 1e-15 * scale) break;
-    const solve = solveSymmetric(kernels.denseHessian(x, theta), D, gradient, 1);
+    // A singular Hessian has no Newton step: solveHessian explains why, with the condition estimate.
+    const hessian = kernels.denseHessian(x, theta);
+    const solve = safeSolve(hessian, D, gradient);
     positiveDefinite = solve.positiveDefinite;
     let stepNorm = 0;
     for (let j = 0; j < D; j++) {
@@ -88,7 +91,7 @@ export function computeReference(kernels: ProblemKernels, theta: Float64Array, s
   gradientNorm = norm(gradient);
   const hessian = kernels.denseHessian(x, theta);
   const cross = kernels.denseCross(x, theta);
-  const solve = solveSymmetric(hessian, D, cross, P);
+  const solve = safeSolve(hessian, D, cross, P);
   positiveDefinite = positiveDefinite && solve.positiveDefinite;
   const jacobian = transpose(solve.solution, D, P).map((v) => -v);
   const converged = gradientNorm <= 1e-9 * scale;
@@ -99,4 +102,14 @@ export function computeReference(kernels: ProblemKernels, theta: Float64Array, s
       ? 'the Hessian at the reference point is not positive definite: x* may not be a strict minimizer'
       : `Newton stopped with ‖∇F‖ = ${gradientNorm.toExponential(2)} after ${steps} steps`;
   return { ...conditioning, x, jacobian, objective: kernels.objective(x, theta), quadratic, certified, newtonSteps: steps, warning };
+}
+
+/** solveSymmetric, but a singular matrix raises the checked solve's error (eigenvalues, condition estimate). */
+function safeSolve(H: Float64Array, n: number, B: Float64Array, m = 1): ReturnType<typeof solveSymmetric> {
+  try {
+    return solveSymmetric(H, n, B, m);
+  } catch {
+    solveHessian(H, n, B, m, 'the reference solution x*(θ)');
+    throw new Error('unreachable: a singular Hessian passed the checked solve');
+  }
 }
