@@ -37,11 +37,18 @@ function ridge(outer: string, track: string, estimators: string, iterations = 30
   return file(RIDGE.replace('OUTER', outer).replace('TRACK', track).replace('ESTIMATORS', estimators).replace('ITERATIONS', String(iterations)));
 }
 
-async function runJson(...args: string[]): Promise<{ code: number; result: Record<string, any>; err: string }> {
+/** The parts of `result.json` these tests read. */
+interface RunJson {
+  final: Record<string, number>;
+  hypergradient: Record<string, Record<string, number[]>>;
+  reference: { hypergradient: Record<string, number[]> };
+}
+
+async function runJson(...args: string[]): Promise<{ code: number; result: RunJson; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
   const code = await runCli(['run', ...args, '--json'], { out: (s) => out.push(s), err: (s) => err.push(s) });
-  return { code, result: code === 0 ? JSON.parse(out.join('\n')) : {}, err: err.join('\n') };
+  return { code, result: (code === 0 ? JSON.parse(out.join('\n')) : {}) as RunJson, err: err.join('\n') };
 }
 
 function session(path: string, seed = 0): RunSession {
