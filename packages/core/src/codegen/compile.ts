@@ -178,6 +178,9 @@ class KernelWriter {
       case 'entry':
         this.body.push(`const ${name} = ${this.element(a, this.index(node.args[1]))};`);
         break;
+      case 'input':
+        this.body.push(`const ${name} = ${this.inputElement(node, '0')};`);
+        break;
       default:
         this.body.push(`const ${name} = ${this.compute(node, '0')};`);
     }
@@ -295,8 +298,8 @@ class KernelWriter {
   /** Expression for a scalar node (a local, a literal or an input read). */
   private scalar(node: Node): string {
     if (node.op === 'const') return numberLiteral(node.value as number);
-    if (node.op === 'input') return this.element(node, '0');
     const name = this.names.get(node);
+    if (!name && node.op === 'input') return this.inputElement(node, '0');
     if (!name) throw new Error(`scalar node ${node.op}#${node.id} used before it is computed`);
     return name;
   }
@@ -309,14 +312,13 @@ class KernelWriter {
 
   /** Expression for entry `j` (flat, row-major) of `node`. */
   private element(node: Node, j: string): string {
-    if (isScalar(node.shape) && node.op !== 'input') return this.scalar(node);
+    if (isScalar(node.shape)) return this.scalar(node);
     const where = this.placement.get(node);
     if (where === 'stored') return `${this.names.get(node)}[${j}]`;
     if (where === 'fused') return this.compute(node, j);
     switch (node.op) {
       case 'input':
-        // A scalar input has one entry, whichever entry of a broadcasting consumer is being computed.
-        return this.inputElement(node, isScalar(node.shape) ? '0' : j);
+        return this.inputElement(node, j);
       case 'broadcast':
         return this.scalar(node.args[0]);
       case 'row':

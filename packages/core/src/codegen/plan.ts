@@ -48,6 +48,9 @@ export function planKernel(roots: readonly Node[]): KernelPlan {
 }
 
 function place(node: Node, uses: number, readAtRandom: boolean): Placement {
+  // A scalar input (a step size, a scalar param) is read once into a local: read in place inside
+  // a loop, V8 would reload it at every entry, since the output buffer might alias its array.
+  if (node.op === 'input' && isScalar(node.shape) && node.input?.kind !== 'sample') return 'stored';
   if (node.op === 'const' || node.op === 'input' || node.op === 'broadcast' || node.op === 'row') return 'access';
   if (isScalar(node.shape)) return 'stored';
   if (ELEMENTWISE.has(node.op) && uses === 1 && !readAtRandom) return 'fused';
