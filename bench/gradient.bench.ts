@@ -3,14 +3,9 @@
  * same per-sample gradient ∇ₓf(x, θ; i) = A[i] (A[i]·x − θ[i]), as a ratio in one run.
  */
 import { buildDerivativeGraphs, drawInstance, ProblemKernels } from '@sgdiff/core';
-import { compileSgd } from '@sgdiff/dsl';
 import { defaultRegistry } from '@sgdiff/plugins';
-import { checkEnvironment } from '@sgdiff/cli';
+import { leastSquaresProblem } from './least-squares.ts';
 import { compare } from './timing.ts';
-
-function leastSquares(n: number, d: number): string {
-  return `dim n = ${n}\ndim d = ${d}\ndata A : R[n, d] ~ normal(0, 1)\nparam theta : R[n] ~ normal(0, 1)\nvar x : R[d] ~ normal(0, 1)\nsample i ~ uniform(n)\nminimize f(x, theta; i) = 0.5 * (A[i] . x - theta[i])^2\n`;
-}
 
 /** Handwritten per-sample gradient: the baseline. */
 function handGradient(A: Float64Array, d: number, x: Float64Array, theta: Float64Array, i: number, out: Float64Array): void {
@@ -29,8 +24,7 @@ export function gradientBenchmark(): string[] {
     [100, 50],
     [1000, 200],
   ]) {
-    const { problem } = compileSgd(leastSquares(n, d), 'bench.sgd', checkEnvironment(registry), registry.functions);
-    if (!problem) throw new Error('benchmark problem failed to compile');
+    const problem = leastSquaresProblem(n, d, registry);
     const instance = drawInstance(problem, 1);
     const kernels = new ProblemKernels(problem, buildDerivativeGraphs(problem, registry.rules), instance, registry.functions);
     const kernel = kernels.kernel('gradX').run;

@@ -10,9 +10,9 @@
  * caller, about 32 B per draw: the kernels-only figure separates it from the framework's own.
  */
 import { ForwardTracker, RandomStream, Stepper } from '@sgdiff/core';
-import { compileSgd } from '@sgdiff/dsl';
 import { defaultRegistry } from '@sgdiff/plugins';
-import { checkEnvironment, createSession, type RunSession } from '@sgdiff/cli';
+import { createSession, type RunSession } from '@sgdiff/cli';
+import { leastSquaresProblem } from './least-squares.ts';
 import { bytesPerCall, calibrateAllocation } from './allocation.ts';
 import { compare } from './timing.ts';
 
@@ -21,20 +21,6 @@ const SEED = 1;
 const STEP = 0.002;
 /** Steps both implementations run before their Jacobians are compared. */
 const CHECK_STEPS = 300;
-
-function leastSquares(n: number, d: number): string {
-  return [
-    `dim n = ${n}`,
-    `dim d = ${d}`,
-    'data A : R[n, d] ~ normal(0, 1)',
-    'param theta : R[n] ~ normal(0, 1)',
-    'var x : R[d] ~ normal(0, 1)',
-    'sample i ~ uniform(n)',
-    'minimize f(x, theta; i) = 0.5 * (A[i] . x - theta[i])^2',
-    `solve sgd { iterations = 1  step = ${STEP}  track = forward }`,
-    '',
-  ].join('\n');
-}
 
 /** The framework's run of one trajectory, stepped the way `runSolver` steps it with forward tracking. */
 interface FrameworkRun {
@@ -133,8 +119,7 @@ export function sgdPrimeBenchmark(): string[] {
     [100, 50],
     [1000, 200],
   ]) {
-    const { problem } = compileSgd(leastSquares(n, d), 'bench.sgd', checkEnvironment(registry), registry.functions);
-    if (!problem) throw new Error('benchmark problem failed to compile');
+    const problem = leastSquaresProblem(n, d, registry, `solve sgd { iterations = 1  step = ${STEP}  track = forward }`);
     const session = createSession(problem, registry, SEED, 'bench.sgd');
     const { instance } = session.kernels;
     const framework = frameworkRun(session);

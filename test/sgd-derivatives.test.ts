@@ -17,7 +17,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '@sgdiff/cli';
+import { leastSquaresSlope, runCli } from '@sgdiff/cli';
 
 const DIR = 'examples/sgd-derivatives';
 const RUNS = '4';
@@ -81,15 +81,7 @@ function logLinearSlope(o: Outcome, metric: string, lo: number, hi: number): { s
       ys.push(Math.log(v));
     }
   });
-  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const my = ys.reduce((a, b) => a + b, 0) / ys.length;
-  let sxy = 0;
-  let sxx = 0;
-  for (let j = 0; j < xs.length; j++) {
-    sxy += (xs[j] - mx) * (ys[j] - my);
-    sxx += (xs[j] - mx) ** 2;
-  }
-  return { slope: sxy / sxx, points: xs.length };
+  return { slope: leastSquaresSlope(xs, ys), points: xs.length };
 }
 
 /** The constant step of constant-step.sgd, interpolation.sgd and simple-interpolation.sgd. */

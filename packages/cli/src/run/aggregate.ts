@@ -75,7 +75,11 @@ export function logLogSlope(k: readonly number[], values: readonly number[]): nu
       ys.push(Math.log(v));
     }
   });
-  if (xs.length < 3) return NaN;
+  return xs.length < 3 ? NaN : leastSquaresSlope(xs, ys);
+}
+
+/** The slope of the least-squares line through the points (xs[j], ys[j]). */
+export function leastSquaresSlope(xs: readonly number[], ys: readonly number[]): number {
   const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
   const my = ys.reduce((a, b) => a + b, 0) / ys.length;
   let sxy = 0;
