@@ -1,6 +1,8 @@
 /** `pnpm bench`: every benchmark, each reported as a ratio against its baseline measured in the same run. */
 import { gradientBenchmark } from './gradient.bench.ts';
 import { sgdPrimeBenchmark } from './sgd-prime.bench.ts';
+import { hypergradientBenchmark } from './hypergradient.bench.ts';
 
 for (const line of gradientBenchmark()) console.log(line);
 for (const line of sgdPrimeBenchmark()) console.log(line);
+for (const line of hypergradientBenchmark()) console.log(line);

@@ -1,0 +1,262 @@
+/**
+ * The wall-clock cost of ONE outer gradient (a hypergradient estimate at θ, inner solve from
+ * z₀ = 0 included) on ridge regression, for each estimator of Ablin, Peyré, Moreau (2020):
+ *
+ *   F(z, x) = mean_i ½ (D[i]·z − x[i])² + ½ λ ‖z‖²,  D ∈ R^{n×m}, n = 50, m = 100, λ = 1/n,
+ *   `outer value`, GD with step 1/L for t iterations,
+ *
+ * - g1 analytic: plain GD, then ∇ₓF(z_t)                       (the baseline of the ratios)
+ * - g2 forward:  GD with track = forward (P = n = 50 tangent columns), then ∇ₓF + J_tᵀ∇_zF
+ * - g2 reverse:  GD with track = reverse, one pullback of ∇_zF (`HypergradientObserver.finish`),
+ *                checkpoint = none (every iterate stored) and sqrt (⌈√t⌉ checkpoints, one replay)
+ * - g3 implicit: plain GD, then one linear solve at z_t, direct (dense Cholesky) and CG
+ *
+ * Every variant is its own `.sgd` source compiled by `compileSgd` and turned into a session by
+ * `createSession`, as `sgd run` does. Two figures per variant:
+ *
+ * - `lean`: the run loop of `runSolver` (Stepper, ForwardTracker / ReverseTape, same call order)
+ *   with no record point, then ONE `HypergradientObserver.finish` — the intrinsic cost of one
+ *   outer gradient as the paper counts it;
+ * - `runSolver`: `runSolver` + `HypergradientObserver` with a single record point at t, i.e. what
+ *   one run of `sgd run` pays. It differs from `lean` where the run loop does more than needed:
+ *   in reverse mode `runSolver` always builds the full Jacobian (D = m = 100 adjoint sweeps)
+ *   before the observer's single pullback, and the observer evaluates g1/g3 both at the record
+ *   point t and again in `finish`.
+ *
+ * Both are checked against each other (same bits) and against g* before anything is timed.
+ */
+import {
+  ForwardTracker,
+  HypergradientObserver,
+  ReverseTape,
+  runSolver,
+  Stepper,
+  type Checkpointing,
+  type Estimator,
+  type LinearSolver,
+  type Tracking,
+} from '@sgdiff/core';
+import { compileSgd } from '@sgdiff/dsl';
+import { checkEnvironment, createSession, type RunSession } from '@sgdiff/cli';
+import { defaultRegistry } from '@sgdiff/plugins';
+import { GCProfiler } from 'node:v8';
+import { compare } from './timing.ts';
+
+const SEED = 1;
+const N = 50;
+const M = 100;
+/**
+ * Inner iteration counts t, with the interleaved timing rounds of the lean and the `runSolver`
+ * figures (median per call). At t = 1000 one `runSolver` reverse run takes ~2 s (it builds the
+ * full Jacobian), so that column is the single timed call that also serves as the check.
+ */
+const SIZES: ReadonlyArray<{ t: number; rounds: number; pipelineRounds: number }> = [
+  { t: 100, rounds: 21, pipelineRounds: 7 },
+  { t: 1000, rounds: 5, pipelineRounds: 0 },
+];
+
+interface Variant {
+  readonly name: string;
+  readonly estimator: Exclude<Estimator, 'sid'>;
+  readonly track: Tracking;
+  readonly checkpoint: Checkpointing;
+  readonly linearSolver: LinearSolver;
+}
+
+const VARIANTS: readonly Variant[] = [
+  { name: 'g1 analytic', estimator: 'analytic', track: 'none', checkpoint: 'none', linearSolver: 'direct' },
+  { name: 'g2 forward', estimator: 'automatic', track: 'forward', checkpoint: 'none', linearSolver: 'direct' },
+  { name: 'g2 reverse', estimator: 'automatic', track: 'reverse', checkpoint: 'none', linearSolver: 'direct' },
+  { name: 'g2 reverse sqrt', estimator: 'automatic', track: 'reverse', checkpoint: 'sqrt', linearSolver: 'direct' },
+  { name: 'g3 direct', estimator: 'implicit', track: 'none', checkpoint: 'none', linearSolver: 'direct' },
+  { name: 'g3 cg', estimator: 'implicit', track: 'none', checkpoint: 'none', linearSolver: 'cg' },
+];
+
+function ridgeSource(t: number, v: Variant): string {
+  return [
+    `dim n = ${N}`,
+    `dim m = ${M}`,
+    'const lambda = 1 / n',
+    'data D : R[n, m] ~ normal(0, 1)',
+    'param x : R[n] ~ normal(0, 1)',
+    'var z : R[m] = 0',
+    'sample i ~ uniform(n)',
+    'minimize f(z, x; i) = 0.5 * (D[i] . z - x[i])^2 + 0.5 * lambda * norm2(z)',
+    'outer value',
+    `solve gd { iterations = ${t}  step = 1 / L  track = ${v.track}  checkpoint = ${v.checkpoint}  linear_solver = ${v.linearSolver}  estimator = ${v.estimator} }`,
+    '',
+  ].join('\n');
+}
+
+function ridgeSession(t: number, v: Variant): RunSession {
+  const registry = defaultRegistry();
+  const { problem, diagnostics } = compileSgd(ridgeSource(t, v), 'hypergradient.sgd', checkEnvironment(registry), registry.functions);
+  if (!problem) throw new Error(`hypergradient bench: the ridge problem failed to compile: ${diagnostics.map((d) => d.message).join('; ')}`);
+  return createSession(problem, registry, SEED, 'hypergradient.sgd');
+}
+
+/** One outer gradient and what it cost in memory. */
+interface Outcome {
+  readonly g: Float64Array;
+  readonly peakStoredStates?: number;
+}
+
+function observerOf(session: RunSession): { observer: HypergradientObserver; estimator: Exclude<Estimator, 'sid'> } {
+  const hyper = session.hyper!;
+  const estimator = hyper.chosen[0] as Exclude<Estimator, 'sid'>;
+  return { observer: new HypergradientObserver(hyper.estimators, [estimator], hyper.reference), estimator };
+}
+
+/** The run loop of `runSolver` without record points, then one `finish`: one outer gradient. */
+function leanGradient(session: RunSession): Outcome {
+  const { program, kernels, reference, settings } = session;
+  const { observer, estimator } = observerOf(session);
+  const stepper = new Stepper(program, kernels, reference, SEED, 0, session.problem.builder.functions);
+  const forward = settings.track === 'forward' ? new ForwardTracker(stepper) : undefined;
+  const tape = settings.track === 'reverse' ? new ReverseTape(stepper, settings.iterations, settings.checkpointing) : undefined;
+  for (let k = 0; k < settings.iterations; k++) {
+    tape?.beforePrepare(k);
+    stepper.prepare(k);
+    tape?.afterPrepare();
+    forward?.update();
+    stepper.advance();
+  }
+  const x = Float64Array.from(stepper.x);
+  observer.finish({ k: settings.iterations, x, forward, tape });
+  return { g: observer.last.get(estimator)!, peakStoredStates: tape?.peakStoredStates };
+}
+
+/** `runSolver` + `HypergradientObserver`, one record point at t: one run of `sgd run`. */
+function pipelineGradient(session: RunSession): Outcome {
+  const { program, kernels, reference, settings } = session;
+  const { observer, estimator } = observerOf(session);
+  const spec = { ...settings, seed: SEED, run: 0, recordAt: [settings.iterations], observers: [observer] };
+  const result = runSolver(program, kernels, reference, spec, session.problem.builder.functions);
+  if (result.divergence) throw new Error('hypergradient bench: GD diverged');
+  return { g: observer.last.get(estimator)!, peakStoredStates: result.peakStoredStates };
+}
+
+function maxAbsDiff(a: Float64Array, b: Float64Array): number {
+  let d = 0;
+  for (let j = 0; j < a.length; j++) d = Math.max(d, Math.abs(a[j] - b[j]));
+  return d;
+}
+
+function norm(a: Float64Array): number {
+  return Math.sqrt(a.reduce((s, v) => s + v * v, 0));
+}
+
+/** Bytes the reverse tape holds at its peak: stored iterates with their batch and per-iteration inputs, checkpoints with the iterate only. */
+function tapeBytes(session: RunSession, t: number, checkpoint: Checkpointing, peak: number): { bytes: number; formula: number } {
+  const S = session.program.stateSize;
+  const perKept = S * 8 + session.kernels.outcomes * 4 + session.program.hyperSize * 8;
+  const formula = peak * perKept; // states × (stateSize × 8 + batch + hypers), as if every stored state were a kept iterate
+  if (checkpoint === 'none') return { bytes: formula, formula };
+  const segment = Math.max(1, Math.ceil(Math.sqrt(t)));
+  const checkpoints = Math.ceil(t / segment);
+  return { bytes: checkpoints * S * 8 + (peak - checkpoints) * perKept, formula };
+}
+
+/**
+ * What the tape's stored iterates really take, per state, with checkpoint = none: the
+ * ArrayBuffer backing stores plus the JS-heap objects (typed-array wrappers, the arrays holding
+ * them) allocated by the forward pass, which allocates nothing else. Least of three passes.
+ */
+function measuredBytesPerStoredState(session: RunSession): number {
+  const { program, kernels, reference, settings } = session;
+  let least = Infinity;
+  for (let pass = 0; pass < 3; pass++) {
+    const stepper = new Stepper(program, kernels, reference, SEED, 0, session.problem.builder.functions);
+    const tape = new ReverseTape(stepper, settings.iterations, 'none');
+    const profiler = new GCProfiler();
+    profiler.start();
+    const before = process.memoryUsage();
+    for (let k = 0; k < settings.iterations; k++) {
+      tape.beforePrepare(k);
+      stepper.prepare(k);
+      tape.afterPrepare();
+      stepper.advance();
+    }
+    const after = process.memoryUsage();
+    const freed = profiler.stop().statistics.reduce((sum, gc) => sum + gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize, 0);
+    least = Math.min(least, (after.heapUsed - before.heapUsed + freed + after.arrayBuffers - before.arrayBuffers) / tape.peakStoredStates);
+  }
+  return least;
+}
+
+const ms = (ns: number): string => (ns / 1e6 >= 100 ? (ns / 1e6).toFixed(0) : ns / 1e6 >= 10 ? (ns / 1e6).toFixed(1) : (ns / 1e6).toFixed(2));
+const kib = (b: number): string => (b >= 1024 * 1024 ? `${(b / 1024 / 1024).toFixed(2)} MiB` : `${(b / 1024).toFixed(1)} KiB`);
+
+/** Runs the benchmark and returns printable rows. */
+export function hypergradientBenchmark(): string[] {
+  const rows: string[] = [];
+  const summary: Array<{ t: number; lean: Record<string, number>; pipe: Record<string, number>; peak: Record<string, number> }> = [];
+  for (const { t, rounds, pipelineRounds } of SIZES) {
+    const sessions = new Map(VARIANTS.map((v) => [v.name, ridgeSession(t, v)]));
+    const base = sessions.get('g1 analytic')!;
+    const gStar = base.hyper!.reference;
+    const S = base.program.stateSize;
+
+    // Checks: lean and runSolver give the same bits; g2 forward ≡ g2 reverse ≡ g2 sqrt up to rounding; g3 at rounding of g*.
+    const lean = new Map<string, Outcome>();
+    const pipelineOnce: Record<string, number> = {};
+    for (const v of VARIANTS) {
+      const session = sessions.get(v.name)!;
+      const a = leanGradient(session);
+      const start = process.hrtime.bigint();
+      const b = pipelineGradient(session);
+      pipelineOnce[v.name] = Number(process.hrtime.bigint() - start);
+      if (maxAbsDiff(a.g, b.g) !== 0) throw new Error(`hypergradient bench t=${t} ${v.name}: lean and runSolver differ by ${maxAbsDiff(a.g, b.g)}`);
+      if (a.peakStoredStates !== b.peakStoredStates) throw new Error(`hypergradient bench t=${t} ${v.name}: peak stored states ${a.peakStoredStates} (lean) vs ${b.peakStoredStates} (runSolver)`);
+      lean.set(v.name, a);
+    }
+    const g = (name: string): Float64Array => lean.get(name)!.g;
+    const scale = norm(gStar);
+    const fwdRev = maxAbsDiff(g('g2 forward'), g('g2 reverse')) / scale;
+    const revSqrt = maxAbsDiff(g('g2 reverse'), g('g2 reverse sqrt'));
+    const g3Error = Math.max(maxAbsDiff(g('g3 direct'), gStar), maxAbsDiff(g('g3 cg'), gStar)) / scale;
+    if (!(fwdRev < 1e-10 && revSqrt === 0 && g3Error < 1e-8)) {
+      throw new Error(`hypergradient bench t=${t}: estimates disagree (g2 fwd/rev ${fwdRev}, rev/sqrt ${revSqrt}, g3 vs g* ${g3Error})`);
+    }
+
+    const leanTimes = compare(Object.fromEntries(VARIANTS.map((v) => [v.name, () => leanGradient(sessions.get(v.name)!)])), 1, rounds);
+    const pipeTimes =
+      pipelineRounds > 0 ? compare(Object.fromEntries(VARIANTS.map((v) => [v.name, () => pipelineGradient(sessions.get(v.name)!)])), 1, pipelineRounds) : pipelineOnce;
+    const pipeLabel = pipelineRounds > 0 ? 'via runSolver' : 'via runSolver (1 call)';
+    const perState = measuredBytesPerStoredState(sessions.get('g2 reverse')!);
+    const g1 = leanTimes['g1 analytic'];
+    const g1Pipe = pipeTimes['g1 analytic'];
+    summary.push({ t, lean: leanTimes, pipe: pipeTimes, peak: { none: lean.get('g2 reverse')!.peakStoredStates!, sqrt: lean.get('g2 reverse sqrt')!.peakStoredStates! } });
+
+    rows.push(
+      `hypergradient, ridge n=${N} m=${M} λ=1/n, GD step 1/L, t=${t} (state ${S} doubles; |g1−g*|/|g*| = ${(norm(g('g1 analytic').map((v, j) => v - gStar[j])) / scale).toExponential(1)}, ` +
+        `|g2−g*|/|g*| = ${(norm(g('g2 forward').map((v, j) => v - gStar[j])) / scale).toExponential(1)}; g2 fwd≡rev to ${fwdRev.toExponential(1)}, sqrt≡none bitwise, g3 at g* to ${g3Error.toExponential(1)}):`,
+    );
+    for (const v of VARIANTS) {
+      const outcome = lean.get(v.name)!;
+      let memory = '';
+      if (outcome.peakStoredStates !== undefined) {
+        const { bytes, formula } = tapeBytes(base, t, v.checkpoint, outcome.peakStoredStates);
+        memory = `; tape peak ${outcome.peakStoredStates} states = ${kib(bytes)}` + (bytes !== formula ? ` (${kib(formula)} counting every state with its batch and inputs)` : '');
+        if (v.checkpoint === 'none') memory += `, measured ${kib(perState * outcome.peakStoredStates)} (${perState.toFixed(0)} B/state with the JS objects)`;
+      }
+      rows.push(
+        `  ${v.name.padEnd(16)} ${ms(leanTimes[v.name]).padStart(7)} ms/outer gradient, ${(leanTimes[v.name] / g1).toFixed(2).padStart(6)}x g1` +
+          ` | ${pipeLabel} ${ms(pipeTimes[v.name]).padStart(7)} ms, ${(pipeTimes[v.name] / g1Pipe).toFixed(2).padStart(6)}x${memory}`,
+      );
+    }
+  }
+  const [a, b] = [summary[0], summary[summary.length - 1]];
+  const ratio = (r: (typeof summary)[number], name: string): string => (r.lean[name] / r.lean['g1 analytic']).toFixed(1);
+  const solveMs = (name: string): string => summary.map((r) => ms(r.lean[name] - r.lean['g1 analytic'])).join(' / ');
+  rows.push(
+    `  # vs Ablin et al. Table 1: g1 Θ(mnt), Θ(m) memory: ${ms(a.lean['g1 analytic'])} → ${ms(b.lean['g1 analytic'])} ms for t = ${a.t} → ${b.t} ` +
+      `(×${(b.lean['g1 analytic'] / a.lean['g1 analytic']).toFixed(1)}); g2 reverse Θ(c·mnt), c ∈ [2, 3] (3.5 in their A.3): c = ${ratio(a, 'g2 reverse')} / ${ratio(b, 'g2 reverse')}, ` +
+      `memory Θ(mt): ${a.peak.none} → ${b.peak.none} states, with sqrt checkpointing Θ(m√t): ${a.peak.sqrt} → ${b.peak.sqrt} states (2⌈√t⌉) at c = ${ratio(a, 'g2 reverse sqrt')} / ${ratio(b, 'g2 reverse sqrt')} (one extra forward pass); ` +
+      `g3 Θ(mnt + m³ + m²n): the solve adds ${solveMs('g3 direct')} ms direct, ${solveMs('g3 cg')} ms CG, independent of t; ` +
+      `g2 forward (not in the table) Θ(P·mnt), P = n = ${N}: ×${ratio(a, 'g2 forward')} / ×${ratio(b, 'g2 forward')}. ` +
+      `Through runSolver (\`sgd run\`), track = reverse costs ×${(a.pipe['g2 reverse'] / a.pipe['g1 analytic']).toFixed(0)} / ×${(b.pipe['g2 reverse'] / b.pipe['g1 analytic']).toFixed(0)}, ` +
+      `more than forward mode: it always builds the full Jacobian (m = ${M} adjoint sweeps) before the observer's one pullback.`,
+  );
+  return rows;
+}
