@@ -42,6 +42,7 @@ interface RunJson {
   final: Record<string, number>;
   hypergradient: Record<string, Record<string, number[]>>;
   reference: { hypergradient: Record<string, number[]> };
+  jacobian?: Record<string, Record<string, number[][]>>;
 }
 
 async function runJson(...args: string[]): Promise<{ code: number; result: RunJson; err: string }> {
@@ -101,6 +102,9 @@ describe('estimators', () => {
     f.forEach((g, p) => expect(Math.abs(g - r[p])).toBeLessThan(1e-10 * scale));
     // After only 60 steps g2 is not yet g*: the comparison is between two ways of computing the same estimate.
     expect(forward.result.final.hypergradient_error_automatic).toBeGreaterThan(1e-8);
+    // Reverse mode pulled back ∇ₓE alone: no D-sweep Jacobian was computed or reported.
+    expect(reverse.result.jacobian).toBeUndefined();
+    expect(forward.result.jacobian).toBeDefined();
   });
 
   it('asks for tracking when automatic is chosen without it', async () => {

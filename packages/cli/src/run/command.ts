@@ -149,10 +149,11 @@ function summary(file: string, session: RunSession, stats: Aggregate, metrics: r
   const { reference, settings } = session;
   const fmt = (v: number): string => (Number.isFinite(v) ? v.toExponential(3) : '—');
   const last = stats.k.length - 1;
+  const width = Math.max(...metrics.map((m) => m.length));
   const rows = metrics.map((m) => {
     const band = stats.metrics[m];
     const spread = stats.runs > 1 ? `  [10%: ${fmt(band.q10[last])}, 90%: ${fmt(band.q90[last])}]` : '';
-    return `  ${m.padEnd(15)} ${fmt(band.mean[last])}${spread}`;
+    return `  ${m.padEnd(width)}  ${fmt(band.mean[last])}${spread}`;
   });
   return [
     `${file}: ${session.program.solver.name}, ${settings.iterations} iterations, track = ${settings.track}, ${stats.runs} run${stats.runs > 1 ? 's' : ''}, seed ${flags.seed}`,

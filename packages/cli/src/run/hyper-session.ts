@@ -6,7 +6,6 @@
 import {
   compileSchedule,
   HypergradientEstimators,
-  ImplicitSolveError,
   outerKernels,
   type Estimator,
   type PluginRegistry,
@@ -24,7 +23,7 @@ export interface HyperSession {
   readonly estimators: HypergradientEstimators;
   /** The estimators chosen by `estimator = ...`, in the order written. */
   readonly chosen: readonly Estimator[];
-  /** g* = ∇θE(x*) − ∇²θₓF(x*) ∇²ₓₓF(x*)⁻¹ ∇ₓE(x*), by a direct solve at the certified x*. */
+  /** g* = ∇θE(x*) − ∇²θₓF(x*) ∇²ₓₓF(x*)⁻¹ ∇ₓE(x*) from the reference's direct solve at x* (∇θF(x*) for `outer value`). */
   readonly reference: Float64Array;
   /** SID settings, when `sid` is chosen. */
   readonly sid?: { readonly iterations: number; readonly step: Schedule; readonly alpha: number };
@@ -39,13 +38,7 @@ export function createHyperSession(problem: Problem, registry: PluginRegistry, k
     throw new UserError(`${file}: error: estimator 'automatic' differentiates through the iterations: set track = forward or track = reverse (got track = ${track})`);
   }
   const estimators = new HypergradientEstimators(kernels, outerKernels(problem, registry, kernels), solve.options.linear_solver === 'cg' ? 'cg' : 'direct');
-  let exact: Float64Array;
-  try {
-    exact = estimators.implicit(reference.x, 'direct');
-  } catch (error) {
-    if (error instanceof ImplicitSolveError) throw new UserError(`${file}: error: reference hypergradient: ${error.message}`);
-    throw error;
-  }
+  const exact = referenceHypergradient(problem, estimators, reference, file);
   const schedule = (option: string): Schedule => compileSchedule(solve.expressions[option], registry.functions);
   const sid = chosen.includes('sid')
     ? {
@@ -55,4 +48,18 @@ export function createHyperSession(problem: Problem, registry: PluginRegistry, k
       }
     : undefined;
   return { estimators, chosen, reference: exact, sid };
+}
+
+/**
+ * g* = ∇θE(x*) + (∂θx*)ᵀ∇ₓE(x*) with ∂θx* from the reference's direct solve at x*. For
+ * `outer value` this is g3 at x*, which corrects ∇θF(x*) (Danskin) for the rounding left in
+ * ∇ₓF(x*): on a degenerate minimum ∇θF(x*) is only as small as Newton's last residual allows.
+ * With a singular Hessian ∂θx* is the minimum-norm solution, which is harmless for `outer value`
+ * (∇ₓF(x*) ≈ 0 lies in the Hessian's range) but arbitrary for another upper objective.
+ */
+export function referenceHypergradient(problem: Problem, estimators: HypergradientEstimators, reference: Reference, file: string): Float64Array {
+  if (reference.singular && problem.outer?.kind !== 'value') {
+    throw new UserError(`${file}: error: reference hypergradient: ${reference.warning}; ∇ℓ(θ) = ∇θE + (∂θx*)ᵀ∇ₓE needs a unique x*`);
+  }
+  return estimators.automatic(reference.x, reference.jacobian);
 }

@@ -42,7 +42,9 @@ export function executeRuns(session: RunSession, job: RunJob, runs: readonly num
   const { hyper } = session;
   return runs.map((run) => {
     const observer = hyper && new HypergradientObserver(hyper.estimators, hyper.chosen.filter((e): e is Exclude<Estimator, 'sid'> => e !== 'sid'), hyper.reference);
-    const spec = { ...session.settings, seed: job.seed, run, recordAt, observers: observer ? [observer] : [] };
+    // With an outer objective, reverse mode pulls back ∇ₓE alone (one sweep), not all of ∂θx_t (D sweeps).
+    const jacobian = !(observer && session.settings.track === 'reverse');
+    const spec = { ...session.settings, seed: job.seed, run, recordAt, observers: observer ? [observer] : [], jacobian };
     const result = runSolver(session.program, session.kernels, session.reference, spec, registryFunctions, onProgress && ((k) => onProgress(run, k)));
     if (!hyper || !observer || result.divergence) return result;
     const hypergradients: Partial<Record<Estimator, Float64Array>> = Object.fromEntries(observer.last);

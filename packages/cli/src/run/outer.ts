@@ -15,6 +15,7 @@ import {
   type OuterStep,
 } from '@sgdiff/core';
 import { UserError } from '../errors.ts';
+import { referenceHypergradient } from './hyper-session.ts';
 import type { RunJob } from './job.ts';
 import type { RunSession } from './session.ts';
 
@@ -43,10 +44,10 @@ export function runOuter(session: RunSession, job: RunJob): OuterRun {
   let m = 0;
   const steps = runOuterLoop(method, Number(spec.options.iterations), (k) => evaluateStep([k]), theta, () => {
     const reference = computeReference(kernels, theta, kernels.instance.x0);
-    const exact = hyper.estimators.implicit(reference.x, 'direct');
+    const exact = referenceHypergradient(problem, hyper.estimators, reference, job.file);
     const nonSid = estimator === 'sid' ? [] : [estimator];
     const observer = new HypergradientObserver(hyper.estimators, nonSid, exact);
-    const result = runSolver(program, kernels, reference, { ...settings, seed: job.seed, run: m, recordAt: [settings.iterations], observers: [observer] }, functions);
+    const result = runSolver(program, kernels, reference, { ...settings, seed: job.seed, run: m, recordAt: [settings.iterations], observers: [observer], jacobian: false }, functions);
     if (result.divergence) throw new UserError(`${job.file}: error: the inner solver diverged at outer step ${m}, inner iteration ${result.divergence.iteration}`, 2);
     let gradient = estimator === 'sid' ? undefined : observer.last.get(estimator);
     if (estimator === 'sid' && hyper.sid) {

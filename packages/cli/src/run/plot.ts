@@ -25,13 +25,15 @@ export async function plotTraces(aggregate: Aggregate, metrics: readonly string[
     width: 520,
     height: 340,
     data: { values: rows },
+    config: { legend: { symbolType: 'stroke', symbolOpacity: 1, symbolStrokeWidth: 2 } },
     layer: [
       ...(aggregate.runs > 1
         ? [{
             mark: { type: 'area', opacity: 0.18 },
             transform: [{ filter: 'datum.q10 > 0' }],
-            // The band shares the line's colour but not the legend, whose swatches would look faded.
-            encoding: { x, y: { field: 'q10', type: 'quantitative', scale: { type: 'log' } }, y2: { field: 'q90' }, color: { ...color, legend: null } },
+            // The band shares the line's colour scale and so its legend (a null legend on either
+            // layer would remove the merged legend); the config below keeps the swatches opaque.
+            encoding: { x, y: { field: 'q10', type: 'quantitative', scale: { type: 'log' } }, y2: { field: 'q90' }, color },
           }]
         : []),
       {

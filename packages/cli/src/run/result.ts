@@ -27,6 +27,10 @@ export interface RunDocument {
     readonly L: number;
     readonly kappa: number;
     readonly certified: boolean;
+    /** True when the Hessian at x* is singular: x* is one minimizer among many, `jacobian` the minimum-norm solution. */
+    readonly singular: boolean;
+    /** Why the reference is not certified, when it is not. */
+    readonly warning?: string;
     /** The exact hypergradient g* by param (with an `outer` objective). */
     readonly hypergradient?: Record<string, number[]>;
   };
@@ -92,6 +96,8 @@ export function runDocument(session: RunSession, results: readonly JobRunResult[
       L: reference.L,
       kappa: reference.kappa,
       certified: reference.certified,
+      singular: reference.singular === true,
+      ...(reference.warning ? { warning: reference.warning } : {}),
       ...(hyper ? { hypergradient: byName(hyper.reference, paramLayout) } : {}),
     },
     ...(hyper ? { hypergradient } : {}),

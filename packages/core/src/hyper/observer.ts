@@ -20,6 +20,8 @@ export class HypergradientObserver implements RunObserver {
   readonly metrics: readonly string[];
   /** The estimates at the last record point (at the end of the run: at x_t). */
   readonly last = new Map<Estimator, Float64Array>();
+  /** The errors of the last record point, which `finish` keeps for all but reverse-mode g2. */
+  private lastErrors: number[] = [];
 
   /**
    * @param estimators - the evaluators bound to the problem instance
@@ -36,25 +38,26 @@ export class HypergradientObserver implements RunObserver {
 
   /** Errors at a record point (g2 needs the forward Jacobian; NaN without it). */
   record(view: RunView): number[] {
-    return this.chosen.map((e) => {
+    this.lastErrors = this.chosen.map((e) => {
       const g = this.estimate(e, view.x, view.forward?.jacobian());
       if (g) this.last.set(e, g);
       return g ? distance(g, this.reference) : NaN;
     });
+    return this.lastErrors;
   }
 
-  /** Errors at x_t, with g2 from the reverse tape when there is one. */
+  /**
+   * Errors at x_t. The run calls this only when its last record point is x_t, so every estimate
+   * but reverse-mode g2 (one pullback of ∇ₓE through the tape) was computed there already.
+   */
   finish(view: RunView & { readonly tape?: ReverseTape }): number[] {
-    return this.chosen.map((e) => {
-      let g: Float64Array | undefined;
-      if (e === 'automatic' && view.tape) {
-        const S = view.tape.stateSize;
-        const w = new Float64Array(S);
-        w.set(this.estimators.outerGradientX(view.x));
-        g = this.estimators.automaticFromPullback(view.x, view.tape.pullback([w])[0]);
-      } else g = this.estimate(e, view.x, view.forward?.jacobian());
-      if (g) this.last.set(e, g);
-      return g ? distance(g, this.reference) : NaN;
+    return this.chosen.map((e, j) => {
+      if (e !== 'automatic' || !view.tape) return this.lastErrors[j];
+      const w = new Float64Array(view.tape.stateSize);
+      w.set(this.estimators.outerGradientX(view.x));
+      const g = this.estimators.automaticFromPullback(view.x, view.tape.pullback([w])[0]);
+      this.last.set(e, g);
+      return distance(g, this.reference);
     });
   }
 

@@ -18,11 +18,52 @@ export function fromMatrix(m: Matrix): Float64Array {
   return out;
 }
 
-/** Eigenvalues of a symmetric n×n matrix, ascending (the upper triangle is mirrored first). */
-export function symmetricEigenvalues(values: Float64Array, n: number): number[] {
+/** A symmetric n×n row-major matrix as a `Matrix`, its upper triangle mirrored (assembled Hessians are symmetric only up to rounding). */
+function symmetricMatrix(values: Float64Array, n: number): Matrix {
   const m = toMatrix(values, n, n);
   for (let r = 0; r < n; r++) for (let c = r + 1; c < n; c++) m.set(c, r, m.get(r, c));
-  return [...new EigenvalueDecomposition(m, { assumeSymmetric: true }).realEigenvalues].sort((a, b) => a - b);
+  return m;
+}
+
+/** Eigenvalues of a symmetric n×n matrix, ascending (the upper triangle is mirrored first). */
+export function symmetricEigenvalues(values: Float64Array, n: number): number[] {
+  return [...new EigenvalueDecomposition(symmetricMatrix(values, n), { assumeSymmetric: true }).realEigenvalues].sort((a, b) => a - b);
+}
+
+/** The outcome of a least-squares solve through the eigendecomposition. */
+export interface PseudoInverseSolve {
+  /** X = H⁺B, n×m row-major: the minimum-norm least-squares solution. */
+  readonly solution: Float64Array;
+  /** Number of eigenvalues kept (those above the cutoff). */
+  readonly rank: number;
+  /** Smallest and largest eigenvalue of H. */
+  readonly extremes: readonly [number, number];
+}
+
+/**
+ * X = H⁺B for a symmetric positive semidefinite H (n×n) and B (n×m): eigenvalues at most
+ * `relativeCutoff`·λ_max are treated as zero, so a singular H gives the minimum-norm solution.
+ */
+export function pseudoInverseSolve(H: Float64Array, n: number, B: Float64Array, m: number, relativeCutoff: number): PseudoInverseSolve {
+  const eig = new EigenvalueDecomposition(symmetricMatrix(H, n), { assumeSymmetric: true });
+  const lambda = eig.realEigenvalues;
+  const V = eig.eigenvectorMatrix;
+  const max = Math.max(...lambda);
+  const cutoff = relativeCutoff * Math.max(max, 0);
+  const solution = new Float64Array(n * m);
+  let rank = 0;
+  for (let i = 0; i < n; i++) {
+    if (!(lambda[i] > cutoff)) continue;
+    rank++;
+    // X += v_i (v_iᵀ B) / λ_i
+    for (let c = 0; c < m; c++) {
+      let projection = 0;
+      for (let r = 0; r < n; r++) projection += V.get(r, i) * B[r * m + c];
+      const scaled = projection / lambda[i];
+      for (let r = 0; r < n; r++) solution[r * m + c] += V.get(r, i) * scaled;
+    }
+  }
+  return { solution, rank, extremes: [Math.min(...lambda), max] };
 }
 
 /** The outcome of solving H X = B for a symmetric H. */
@@ -38,9 +79,8 @@ export interface SymmetricSolve {
  * when H is positive definite and by LU otherwise; throws when H is singular.
  */
 export function solveSymmetric(H: Float64Array, n: number, B: Float64Array, m: number): SymmetricSolve {
-  const h = toMatrix(H, n, n);
-  // A Hessian assembled column by column is symmetric only up to rounding, and ml-matrix's Cholesky demands exact symmetry.
-  for (let r = 0; r < n; r++) for (let c = r + 1; c < n; c++) h.set(c, r, h.get(r, c));
+  // ml-matrix's Cholesky demands exact symmetry.
+  const h = symmetricMatrix(H, n);
   const b = toMatrix(B, n, m);
   const cholesky = new CholeskyDecomposition(h);
   if (cholesky.isPositiveDefinite()) return { solution: fromMatrix(cholesky.solve(b)), positiveDefinite: true };

@@ -6,17 +6,17 @@
  */
 import { topologicalOrder } from '../ir/node.ts';
 import type { ProblemKernels } from '../derive/kernels.ts';
-import { solveSymmetric, symmetricEigenvalues, transpose } from '../linalg/dense.ts';
-import { solveHessian } from '../solver/implicit.ts';
+import { pseudoInverseSolve, solveSymmetric, symmetricEigenvalues, transpose, type SymmetricSolve } from '../linalg/dense.ts';
+import { ImplicitSolveError } from '../solver/implicit.ts';
 import { norm } from '../linalg/vector.ts';
 
 /** Strong convexity and smoothness constants of F, from the Hessian at the start point (exact for quadratics). */
 export interface Conditioning {
-  /** Smallest eigenvalue of ∇²ₓₓF(x₀, θ). */
+  /** Smallest eigenvalue of ∇²ₓₓF(x₀, θ) (0 when it is at rounding level against L). */
   readonly mu: number;
   /** Largest eigenvalue of ∇²ₓₓF(x₀, θ). */
   readonly L: number;
-  /** L / μ. */
+  /** L / μ (∞ when μ = 0). */
   readonly kappa: number;
 }
 
@@ -32,6 +32,11 @@ export interface Reference extends Conditioning {
   readonly quadratic: boolean;
   /** True when the Hessian at x* is positive definite and ‖∇F(x*)‖ is at rounding level. */
   readonly certified: boolean;
+  /**
+   * True when the Hessian at x* is positive semidefinite and singular: x* is one minimizer among
+   * many and `jacobian` the minimum-norm solution, not a derivative of a unique solution map.
+   */
+  readonly singular?: boolean;
   /** Newton iterations used. */
   readonly newtonSteps: number;
   /** Why the reference is not certified, when it is not. */
@@ -44,12 +49,15 @@ export function isQuadraticInX(kernels: ProblemKernels): boolean {
   return !topologicalOrder(roots).some((n) => n.op === 'input' && n.input?.kind === 'var');
 }
 
-/** μ, L and κ from the Hessian at `x`. */
-export function conditioningAt(kernels: ProblemKernels, x: Float64Array, theta: Float64Array): Conditioning {
+/** Eigenvalues at most this fraction of the largest count as zero (a numerically singular Hessian). */
+const SINGULAR_CUTOFF = 1e-12;
+
+/** μ, L and κ from the Hessian at `x` (or the `hessian` already built there); μ at rounding level is 0, κ then ∞. */
+export function conditioningAt(kernels: ProblemKernels, x: Float64Array, theta: Float64Array, hessian = kernels.denseHessian(x, theta)): Conditioning {
   const D = kernels.dimension;
-  const eigenvalues = symmetricEigenvalues(kernels.denseHessian(x, theta), D);
-  const mu = eigenvalues[0];
+  const eigenvalues = symmetricEigenvalues(hessian, D);
   const L = eigenvalues[D - 1];
+  const mu = Math.abs(eigenvalues[0]) <= SINGULAR_CUTOFF * Math.abs(L) ? 0 : eigenvalues[0];
   return { mu, L, kappa: L / mu };
 }
 
@@ -60,56 +68,75 @@ export function computeReference(kernels: ProblemKernels, theta: Float64Array, s
   const D = kernels.dimension;
   const P = kernels.parameters;
   const quadratic = isQuadraticInX(kernels);
-  const conditioning = conditioningAt(kernels, start, theta);
+  // Dense Hessians dominate the cost on large problems: the one at x₀ serves the conditioning and Newton's first step.
+  let hessian: Float64Array | undefined = kernels.denseHessian(start, theta);
+  const conditioning = conditioningAt(kernels, start, theta, hessian);
   const x = Float64Array.from(start);
   const gradient = new Float64Array(D);
   const none = new Float64Array(0);
   let steps = 0;
-  let positiveDefinite = true;
   let gradientNorm = Infinity;
   // A quadratic needs one step; a second one refines away the rounding of the first.
   const maxSteps = quadratic ? 2 : MAX_NEWTON_STEPS;
   let scale = 1;
+  let newtonKind: HessianKind = 'positive definite';
   while (steps < maxSteps) {
     kernels.full('gradX', x, theta, none, gradient);
     gradientNorm = norm(gradient);
     if (steps === 0) scale = Math.max(1, gradientNorm);
     if (gradientNorm <= 1e-15 * scale) break;
-    // A singular Hessian has no Newton step: solveHessian explains why, with the condition estimate.
-    const hessian = kernels.denseHessian(x, theta);
-    const solve = safeSolve(hessian, D, gradient);
-    positiveDefinite = solve.positiveDefinite;
+    hessian ??= kernels.denseHessian(x, theta);
+    const solve = referenceSolve(hessian, D, gradient, 1);
+    if (solve.kind !== 'positive definite') newtonKind = solve.kind;
     let stepNorm = 0;
     for (let j = 0; j < D; j++) {
       x[j] -= solve.solution[j];
       stepNorm += solve.solution[j] ** 2;
     }
     steps++;
-    if (!quadratic && Math.sqrt(stepNorm) <= 1e-15 * Math.max(1, norm(x))) break;
+    const converged = !quadratic && Math.sqrt(stepNorm) <= 1e-15 * Math.max(1, norm(x));
+    // After a step at rounding level (or on a quadratic) the Hessian is that of x* to rounding.
+    if (!converged && !quadratic) hessian = undefined;
+    if (converged) break;
   }
   kernels.full('gradX', x, theta, none, gradient);
   gradientNorm = norm(gradient);
-  const hessian = kernels.denseHessian(x, theta);
-  const cross = kernels.denseCross(x, theta);
-  const solve = safeSolve(hessian, D, cross, P);
-  positiveDefinite = positiveDefinite && solve.positiveDefinite;
+  const solve = referenceSolve(hessian ?? kernels.denseHessian(x, theta), D, kernels.denseCross(x, theta), P);
   const jacobian = transpose(solve.solution, D, P).map((v) => -v);
   const converged = gradientNorm <= 1e-9 * scale;
-  const certified = positiveDefinite && converged;
-  const warning = certified
-    ? undefined
-    : !positiveDefinite
-      ? 'the Hessian at the reference point is not positive definite: x* may not be a strict minimizer'
-      : `Newton stopped with ‖∇F‖ = ${gradientNorm.toExponential(2)} after ${steps} steps`;
-  return { ...conditioning, x, jacobian, objective: kernels.objective(x, theta), quadratic, certified, newtonSteps: steps, warning };
+  const singular = solve.kind === 'singular';
+  const certified = solve.kind === 'positive definite' && newtonKind === 'positive definite' && converged;
+  let warning: string | undefined;
+  if (singular) {
+    warning =
+      `the Hessian at x* is singular (${solve.detail}): x* is one minimizer among many (Newton took minimum-norm steps) ` +
+      'and the reference Jacobian is the minimum-norm solution of ∇²ₓₓF·J = −∇²ₓθF';
+  } else if (solve.kind === 'indefinite' || newtonKind === 'indefinite') {
+    warning = `the Hessian ${solve.kind === 'indefinite' ? `at the reference point is not positive definite (${solve.detail})` : 'was not positive definite along Newton\'s path'}: x* may not be a strict minimizer`;
+  } else if (!converged) warning = `Newton stopped with ‖∇F‖ = ${gradientNorm.toExponential(2)} after ${steps} steps`;
+  return { ...conditioning, x, jacobian, objective: kernels.objective(x, theta), quadratic, certified, singular, newtonSteps: steps, warning };
 }
 
-/** solveSymmetric, but a singular matrix raises the checked solve's error (eigenvalues, condition estimate). */
-function safeSolve(H: Float64Array, n: number, B: Float64Array, m = 1): ReturnType<typeof solveSymmetric> {
+/** What a reference solve found the Hessian to be. */
+type HessianKind = 'positive definite' | 'singular' | 'indefinite';
+
+/**
+ * Solves H X = B for the reference: by Cholesky when H is positive definite; when H is positive
+ * semidefinite and singular, the minimum-norm solution (so Newton still converges on problems
+ * whose minimizers form a subspace); when H is indefinite, by LU (x* is then not certified).
+ */
+function referenceSolve(H: Float64Array, n: number, B: Float64Array, m: number): { solution: Float64Array; kind: HessianKind; detail: string } {
+  let lu: SymmetricSolve | undefined;
   try {
-    return solveSymmetric(H, n, B, m);
+    lu = solveSymmetric(H, n, B, m);
   } catch {
-    solveHessian(H, n, B, m, 'the reference solution x*(θ)');
-    throw new Error('unreachable: a singular Hessian passed the checked solve');
+    // LU found H exactly singular: the eigendecomposition below tells which kind.
   }
+  if (lu?.positiveDefinite) return { solution: lu.solution, kind: 'positive definite', detail: '' };
+  const pseudo = pseudoInverseSolve(H, n, B, m, SINGULAR_CUTOFF);
+  const [lo, hi] = pseudo.extremes;
+  const detail = `rank ${pseudo.rank} of ${n}, eigenvalues from ${lo.toExponential(3)} to ${hi.toExponential(3)}`;
+  if (lo >= -SINGULAR_CUTOFF * Math.abs(hi)) return { solution: pseudo.solution, kind: pseudo.rank < n ? 'singular' : 'positive definite', detail };
+  if (lu) return { solution: lu.solution, kind: 'indefinite', detail };
+  throw new ImplicitSolveError(`the reference solution x*(θ): the Hessian is indefinite and singular (${detail})`);
 }

@@ -63,6 +63,12 @@ export interface RunSpec {
   readonly recordAt: readonly number[];
   /** Observers adding metrics (none by default). */
   readonly observers?: readonly RunObserver[];
+  /**
+   * Whether to compute ∂θx_t at the end (default true). In reverse mode that is one backward
+   * sweep per entry of x_t; a run that needs only a few pullbacks (an observer's hypergradient)
+   * turns it off, and `jacobian` and the last `jacobian_error` are then absent.
+   */
+  readonly jacobian?: boolean;
 }
 
 /** Metrics at the recorded iterations; NaN where a metric is not available (e.g. jacobian_error before the end in reverse mode). */
@@ -144,7 +150,7 @@ export function runSolver(
   if (forward) jacobian = forward.jacobian();
   if (spec.track === 'implicit') jacobian = implicitJacobian(kernels, stepper.x, theta, spec.linearSolver);
   const x = Float64Array.from(stepper.x);
-  if (tape) {
+  if (tape && spec.jacobian !== false) {
     jacobian = tape.jacobian();
     // The sweep has replayed segments through the stepper; the last iterate was saved above.
     const last = trace.k.length - 1;
