@@ -227,11 +227,31 @@ describe('sgd run', () => {
   describe('--set', () => {
     const file = sgdFile(leastSquares(SGD));
 
-    it.each(['solve.iterations=0', 'solve.bogus=1'])('rejects %s, naming the flag', async (flag) => {
+    it.each(['solve.iterations=0', 'solve.bogus=1', 'const.c=1', 'dim.n=0', 'theta.x=1'])('rejects %s, naming the flag', async (flag) => {
       const r = await sgd('run', file, '--set', flag);
       expect(r.code).toBe(1);
       expect(r.err).toContain(`--set ${flag}`);
       expect(r.out).toBe('');
+    });
+
+    it('replaces the value of a const and of a dim', async () => {
+      // F = ½ mean_i (x − c)² over n = 2 outcomes: x* = c whatever n.
+      const withConst = sgdFile(`dim n = 2
+const c = 1
+var x : R = 0
+sample i ~ uniform(n)
+minimize f(x; i) = 0.5 * (x - c)^2
+solve gd { iterations = 1 }
+`);
+      const out = join(mkdtempSync(join(tmpdir(), 'sgd-set-')), 'out');
+      const r = await sgd('run', withConst, '--set', 'const.c=3 * 2', '--set', 'dim.n=5', '--out', out, '--json');
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.out).reference.x.x).toEqual([6]);
+      const instance = JSON.parse(readFileSync(join(out, 'instance.json'), 'utf8'));
+      expect([instance.n, instance.c]).toEqual([5, 6]);
+      const bad = await sgd('run', withConst, '--set', 'const.c=1 / 0');
+      expect(bad.code).toBe(1);
+      expect(bad.err).toMatch(/^--set const\.c=1 \/ 0: error: /);
     });
   });
 });

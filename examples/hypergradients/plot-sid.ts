@@ -10,21 +10,10 @@
  * OFFSET the epochs the lower-level solver used before SID started (t steps of b points over
  * n training points: t·b/n), PER_K the epochs of one SID step (b/n). The line is the square of
  * the mean error over the runs, the band the 10–90% quantiles of the squared error (squares of
- * the quantiles of the error). The chart is drawn by vega-lite and rendered headless by vega,
- * as `sgd run` draws `plot.svg` (packages/cli/src/run/plot.ts).
+ * the quantiles of the error). The chart is drawn as `sgd run` draws `plot.svg` (renderBandChart).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-
-/** The parts of vega and vega-lite this script uses (both are dependencies of @sgdiff/cli). */
-interface Vega {
-  parse(spec: unknown): unknown;
-  View: new (runtime: unknown, options: { renderer: 'none' }) => { toSVG(): Promise<string> };
-}
-interface VegaLite {
-  compile(spec: unknown): { spec: unknown };
-}
+import { renderBandChart } from '@sgdiff/cli';
 
 /** One curve of the chart. */
 interface Trace {
@@ -60,38 +49,20 @@ async function main(): Promise<void> {
   const [out, title, ...args] = process.argv.slice(2);
   if (!out || !title || args.length === 0) throw new Error('usage: plot-sid.ts OUT.svg TITLE LABEL=FILE@OFFSET+PER_K ...');
   const traces = args.map(parseTrace);
-  const rows = traces.flatMap((t) =>
-    readSidCsv(t.file).map((r) => ({ method: t.label, epoch: t.offset + t.perK * r.k, error2: r.mean ** 2, low: r.q10 ** 2, high: r.q90 ** 2 })),
+  const points = traces.flatMap((t) =>
+    readSidCsv(t.file).map((r) => ({ series: t.label, x: t.offset + t.perK * r.k, mean: r.mean ** 2, low: r.q10 ** 2, high: r.q90 ** 2 })),
   );
-  const fromCli = createRequire(new URL('../../packages/cli/package.json', import.meta.url));
-  const load = async <T>(name: string): Promise<T> => (await import(pathToFileURL(fromCli.resolve(name)).href)) as T;
-  const vega = await load<Vega>('vega');
-  const vegaLite = await load<VegaLite>('vega-lite');
-  const x = { field: 'epoch', type: 'quantitative', title: 'epochs (lower level + linear system)' };
-  const color = { field: 'method', type: 'nominal', title: null, sort: traces.map((t) => t.label) };
-  const y = { type: 'quantitative', scale: { type: 'log' }, axis: { format: '.0e' } };
-  const spec = {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+  const svg = await renderBandChart({
     title,
-    width: 520,
-    height: 340,
-    data: { values: rows },
-    layer: [
-      {
-        mark: { type: 'area', opacity: 0.18 },
-        transform: [{ filter: 'datum.low > 0' }],
-        encoding: { x, y: { ...y, field: 'low' }, y2: { field: 'high' }, color },
-      },
-      {
-        mark: { type: 'line', strokeWidth: 1.6 },
-        transform: [{ filter: 'datum.error2 > 0' }],
-        encoding: { x, y: { ...y, field: 'error2', title: '‖ĝ − ∇f‖² (line: mean error², band: 10–90%)' }, color },
-      },
-    ],
-  };
-  const view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: 'none' });
-  writeFileSync(out, await view.toSVG());
-  console.log(`${out}: ${traces.length} traces, ${rows.length} points`);
+    xTitle: 'epochs (lower level + linear system)',
+    yTitle: '‖ĝ − ∇f‖² (line: mean error², band: 10–90%)',
+    logX: false,
+    bands: true,
+    points,
+    order: traces.map((t) => t.label),
+  });
+  writeFileSync(out, svg);
+  console.log(`${out}: ${traces.length} traces, ${points.length} points`);
 }
 
 await main();

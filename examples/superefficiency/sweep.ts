@@ -9,15 +9,14 @@
  * of each estimator — the mean over runs (trace.csv's mean column) averaged over the record
  * points with k in the second half of the run — and fits the log–log slope of plateau against ρ.
  * Prediction: 1/2 for g1 (analytic), 1 for g2 (automatic) and g3 (implicit).
- * Writes OUTDIR/plateau.csv and OUTDIR/plateau.svg (log–log, drawn like `sgd run`'s plot.svg).
+ * Writes OUTDIR/plateau.csv and OUTDIR/plateau.svg (log–log, drawn as `sgd run`'s plot.svg).
  *
  * The number of steps grows like 1/ρ because the iterates (rate ρμ) and the Jacobian
  * (rate ρμ, with a factor t) need ≈ K/(ρ μ) steps to forget z₀ = 0 and J₀ = 0.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { runCli } from '@sgdiff/cli';
+import { renderBandChart, runCli } from '@sgdiff/cli';
 import { fitLine, plateau, readTrace } from './analysis.ts';
 
 const FILE = new URL('./sgd-constant-step.sgd', import.meta.url).pathname;
@@ -49,14 +48,6 @@ export function plateauSlopes(rows: readonly PlateauRow[]): PlateauRow['plateaus
   return Object.fromEntries(keys.map((e) => [e, fitLine(x, rows.map((r) => Math.log(r.plateaus[e]))).slope])) as PlateauRow['plateaus'];
 }
 
-interface Vega {
-  parse(spec: unknown): unknown;
-  View: new (runtime: unknown, options: { renderer: 'none' }) => { toSVG(): Promise<string> };
-}
-interface VegaLite {
-  compile(spec: unknown): { spec: unknown };
-}
-
 async function main(): Promise<void> {
   const [outDir, runsArg, kArg, ...rhoArgs] = process.argv.slice(2);
   if (!outDir || !kArg || rhoArgs.length < 2) throw new Error('usage: sweep.ts OUTDIR RUNS K RHO RHO ...');
@@ -77,26 +68,17 @@ async function main(): Promise<void> {
     ['rho,iterations,analytic,automatic,implicit,distance', ...rows.map((r) => [r.rho, r.iterations, r.plateaus.analytic, r.plateaus.automatic, r.plateaus.implicit, r.plateaus.distance].join(','))].join('\n') + '\n',
   );
   const label = { analytic: 'g1 analytic', automatic: 'g2 automatic', implicit: 'g3 implicit', distance: '|z_t − z*|' } as const;
-  const values = rows.flatMap((r) => ESTIMATORS.map((e) => ({ rho: r.rho, estimator: `${label[e]} (slope ${slopes[e].toFixed(2)})`, plateau: r.plateaus[e] })));
-  const fromCli = createRequire(new URL('../../packages/cli/package.json', import.meta.url));
-  const load = async <T>(name: string): Promise<T> => (await import(pathToFileURL(fromCli.resolve(name)).href)) as T;
-  const vega = await load<Vega>('vega');
-  const vegaLite = await load<VegaLite>('vega-lite');
-  const spec = {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+  const points = rows.flatMap((r) => ESTIMATORS.map((e) => ({ series: `${label[e]} (slope ${slopes[e].toFixed(2)})`, x: r.rho, mean: r.plateaus[e], low: 0, high: 0 })));
+  const svg = await renderBandChart({
     title: `SGD, constant step: noise level E|g_i − g*| against ρ (${runsArg} runs, t = ${kArg}/ρ)`,
-    width: 480,
-    height: 320,
-    data: { values },
-    mark: { type: 'line', point: true, strokeWidth: 1.6 },
-    encoding: {
-      x: { field: 'rho', type: 'quantitative', scale: { type: 'log' }, title: 'step ρ' },
-      y: { field: 'plateau', type: 'quantitative', scale: { type: 'log' }, title: 'mean |g_i − g*| on the plateau' },
-      color: { field: 'estimator', type: 'nominal', title: null },
-    },
-  };
-  const view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: 'none' });
-  writeFileSync(`${outDir}/plateau.svg`, await view.toSVG());
+    xTitle: 'step ρ',
+    yTitle: 'mean |g_i − g*| on the plateau',
+    logX: true,
+    bands: false,
+    markers: true,
+    points,
+  });
+  writeFileSync(`${outDir}/plateau.svg`, svg);
   console.log(`${outDir}/plateau.csv, ${outDir}/plateau.svg`);
 }
 

@@ -1,6 +1,6 @@
 /** Runs the `sgd` program on an argument list and turns every failure into a message and an exit code. */
 import { CommanderError } from 'commander';
-import { ImplicitSolveError, type PluginRegistry } from '@sgdiff/core';
+import type { PluginRegistry } from '@sgdiff/core';
 import { UserError } from './errors.ts';
 import { buildProgram, type Output } from './program.ts';
 
@@ -21,11 +21,6 @@ export async function runCli(args: readonly string[], io: Output, registry?: Plu
     if (error instanceof UserError) {
       io.err(error.message);
       return error.exitCode;
-    }
-    // A singular or indefinite Hessian is a property of the user's problem, not a bug.
-    if (error instanceof ImplicitSolveError) {
-      io.err(`sgd: error: ${error.message}`);
-      return 1;
     }
     const detail = process.env.SGD_DEBUG ? (error as Error).stack : (error as Error).message;
     io.err(`sgd: internal error: ${detail}\n(this is a bug in sgdiff, not in your file; SGD_DEBUG=1 shows the stack)`);

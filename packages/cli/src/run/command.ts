@@ -2,7 +2,7 @@
 import { availableParallelism } from 'node:os';
 import { SingleBar, Presets } from 'cli-progress';
 import { Option, type Command } from 'commander';
-import { errorMetric, RUN_METRICS } from '@sgdiff/core';
+import { errorMetric, ImplicitSolveError, RUN_METRICS } from '@sgdiff/core';
 import { DEFAULT_LOG_POINTS } from '@sgdiff/dsl';
 import { UserError } from '../errors.ts';
 import { collect, parsePositiveInteger, parseSeed } from '../flags.ts';
@@ -38,49 +38,61 @@ export function registerRun(program: Command, io: Output): void {
     .description('run the solver of a .sgd file with derivative tracking, against the exact x*(θ) and ∂θx*(θ)')
     .argument('<file>', 'the .sgd file')
     .option('--seed <n>', 'seed of the instance and of the runs', parseSeed, 0)
-    .option('--set <solve.KEY=VALUE>', 'override a solve option (repeatable)', collect, [])
+    .option('--set <solve.KEY=VALUE>', 'override a solve option, or a const or dim value with const.NAME=VALUE, dim.NAME=VALUE (repeatable)', collect, [])
     .option('--runs <R>', 'Monte Carlo runs', parsePositiveInteger, 1)
     .addOption(new Option('--workers <W>', 'worker threads for the runs (results do not depend on it)').argParser(parsePositiveInteger).default(1))
     .option('--out <dir>', 'write instance.json, trace.csv, result.json and plot.svg into this new directory')
     .option('--plugin <module>', 'load a plugin module (path or package; repeatable)', collect, [])
     .option('--json', 'print result.json on stdout instead of the summary')
     .action(async (file: string, flags: RunFlags) => {
-      const overrides = flags.set.map(parseOverride);
-      const registry = await registryWith(flags.plugin);
-      const loaded = loadProblem(file, registry, overrides);
-      if (flags.out) checkOutDir(flags.out);
-      const session = createSession(loaded.problem, registry, flags.seed, file);
-      if (session.reference.warning) io.err(`${file}: warning: reference not certified: ${session.reference.warning}`);
-      const job: RunJob = { file, source: loaded.source, seed: flags.seed, plugins: flags.plugin, logPoints: loaded.problem.report?.logPoints ?? DEFAULT_LOG_POINTS };
-      if (session.problem.outerSolve) return io.out(runOuterCommand(session, job, flags));
-      const workers = Math.min(flags.workers, availableParallelism() * 4);
-      const results = await withProgress(session, flags.runs, (onProgress) => monteCarlo(session, job, flags.runs, workers, onProgress));
-      const metrics = reportedMetrics(session);
-      const stats = aggregate(results);
-      const diverged = results.find((r) => r.divergence);
-      if (diverged?.divergence) {
-        if (flags.out) writeOutDir(flags.out, { 'instance.json': JSON.stringify(instanceJson(session.problem, session.kernels.instance)), 'trace.csv': traceCsv(stats, metrics) });
-        io.out(summary(file, session, stats, metrics, flags));
-        const twoOverL = 2 / session.reference.L;
-        throw new UserError(
-          `${file}: error: run ${results.indexOf(diverged)} diverged at iteration ${diverged.divergence.iteration}: step ${diverged.divergence.step.toPrecision(4)}, 2/L = ${twoOverL.toPrecision(4)}` +
-            (flags.out ? ` (partial trace in ${flags.out}/trace.csv)` : ''),
-          2,
-        );
+      try {
+        await runCommand(file, flags, io);
+      } catch (error) {
+        // A singular or indefinite Hessian met during the run is a property of the file's problem.
+        if (error instanceof ImplicitSolveError) throw new UserError(`${file}: error: ${error.message}`);
+        throw error;
       }
-      const document = runDocument(session, results, stats, metrics);
-      const sid = sidAggregate(results);
-      if (flags.out) {
-        writeOutDir(flags.out, {
-          'instance.json': JSON.stringify(instanceJson(session.problem, session.kernels.instance)),
-          'trace.csv': traceCsv(stats, metrics),
-          'result.json': JSON.stringify(document, null, 2),
-          'plot.svg': await plotTraces(stats, metrics.filter((m) => m !== 'step'), `${file} — ${session.program.solver.name}, track = ${session.settings.track}`),
-          ...(sid ? { 'sid.csv': traceCsv(sid, [errorMetric('sid')]) } : {}),
-        });
-      }
-      io.out(flags.json ? JSON.stringify(document) : summary(file, session, stats, metrics, flags));
     });
+}
+
+/** The body of `sgd run FILE`. */
+async function runCommand(file: string, flags: RunFlags, io: Output): Promise<void> {
+  const overrides = flags.set.map(parseOverride);
+  const registry = await registryWith(flags.plugin);
+  const loaded = loadProblem(file, registry, overrides);
+  if (flags.out) checkOutDir(flags.out);
+  const session = createSession(loaded.problem, registry, flags.seed, file);
+  if (session.reference.warning) io.err(`${file}: warning: reference not certified: ${session.reference.warning}`);
+  const logPoints = loaded.problem.report?.logPoints ?? DEFAULT_LOG_POINTS;
+  const job: RunJob = { file, source: loaded.source, seed: flags.seed, plugins: flags.plugin, logPoints, reference: session.reference };
+  if (session.problem.outerSolve) return io.out(runOuterCommand(session, job, flags));
+  const workers = Math.min(flags.workers, availableParallelism() * 4);
+  const results = await withProgress(session, flags.runs, (onProgress) => monteCarlo(session, job, flags.runs, workers, onProgress));
+  const metrics = reportedMetrics(session);
+  const stats = aggregate(results);
+  const diverged = results.find((r) => r.divergence);
+  if (diverged?.divergence) {
+    if (flags.out) writeOutDir(flags.out, { 'instance.json': JSON.stringify(instanceJson(session.problem, session.kernels.instance)), 'trace.csv': traceCsv(stats, metrics) });
+    io.out(summary(file, session, stats, metrics, flags));
+    const twoOverL = 2 / session.reference.L;
+    throw new UserError(
+      `${file}: error: run ${results.indexOf(diverged)} diverged at iteration ${diverged.divergence.iteration}: step ${diverged.divergence.step.toPrecision(4)}, 2/L = ${twoOverL.toPrecision(4)}` +
+        (flags.out ? ` (partial trace in ${flags.out}/trace.csv)` : ''),
+      2,
+    );
+  }
+  const document = runDocument(session, results, stats, metrics);
+  const sid = sidAggregate(results);
+  if (flags.out) {
+    writeOutDir(flags.out, {
+      'instance.json': JSON.stringify(instanceJson(session.problem, session.kernels.instance)),
+      'trace.csv': traceCsv(stats, metrics),
+      'result.json': JSON.stringify(document, null, 2),
+      'plot.svg': await plotTraces(stats, metrics.filter((m) => m !== 'step'), `${file} — ${session.program.solver.name}, track = ${session.settings.track}`),
+      ...(sid ? { 'sid.csv': traceCsv(sid, [errorMetric('sid')]) } : {}),
+    });
+  }
+  io.out(flags.json ? JSON.stringify(document) : summary(file, session, stats, metrics, flags));
 }
 
 /**

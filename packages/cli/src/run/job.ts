@@ -2,7 +2,7 @@
  * A run job: what a worker needs to rebuild the session by itself (the checked source, the
  * seed, the plugins) and which runs of the Monte Carlo batch it owns.
  */
-import { HypergradientObserver, logSchedule, runSolver, stochasticImplicitDifferentiation, type Estimator, type RunResult, type SidResult } from '@sgdiff/core';
+import { HypergradientObserver, logSchedule, runSolver, stochasticImplicitDifferentiation, type Estimator, type Reference, type RunResult, type SidResult } from '@sgdiff/core';
 import { compileSgd } from '@sgdiff/dsl';
 import { checkEnvironment } from '../load.ts';
 import { registryWith } from '../plugins.ts';
@@ -20,6 +20,8 @@ export interface RunJob {
   readonly plugins: readonly string[];
   /** Number of log-spaced record points. */
   readonly logPoints: number;
+  /** The reference computed by the main thread for this instance, so workers do not recompute it. */
+  readonly reference?: Reference;
 }
 
 /** The iterations at which a session's runs record metrics. */
@@ -64,5 +66,5 @@ export async function sessionOfJob(job: RunJob): Promise<RunSession> {
   const registry = await registryWith(job.plugins);
   const { problem } = compileSgd(job.source, job.file, checkEnvironment(registry), registry.functions);
   if (!problem) throw new Error('the job source no longer checks');
-  return createSession(problem, registry, job.seed, job.file);
+  return createSession(problem, registry, job.seed, job.file, job.reference);
 }

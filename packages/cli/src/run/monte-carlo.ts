@@ -4,11 +4,19 @@
  * bit-identical for any W.
  */
 import { Worker } from 'node:worker_threads';
+import { ImplicitSolveError } from '@sgdiff/core';
+import { UserError } from '../errors.ts';
 import { executeRuns, type JobRunResult, type RunJob } from './job.ts';
 import type { RunSession } from './session.ts';
 
 /** Progress callback: run index and iterations done in it. */
 export type ProgressListener = (run: number, k: number) => void;
+
+/** What a worker posts: progress, its results, or a failure of the problem (not a bug) with its kind. */
+type WorkerMessage =
+  | { readonly type: 'progress'; readonly run: number; readonly k: number }
+  | { readonly type: 'done'; readonly results: JobRunResult[] }
+  | { readonly type: 'failed'; readonly kind: 'user' | 'implicit'; readonly message: string; readonly exitCode: number };
 
 /** Executes runs 0..R−1, in this thread when W ≤ 1 or R = 1, else in min(W, R) workers. */
 export async function monteCarlo(session: RunSession, job: RunJob, runs: number, workers: number, onProgress?: ProgressListener): Promise<JobRunResult[]> {
@@ -22,9 +30,10 @@ export async function monteCarlo(session: RunSession, job: RunJob, runs: number,
       (share) =>
         new Promise<void>((resolve, reject) => {
           const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: { job, runs: share } });
-          worker.on('message', (message: { type: 'progress'; run: number; k: number } | { type: 'done'; results: JobRunResult[] }) => {
+          worker.on('message', (message: WorkerMessage) => {
             if (message.type === 'progress') onProgress?.(message.run, message.k);
-            else message.results.forEach((result, j) => (results[share[j]] = result));
+            else if (message.type === 'done') message.results.forEach((result, j) => (results[share[j]] = result));
+            else reject(message.kind === 'user' ? new UserError(message.message, message.exitCode) : new ImplicitSolveError(message.message));
           });
           worker.on('error', reject);
           worker.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`a worker exited with code ${code}`))));

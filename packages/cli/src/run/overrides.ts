@@ -1,15 +1,21 @@
 /**
- * `--set solve.KEY=VALUE`: options of the solve block replaced (or added) from the command line.
- * The value is spliced into the file's text in place of the option's value, so the checker
- * validates it exactly like a written one; a diagnostic that falls inside the splice is then
- * reported against the flag, not the file.
+ * `--set solve.KEY=VALUE`, `--set const.NAME=VALUE`, `--set dim.NAME=VALUE`: options of the solve
+ * block replaced (or added), and the values of declared constants and dims replaced, from the
+ * command line. The value is spliced into the file's text in place of the written one, so the
+ * checker validates it exactly like a written one; a diagnostic that falls inside the splice is
+ * then reported against the flag, not the file.
  */
-import { parseSgd, type Diagnostic, type SolveDecl } from '@sgdiff/dsl';
+import { parseSgd, type ConstDecl, type Diagnostic, type DimDecl, type SgdFile, type SolveDecl } from '@sgdiff/dsl';
 import { UserError } from '../errors.ts';
+
+/** What a `--set` flag replaces: a solve option, or the value of a `const` or `dim` declaration. */
+export type OverrideTarget = 'solve' | 'const' | 'dim';
 
 /** One `--set` flag. */
 export interface OptionOverride {
-  /** The option key (after `solve.`). */
+  /** What the flag replaces. */
+  readonly target: OverrideTarget;
+  /** The option key or the declared name (after `solve.`, `const.` or `dim.`). */
   readonly key: string;
   /** The value's text. */
   readonly value: string;
@@ -17,13 +23,13 @@ export interface OptionOverride {
   readonly flag: string;
 }
 
-/** Parses `solve.KEY=VALUE`; throws a {@link UserError} naming the flag otherwise. */
+/** Parses `solve.KEY=VALUE`, `const.NAME=VALUE` or `dim.NAME=VALUE`; throws a {@link UserError} naming the flag otherwise. */
 export function parseOverride(flag: string): OptionOverride {
-  const match = /^solve\.([A-Za-z_][A-Za-z0-9_]*)=(.+)$/s.exec(flag);
-  if (!match || /[\n\r]/.test(match[2])) {
-    throw new UserError(`--set ${flag}: error: expected solve.KEY=VALUE (for example solve.iterations=1000)`);
+  const match = /^(solve|const|dim)\.([A-Za-z_][A-Za-z0-9_]*)=(.+)$/s.exec(flag);
+  if (!match || /[\n\r]/.test(match[3])) {
+    throw new UserError(`--set ${flag}: error: expected solve.KEY=VALUE, const.NAME=VALUE or dim.NAME=VALUE (for example solve.iterations=1000)`);
   }
-  return { key: match[1], value: match[2].trim(), flag };
+  return { target: match[1] as OverrideTarget, key: match[2], value: match[3].trim(), flag };
 }
 
 /** The file's text with the overrides spliced in, and where each splice landed. */
@@ -34,21 +40,43 @@ export interface OverriddenSource {
   readonly spans: ReadonlyArray<{ readonly start: number; readonly end: number; readonly override: OptionOverride }>;
 }
 
-/** Splices `overrides` into `source`'s solve block. A file that does not parse is returned as is (its errors come first). */
+/** A splice: replace [at, end) of the text by `text`. */
+interface Edit {
+  readonly at: number;
+  readonly end: number;
+  readonly text: string;
+  readonly override: OptionOverride;
+}
+
+/** Where a `const.` or `dim.` override goes: the declaration's value expression. */
+function declarationEdit(ast: SgdFile, file: string, override: OptionOverride): Edit {
+  const kind = override.target === 'const' ? 'ConstDecl' : 'DimDecl';
+  const decl = ast.statements.find((s): s is ConstDecl | DimDecl => s.$type === kind && s.name.name === override.key);
+  if (!decl) throw new UserError(`--set ${override.flag}: error: ${file} declares no ${override.target} '${override.key}'`);
+  return { at: decl.value.range.start.offset, end: decl.value.range.end.offset, text: override.value, override };
+}
+
+/** Where a `solve.` override goes: the option's value, or a new option at the end of the block. */
+function optionEdit(solve: SolveDecl, override: OptionOverride): Edit {
+  const existing = [...solve.options].reverse().find((o) => o.key.name === override.key);
+  return existing
+    ? // A list value (`estimator = a, b`) is replaced whole, from its first item to its last.
+      { at: existing.values[0].range.start.offset, end: existing.values[existing.values.length - 1].range.end.offset, text: override.value, override }
+    : { at: solve.range.end.offset - 1, end: solve.range.end.offset - 1, text: ` ${override.key} = ${override.value} `, override };
+}
+
+/** Splices `overrides` into `source`. A file that does not parse is returned as is (its errors come first). */
 export function applyOverrides(source: string, file: string, overrides: readonly OptionOverride[]): OverriddenSource {
   if (overrides.length === 0) return { source, spans: [] };
   const { ast } = parseSgd(source, file);
   if (!ast) return { source, spans: [] };
   const solve = ast.statements.find((s): s is SolveDecl => s.$type === 'SolveDecl');
-  if (!solve) throw new UserError(`--set ${overrides[0].flag}: error: ${file} has no solve block to set options of`);
-  // Edits are applied from the end of the text backwards so earlier offsets stay valid.
   const edits = overrides.map((override) => {
-    const existing = [...solve.options].reverse().find((o) => o.key.name === override.key);
-    return existing
-      ? // A list value (`estimator = a, b`) is replaced whole, from its first item to its last.
-        { at: existing.values[0].range.start.offset, end: existing.values[existing.values.length - 1].range.end.offset, text: override.value, override }
-      : { at: solve.range.end.offset - 1, end: solve.range.end.offset - 1, text: ` ${override.key} = ${override.value} `, override };
+    if (override.target !== 'solve') return declarationEdit(ast, file, override);
+    if (!solve) throw new UserError(`--set ${override.flag}: error: ${file} has no solve block to set options of`);
+    return optionEdit(solve, override);
   });
+  // Edits are applied from the end of the text backwards so earlier offsets stay valid.
   edits.sort((a, b) => b.at - a.at);
   let edited = source;
   for (const e of edits) edited = edited.slice(0, e.at) + e.text + edited.slice(e.end);

@@ -1,47 +1,85 @@
 /**
- * The run's traces as an SVG chart: log–log lines of each metric's mean against k, with the
- * 10–90% band when there are several runs. Drawn by vega-lite, rendered headless by vega.
+ * Charts of traces as SVG: log-scaled lines of each series' mean, with the 10–90% band when
+ * there are several runs. Drawn by vega-lite, rendered headless by vega.
  */
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import type { Aggregate } from './aggregate.ts';
 
-/** Renders the traces of `metrics` to an SVG document. */
-export async function plotTraces(aggregate: Aggregate, metrics: readonly string[], title: string): Promise<string> {
-  const rows: Array<{ k: number; metric: string; mean: number; q10: number; q90: number }> = [];
-  for (const metric of metrics) {
-    const band = aggregate.metrics[metric as keyof Aggregate['metrics']];
-    aggregate.k.forEach((k, j) => {
-      const mean = band.mean[j];
-      // A log axis cannot show k = 0 or non-positive values.
-      if (k > 0 && Number.isFinite(mean) && mean > 0) rows.push({ k, metric, mean, q10: band.q10[j], q90: band.q90[j] });
-    });
-  }
-  const x = { field: 'k', type: 'quantitative', scale: { type: 'log' }, title: 'iteration k' } as const;
-  const color = { field: 'metric', type: 'nominal', title: null } as const;
+/** One point of a {@link BandChart} series. */
+export interface BandPoint {
+  /** The series (one line and one legend entry each). */
+  readonly series: string;
+  /** Abscissa. */
+  readonly x: number;
+  /** The line's value. */
+  readonly mean: number;
+  /** Lower edge of the band. */
+  readonly low: number;
+  /** Upper edge of the band. */
+  readonly high: number;
+}
+
+/** A chart of lines with optional bands. */
+export interface BandChart {
+  /** Title above the chart. */
+  readonly title: string;
+  /** Title of the x axis. */
+  readonly xTitle: string;
+  /** Title of the y axis. */
+  readonly yTitle: string;
+  /** Whether the x axis is logarithmic (the y axis always is). */
+  readonly logX: boolean;
+  /** Whether to draw the bands. */
+  readonly bands: boolean;
+  /** The points; those with non-positive or non-finite values are left out (a log axis cannot show them). */
+  readonly points: readonly BandPoint[];
+  /** Legend order (default: order of first appearance). */
+  readonly order?: readonly string[];
+  /** Whether to mark each point on the lines (for few points). */
+  readonly markers?: boolean;
+}
+
+/** Renders a {@link BandChart} to an SVG document. */
+export async function renderBandChart(chart: BandChart): Promise<string> {
+  const points = chart.points.filter((p) => (!chart.logX || p.x > 0) && Number.isFinite(p.mean) && p.mean > 0);
+  const x = { field: 'x', type: 'quantitative', scale: { type: chart.logX ? 'log' : 'linear' }, title: chart.xTitle } as const;
+  const color = { field: 'series', type: 'nominal', title: null, sort: chart.order ?? [...new Set(points.map((p) => p.series))] } as const;
+  const y = { type: 'quantitative', scale: { type: 'log' } } as const;
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title,
+    title: chart.title,
     width: 520,
     height: 340,
-    data: { values: rows },
-    config: { legend: { symbolType: 'stroke', symbolOpacity: 1, symbolStrokeWidth: 2 } },
+    data: { values: points },
+    // The bands share the lines' colour scale and so their legend (a null legend on either layer
+    // would remove the merged one); opaque stroke swatches keep it readable.
+    config: { legend: { symbolType: 'stroke', symbolOpacity: 1, symbolStrokeWidth: 2, labelLimit: 400 } },
     layer: [
-      ...(aggregate.runs > 1
-        ? [{
-            mark: { type: 'area', opacity: 0.18 },
-            transform: [{ filter: 'datum.q10 > 0' }],
-            // The band shares the line's colour scale and so its legend (a null legend on either
-            // layer would remove the merged legend); the config below keeps the swatches opaque.
-            encoding: { x, y: { field: 'q10', type: 'quantitative', scale: { type: 'log' } }, y2: { field: 'q90' }, color },
-          }]
+      ...(chart.bands
+        ? [{ mark: { type: 'area', opacity: 0.18 }, transform: [{ filter: 'datum.low > 0' }], encoding: { x, y: { ...y, field: 'low' }, y2: { field: 'high' }, color } }]
         : []),
-      {
-        mark: { type: 'line', strokeWidth: 1.6 },
-        encoding: { x, y: { field: 'mean', type: 'quantitative', scale: { type: 'log' }, title: aggregate.runs > 1 ? `mean over ${aggregate.runs} runs (band: 10–90%)` : 'value' }, color },
-      },
+      { mark: { type: 'line', strokeWidth: 1.6, point: chart.markers === true }, encoding: { x, y: { ...y, field: 'mean', title: chart.yTitle }, color } },
     ],
   } as unknown as TopLevelSpec;
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
   return view.toSVG();
+}
+
+/** Renders the run traces of `metrics` (log–log against k) to an SVG document. */
+export async function plotTraces(aggregate: Aggregate, metrics: readonly string[], title: string): Promise<string> {
+  const points = metrics.flatMap((metric) => {
+    const band = aggregate.metrics[metric];
+    return aggregate.k.map((k, j) => ({ series: metric, x: k, mean: band.mean[j], low: band.q10[j], high: band.q90[j] }));
+  });
+  const several = aggregate.runs > 1;
+  return renderBandChart({
+    title,
+    xTitle: 'iteration k',
+    yTitle: several ? `mean over ${aggregate.runs} runs (band: 10–90%)` : 'value',
+    logX: true,
+    bands: several,
+    points,
+    order: metrics,
+  });
 }

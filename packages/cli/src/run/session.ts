@@ -49,8 +49,12 @@ export interface RunSettings {
   readonly linearSolver: LinearSolver;
 }
 
-/** Builds the session of `problem` for `seed`; a file without a solve block cannot be run. */
-export function createSession(problem: Problem, registry: PluginRegistry, seed: number, file: string): RunSession {
+/**
+ * Builds the session of `problem` for `seed`; a file without a solve block cannot be run.
+ * `reference`, when given, is the one the main thread computed for the same instance (workers
+ * take it rather than repeat the Newton solves, which dominate the setup on large problems).
+ */
+export function createSession(problem: Problem, registry: PluginRegistry, seed: number, file: string, reference?: Reference): RunSession {
   const solve = problem.solve;
   if (!solve) throw new UserError(`${file}: error: the file has no solve block; add one, e.g. 'solve gd { iterations = 1000 }'`);
   const solver = registry.solvers.get(solve.solver);
@@ -58,7 +62,7 @@ export function createSession(problem: Problem, registry: PluginRegistry, seed: 
   const graphs = buildDerivativeGraphs(problem, registry.rules);
   const instance = drawInstance(problem, seed, registrySourceReader(registry));
   const kernels = new ProblemKernels(problem, graphs, instance, registry.functions);
-  const reference = computeReference(kernels, instance.theta, instance.x0);
+  reference ??= computeReference(kernels, instance.theta, instance.x0);
   const program = compileStepProgram(problem, graphs, instance, solver, registry);
   const settings: RunSettings = {
     iterations: Number(solve.options.iterations),

@@ -1,8 +1,18 @@
 /** A Monte Carlo worker thread: rebuilds the session, runs its share of the runs, posts the results. */
 import { parentPort, workerData } from 'node:worker_threads';
+import { ImplicitSolveError } from '@sgdiff/core';
+import { UserError } from '../errors.ts';
 import { executeRuns, sessionOfJob, type RunJob } from './job.ts';
 
 const { job, runs } = workerData as { job: RunJob; runs: number[] };
-const session = await sessionOfJob(job);
-const results = executeRuns(session, job, runs, (run, k) => parentPort?.postMessage({ type: 'progress', run, k }));
-parentPort?.postMessage({ type: 'done', results });
+try {
+  const session = await sessionOfJob(job);
+  const results = executeRuns(session, job, runs, (run, k) => parentPort?.postMessage({ type: 'progress', run, k }));
+  parentPort?.postMessage({ type: 'done', results });
+} catch (error) {
+  // Errors cross threads as plain objects: the problem's own failures are posted with their kind,
+  // so the main thread reports them as it would have in a single thread; anything else is a bug.
+  if (error instanceof UserError) parentPort?.postMessage({ type: 'failed', kind: 'user', message: error.message, exitCode: error.exitCode });
+  else if (error instanceof ImplicitSolveError) parentPort?.postMessage({ type: 'failed', kind: 'implicit', message: error.message, exitCode: 1 });
+  else throw error;
+}

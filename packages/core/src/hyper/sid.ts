@@ -7,7 +7,8 @@
  *    Ψ̂(v) = ∂ₓΦ̂ᵀ v + ∇ₓE = v − α ∇²ₓₓf(x_t; ζ̂_k) v + ∇ₓE, from v_0 = 0, on fresh minibatches;
  * 2. ĝ = ∇θE(x_t) + ∂θΦ̂ᵀ v_k = ∇θE(x_t) − α ∇²θₓf(x_t; ζ) v_k on a fresh minibatch ζ.
  *
- * Each step costs one Hessian–vector product on a minibatch; nothing is ever formed densely.
+ * Each step costs one Hessian–vector product on a minibatch (on every outcome after a full-batch
+ * solver); nothing is ever formed densely.
  */
 import { distance } from '../linalg/vector.ts';
 import { RandomStream } from '../runtime/rng.ts';
@@ -25,6 +26,11 @@ export interface SidSpec {
   readonly alpha: number;
   /** Minibatch size of each stochastic Hessian product (the sample's `batch`). */
   readonly batch: number;
+  /**
+   * Exact products over every outcome instead of minibatches (when the lower-level solver is a
+   * full-batch one, e.g. `gd`): SID is then the deterministic fixed-point iteration (AID-FP).
+   */
+  readonly full?: boolean;
   /** The run seed and index: SID draws from its own stream `SEED/sid/run/R`. */
   readonly seed: number;
   /** The run's index. */
@@ -65,9 +71,13 @@ export function stochasticImplicitDifferentiation(
   const v = new Float64Array(D);
   const hv = new Float64Array(D);
   const correction = new Float64Array(lower.parameters);
-  const combine = (): Float64Array => {
+  const product = (quantity: 'hvp' | 'crossTranspose', into: Float64Array): void => {
+    if (spec.full) return lower.full(quantity, x, theta, v, into);
     draw();
-    lower.batch('crossTranspose', x, theta, v, idx, spec.batch, correction);
+    lower.batch(quantity, x, theta, v, idx, spec.batch, into);
+  };
+  const combine = (): Float64Array => {
+    product('crossTranspose', correction);
     return outerTheta.map((g, p) => g - spec.alpha * correction[p]);
   };
   const result: SidResult = { gradient: new Float64Array(0), k: [], error: [] };
@@ -82,8 +92,7 @@ export function stochasticImplicitDifferentiation(
   };
   record(0);
   for (let k = 0; k < spec.iterations; k++) {
-    draw();
-    lower.batch('hvp', x, theta, v, idx, spec.batch, hv);
+    product('hvp', hv);
     const eta = spec.step(k, mu, L, kappa);
     // Ψ̂(v) − v = ∇ₓE − α H_ζ v.
     for (let j = 0; j < D; j++) v[j] += eta * (rhs[j] - spec.alpha * hv[j]);

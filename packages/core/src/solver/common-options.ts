@@ -49,6 +49,13 @@ export const COMMON_SOLVER_OPTIONS: readonly OptionSpec[] = [
     doc: 'SID: the relaxation η_k of its fixed-point steps (1, or β / (γ + k) such as 2 / (1 - q^2) / (2 / (1 - q^2) + k)).',
   },
   {
+    name: 'sid_sampling',
+    type: 'enum',
+    default: 'stochastic',
+    values: ['stochastic', 'full'],
+    doc: "SID: Hessian products on a fresh minibatch of the lower level's sample at every step (stochastic), or exact over every outcome (full: the deterministic fixed-point iteration, AID-FP).",
+  },
+  {
     name: 'sid_alpha',
     type: 'expression',
     default: '2 / (L + mu)',

@@ -4,7 +4,7 @@
  * Hessian is never formed).
  */
 import type { ProblemKernels } from '../derive/kernels.ts';
-import { solveSymmetric, symmetricEigenvalues, transpose } from '../linalg/dense.ts';
+import { choleskySolve, pseudoInverseSolve, symmetricEigenvalues, transpose } from '../linalg/dense.ts';
 import { dotProduct } from '../linalg/vector.ts';
 
 /** Which linear solver implicit differentiation uses. */
@@ -33,7 +33,8 @@ export function solveHessian(H: Float64Array, n: number, B: Float64Array, m: num
       `${what}: the Hessian is ${kind} (smallest eigenvalue ${lo.toExponential(3)}, largest ${hi.toExponential(3)}, condition estimate ${Number.isFinite(condition) ? condition.toExponential(2) : '∞'})`,
     );
   }
-  return solveSymmetric(H, n, B, m).solution;
+  // Rounding can still defeat Cholesky near the condition limit; the eigendecomposition cannot fail.
+  return choleskySolve(H, n, B, m) ?? pseudoInverseSolve(H, n, B, m, 0).solution;
 }
 
 /** ∂θx at `x`, tangent-major (P columns of length D). */

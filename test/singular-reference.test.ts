@@ -1,0 +1,110 @@
+/**
+ * The reference on problems whose Hessian is not positive definite: a singular positive
+ * semidefinite Hessian gives the minimum-norm minimizer and Jacobian with a warning (checked
+ * against closed forms); an indefinite one its stationary point, not certified; an implicit solve
+ * on a singular Hessian stops the run with a positioned message, in one thread and in workers.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createSession, loadProblem, registryWith, runCli } from '@sgdiff/cli';
+
+function file(text: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'sgd-singular-')), 'p.sgd');
+  writeFileSync(path, text);
+  return path;
+}
+
+async function sessionOf(text: string): Promise<ReturnType<typeof createSession>> {
+  const registry = await registryWith([]);
+  const path = file(text);
+  return createSession(loadProblem(path, registry).problem, registry, 0, path);
+}
+
+async function sgd(...args: string[]): Promise<{ code: number; err: string }> {
+  const err: string[] = [];
+  const code = await runCli(args, { out: () => undefined, err: (s) => err.push(s) });
+  return { code, err: err.join('\n') };
+}
+
+describe('a singular positive semidefinite Hessian', () => {
+  it('quadratic of rank 1: x* and ∂θx* are the minimum-norm solutions (t/2, t/2) and (1/2, 1/2)', async () => {
+    // F = ½(x₀ + x₁ − t)²: H = [[1, 1], [1, 1]], ∇²ₓₜF = (−1, −1); H⁺ = H/4.
+    const { reference } = await sessionOf(`var x : R[2] = 0
+param t : R = 1.5
+minimize f(x, t) = 0.5 * (x[0] + x[1] - t)^2
+solve gd { iterations = 10 }
+`);
+    expect(reference.singular).toBe(true);
+    expect(reference.certified).toBe(false);
+    expect(reference.warning).toMatch(/^the Hessian at x\* is singular \(rank 1 of 2, eigenvalues from .* to 2\.000e\+0\)/);
+    [...reference.x].forEach((v) => expect(Math.abs(v - 0.75)).toBeLessThan(1e-15));
+    [...reference.jacobian].forEach((v) => expect(Math.abs(v - 0.5)).toBeLessThan(1e-15));
+    expect(reference.mu).toBe(0);
+    expect(reference.kappa).toBe(Infinity);
+    expect(Math.abs(reference.L - 2)).toBeLessThan(1e-15);
+  });
+
+  it('quartic: minimum-norm Newton steps converge to the minimizer nearest the start', async () => {
+    // F = ¼(x₀ + x₁ − t)⁴, Hessian 3r²·[[1, 1], [1, 1]] (rank 1 everywhere): from x₀ = 0 the
+    // minimum-norm steps stay on the diagonal and shrink the residual r by 2/3 each.
+    const { reference } = await sessionOf(`var x : R[2] = 0
+param t : R = 1.5
+minimize f(x, t) = 0.25 * (x[0] + x[1] - t)^4
+solve gd { iterations = 10 }
+`);
+    expect(reference.singular).toBe(true);
+    expect(reference.x[0]).toBe(reference.x[1]);
+    // ‖∇F‖ = √2 |r|³ at rounding level leaves |r| ≈ 1e-5; 2/3 per step from r = 1.5 takes ~ 30 steps.
+    expect(Math.abs(reference.x[0] + reference.x[1] - 1.5)).toBeLessThan(3e-5);
+    expect(reference.newtonSteps).toBeGreaterThan(20);
+  });
+});
+
+describe('an indefinite Hessian', () => {
+  // F = ½x₀² − ½x₁² + t x₀ (+ 0·x₂): a saddle at (−t, 0, 0), Hessian diag(1, −1, 0).
+  const saddle = `var x : R[3] = 0
+param t : R = 1
+minimize f(x, t) = 0.5 * x[0]^2 - 0.5 * x[1]^2 + t * x[0]
+solve gd { iterations = 10 }
+`;
+
+  it('singular too: the minimum-norm stationary point, a warning, and the run goes on', async () => {
+    const path = file(saddle);
+    const { code, err } = await sgd('run', path);
+    expect(code).toBe(0);
+    expect(err).toBe(
+      `${path}: warning: reference not certified: the Hessian at the reference point is not positive definite (rank 2 of 3, eigenvalues from -1.000e+0 to 1.000e+0): x* may not be a strict minimizer`,
+    );
+    const { reference } = await sessionOf(saddle);
+    expect([...reference.x]).toEqual([-1, 0, 0]);
+  });
+
+  it('nonsingular: the stationary point, not certified', async () => {
+    const { reference } = await sessionOf(saddle.replace('var x : R[3]', 'var x : R[2]'));
+    expect(reference.certified).toBe(false);
+    expect(reference.singular).toBe(false);
+    expect(reference.warning).toMatch(/not positive definite \(rank 2 of 2, eigenvalues from -1\.000e\+0 to 1\.000e\+0\)/);
+    expect([...reference.x]).toEqual([-1, 0]);
+  });
+});
+
+describe('an implicit solve on a singular Hessian in worker threads', () => {
+  it('is the same positioned error as in one thread (not an internal error)', async () => {
+    const path = file(`var x : R[2] = 0
+param t : R = 1
+minimize f(x, t) = 0.5 * (x[0] - t)^2
+outer value
+solve gd { iterations = 10 estimator = implicit }
+`);
+    const one = await sgd('run', path);
+    const two = await sgd('run', path, '--runs', '2', '--workers', '2');
+    expect(one.code).toBe(1);
+    expect(two.code).toBe(1);
+    expect(one.err).toMatch(/: error: implicit hypergradient: the Hessian is singular or nearly so \(smallest eigenvalue .*condition estimate ∞\)$/);
+    expect(one.err).toContain(`${path}: error: `);
+    expect(one.err).not.toContain('NaN');
+    expect(two.err).toBe(one.err);
+  });
+});
