@@ -2,7 +2,7 @@
  * A run job: what a worker needs to rebuild the session by itself (the checked source, the
  * seed, the plugins) and which runs of the Monte Carlo batch it owns.
  */
-import { HypergradientObserver, logSchedule, runSolver, stochasticImplicitDifferentiation, type Estimator, type Reference, type RunResult, type SidResult } from '@sgdiff/core';
+import { HypergradientObserver, logSchedule, runSolver, stochasticImplicitDifferentiation, type Estimator, type Reference, type RunResult, type RunSpec, type SidResult } from '@sgdiff/core';
 import { compileSgd } from '@sgdiff/dsl';
 import { checkEnvironment } from '../load.ts';
 import { registryWith } from '../plugins.ts';
@@ -37,6 +37,13 @@ export interface JobRunResult extends RunResult {
   readonly sid?: SidResult;
 }
 
+/** The run loop's spec for run `run` of a session, with the hypergradient observer if there is one. */
+export function runSpec(session: RunSession, seed: number, run: number, recordAt: readonly number[], observer?: HypergradientObserver): RunSpec {
+  // With an outer objective, reverse mode pulls back ∇ₓE alone (one sweep), not all of ∂θx_t (D sweeps).
+  const jacobian = !(observer && session.settings.track === 'reverse');
+  return { ...session.settings, seed, run, recordAt, observers: observer ? [observer] : [], jacobian };
+}
+
 /** Runs `runs` (indices into the Monte Carlo batch) of a session, in order. */
 export function executeRuns(session: RunSession, job: RunJob, runs: readonly number[], onProgress?: (run: number, k: number) => void): JobRunResult[] {
   const recordAt = recordPoints(session, job.logPoints);
@@ -44,9 +51,7 @@ export function executeRuns(session: RunSession, job: RunJob, runs: readonly num
   const { hyper } = session;
   return runs.map((run) => {
     const observer = hyper && new HypergradientObserver(hyper.estimators, hyper.chosen.filter((e): e is Exclude<Estimator, 'sid'> => e !== 'sid'), hyper.reference);
-    // With an outer objective, reverse mode pulls back ∇ₓE alone (one sweep), not all of ∂θx_t (D sweeps).
-    const jacobian = !(observer && session.settings.track === 'reverse');
-    const spec = { ...session.settings, seed: job.seed, run, recordAt, observers: observer ? [observer] : [], jacobian };
+    const spec = runSpec(session, job.seed, run, recordAt, observer);
     const result = runSolver(session.program, session.kernels, session.reference, spec, registryFunctions, onProgress && ((k) => onProgress(run, k)));
     if (!hyper || !observer || result.divergence) return result;
     const hypergradients: Partial<Record<Estimator, Float64Array>> = Object.fromEntries(observer.last);

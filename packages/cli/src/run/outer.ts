@@ -16,7 +16,7 @@ import {
 } from '@sgdiff/core';
 import { UserError } from '../errors.ts';
 import { referenceHypergradient } from './hyper-session.ts';
-import type { RunJob } from './job.ts';
+import { runSpec, type RunJob } from './job.ts';
 import type { RunSession } from './session.ts';
 
 /** The outer loop's records and its last θ. */
@@ -47,7 +47,7 @@ export function runOuter(session: RunSession, job: RunJob): OuterRun {
     const exact = referenceHypergradient(problem, hyper.estimators, reference, job.file);
     const nonSid = estimator === 'sid' ? [] : [estimator];
     const observer = new HypergradientObserver(hyper.estimators, nonSid, exact);
-    const result = runSolver(program, kernels, reference, { ...settings, seed: job.seed, run: m, recordAt: [settings.iterations], observers: [observer], jacobian: false }, functions);
+    const result = runSolver(program, kernels, reference, runSpec(session, job.seed, m, [settings.iterations], observer), functions);
     if (result.divergence) throw new UserError(`${job.file}: error: the inner solver diverged at outer step ${m}, inner iteration ${result.divergence.iteration}`, 2);
     let gradient = estimator === 'sid' ? undefined : observer.last.get(estimator);
     if (estimator === 'sid' && hyper.sid) {
