@@ -45,6 +45,15 @@ describe('sgd check', () => {
     expect(r.out).toBe('');
   });
 
+  it('prints warnings on stderr and still succeeds', async () => {
+    const file = tempFile('warn.sgd', 'var x : R = 1\nminimize f(x) = x^2\nsolve gd { iterations = 3 }\nreport every log 5 { distance, distance }\n');
+    for (const command of [['check', file], ['derive', file], ['run', file]]) {
+      const r = await sgd(...command);
+      expect(r.code).toBe(0);
+      expect(r.err).toContain(`${file}:4:32: warning: metric 'distance' is listed twice`);
+    }
+  });
+
   it('reports an unreadable file without a stack trace', async () => {
     const r = await sgd('check', '/nonexistent/dir/p.sgd');
     expect(r.code).toBe(1);
@@ -56,6 +65,15 @@ describe('sgd check', () => {
     expect((await sgd('frobnicate')).code).toBe(1);
     expect((await sgd('derive', EXAMPLE, '--format', 'html')).code).toBe(1);
     expect((await sgd('derive', EXAMPLE, '--eval', '--seed', '-3')).code).toBe(1);
+  });
+});
+
+describe('sgd plugins', () => {
+  it('lists every option with its type, default and values (enum lists too)', async () => {
+    const r = await sgd('plugins');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('estimator = implicit  (list of analytic, automatic, implicit, sid)');
+    expect(r.out).toContain('sid_sampling = stochastic  (stochastic | full)');
   });
 });
 

@@ -179,6 +179,13 @@ describe('sgd run', () => {
     expect(readFileSync(join(out, 'trace.csv'), 'utf8')).toMatch(/^k,/);
   });
 
+  it('prints nothing on stdout when a run diverges with --json (stdout holds only JSON)', async () => {
+    const r = await sgd('run', sgdFile(leastSquares(GD)), '--set', 'solve.step=20 / L', '--set', 'solve.iterations=100000', '--json');
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err).toMatch(/diverged at iteration/);
+  });
+
   describe('--out', () => {
     const file = sgdFile(leastSquares('solve sgd { iterations = 200  step = 0.05  track = forward }'));
 
@@ -232,6 +239,12 @@ describe('sgd run', () => {
       expect(r.code).toBe(1);
       expect(r.err).toContain(`--set ${flag}`);
       expect(r.out).toBe('');
+    });
+
+    it('takes the last of repeated flags for one key', async () => {
+      const r = await sgd('run', file, '--set', 'solve.iterations=10', '--set', 'solve.iterations=20', '--json');
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.out).iterations).toBe(20);
     });
 
     it('replaces the value of a const and of a dim', async () => {

@@ -46,6 +46,20 @@ solve gd { iterations = 10 }
     expect(Math.abs(reference.L - 2)).toBeLessThan(1e-15);
   });
 
+  it('gives q = (L − μ)/(L + μ) = 1 when μ = 0, not ∞/∞', async () => {
+    // step = 2 − q: 1 with q = 1, NaN (a diverged run, exit 2) with q = ∞/∞.
+    const path = file(`var x : R[2] = 0
+param t : R = 1.5
+minimize f(x, t) = 0.25 * (x[0] + x[1] - t)^2
+solve gd { iterations = 5 step = 2 - q }
+`);
+    const err: string[] = [];
+    const out: string[] = [];
+    const code = await runCli(['run', path, '--json'], { out: (s) => out.push(s), err: (s) => err.push(s) });
+    expect(code).toBe(0);
+    expect(JSON.parse(out.join('')).final.step).toBe(1);
+  });
+
   it('quartic: minimum-norm Newton steps converge to the minimizer nearest the start', async () => {
     // F = ¼(x₀ + x₁ − t)⁴, Hessian 3r²·[[1, 1], [1, 1]] (rank 1 everywhere): from x₀ = 0 the
     // minimum-norm steps stay on the diagonal and shrink the residual r by 2/3 each.

@@ -7,7 +7,7 @@ export function describePlugins(registry: PluginRegistry): string {
   for (const solver of registry.solvers.values()) {
     lines.push(`  ${solver.name} (${solver.sampling} sampling): ${solver.doc}`);
     for (const o of registry.solverOptions(solver)) {
-      const range = o.type === 'enum' ? (o.values ?? []).join(' | ') : o.type === 'expression' ? `expression of ${(o.variables ?? []).join(', ')}` : `${o.type}${o.min !== undefined ? ` ≥ ${o.min}` : ''}${o.max !== undefined ? ` ≤ ${o.max}` : ''}`;
+      const range = o.type === 'enum' ? (o.values ?? []).join(' | ') : o.type === 'enums' ? `list of ${(o.values ?? []).join(', ')}` : o.type === 'expression' ? `expression of ${(o.variables ?? []).join(', ')}` : `${o.type}${o.min !== undefined ? ` ≥ ${o.min}` : ''}${o.max !== undefined ? ` ≤ ${o.max}` : ''}`;
       lines.push(`    ${o.name} = ${o.default}  (${range}) ${o.doc}`);
     }
   }

@@ -13,6 +13,8 @@ export interface LoadedProblem {
   readonly source: string;
   /** The lowered problem. */
   readonly problem: Problem;
+  /** The checker's warnings, formatted like errors (`file:line:col: warning: ...`), when there are any. */
+  readonly warnings?: string;
 }
 
 /** What the checker may use, as the loaded plugins declare it. */
@@ -49,5 +51,6 @@ export function loadProblem(file: string, registry: PluginRegistry, overrides: r
     const fromFile = diagnostics.filter((d) => !overrideAt(edited.spans, d));
     throw new UserError([...fromFlags, ...(fromFile.length > 0 ? [formatDiagnostics(file, edited.source, fromFile)] : [])].join('\n\n'));
   }
-  return { file, source: edited.source, problem };
+  const warnings = diagnostics.filter((d) => d.severity === 'warning');
+  return { file, source: edited.source, problem, warnings: warnings.length > 0 ? formatDiagnostics(file, edited.source, warnings) : undefined };
 }

@@ -36,7 +36,8 @@ export function buildProgram(io: Output, registry: PluginRegistry = defaultRegis
     .option('--json', 'print the summary as JSON')
     .option('--plugin <module>', 'load a plugin module (path or package; repeatable)', collect, [])
     .action(async (file: string, options: { json?: boolean; plugin: string[] }) => {
-      const { problem } = loadProblem(file, await withPlugins(options.plugin));
+      const { problem, warnings } = loadProblem(file, await withPlugins(options.plugin));
+      if (warnings) io.err(warnings);
       io.out(options.json ? JSON.stringify(summaryJson(problem)) : summarize(file, problem));
     });
 
@@ -51,7 +52,8 @@ export function buildProgram(io: Output, registry: PluginRegistry = defaultRegis
     .option('--plugin <module>', 'load a plugin module (path or package; repeatable)', collect, [])
     .action(async (file: string, options: { format: 'text' | 'latex'; eval?: boolean; seed: number; json?: boolean; plugin: string[] }) => {
       const registry = await withPlugins(options.plugin);
-      const { problem } = loadProblem(file, registry);
+      const { problem, warnings } = loadProblem(file, registry);
+      if (warnings) io.err(warnings);
       if (!options.eval) return io.out(deriveFormulas(problem, registry, options.format));
       const evaluation = evaluateAtStart(problem, registry, options.seed);
       io.out(options.json ? JSON.stringify(evaluation) : JSON.stringify(evaluation, null, 2));

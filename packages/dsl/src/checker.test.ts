@@ -387,6 +387,27 @@ minimize f(x) = sum(exp(x, scale = 2))`,
     ],
   },
   {
+    name: 'const in the objective declared later (the objective would otherwise pass unchecked)',
+    source: `var x : R[3] = 0
+minimize f(x) = x * c
+const c = 2`,
+    expected: [
+      "2:21 used-before-declaration: 'c' is used before its declaration on line 3",
+    ],
+  },
+  {
+    name: 'dim in a solve option and data in the objective, declared later',
+    source: `var x : R[3] = 0
+minimize f(x) = sum(x * b)
+solve gd { iterations = n }
+dim n = 3
+data b : R[3] ~ normal(0, 1)`,
+    expected: [
+      "2:25 used-before-declaration: 'b' is used before its declaration on line 5",
+      "3:25 used-before-declaration: 'n' is used before its declaration on line 4",
+    ],
+  },
+  {
     name: 'extent declared later',
     source: `var x : R[n] = 0
 dim n = 3

@@ -60,6 +60,7 @@ async function runCommand(file: string, flags: RunFlags, io: Output): Promise<vo
   const overrides = flags.set.map(parseOverride);
   const registry = await registryWith(flags.plugin);
   const loaded = loadProblem(file, registry, overrides);
+  if (loaded.warnings) io.err(loaded.warnings);
   if (flags.out) checkOutDir(flags.out);
   const session = createSession(loaded.problem, registry, flags.seed, file);
   if (session.reference.warning) io.err(`${file}: warning: reference not certified: ${session.reference.warning}`);
@@ -73,7 +74,8 @@ async function runCommand(file: string, flags: RunFlags, io: Output): Promise<vo
   const diverged = results.find((r) => r.divergence);
   if (diverged?.divergence) {
     if (flags.out) writeOutDir(flags.out, { 'instance.json': JSON.stringify(instanceJson(session.problem, session.kernels.instance)), 'trace.csv': traceCsv(stats, metrics) });
-    io.out(summary(file, session, stats, metrics, flags));
+    // With --json stdout holds JSON or nothing: the diagnosis goes to stderr.
+    if (!flags.json) io.out(summary(file, session, stats, metrics, flags));
     const twoOverL = 2 / session.reference.L;
     throw new UserError(
       `${file}: error: run ${results.indexOf(diverged)} diverged at iteration ${diverged.divergence.iteration}: step ${diverged.divergence.step.toPrecision(4)}, 2/L = ${twoOverL.toPrecision(4)}` +

@@ -71,7 +71,9 @@ export function applyOverrides(source: string, file: string, overrides: readonly
   const { ast } = parseSgd(source, file);
   if (!ast) return { source, spans: [] };
   const solve = ast.statements.find((s): s is SolveDecl => s.$type === 'SolveDecl');
-  const edits = overrides.map((override) => {
+  // A repeated flag replaces the earlier one (two splices of one value would overlap).
+  const last = new Map(overrides.map((o) => [`${o.target}.${o.key}`, o]));
+  const edits = [...last.values()].map((override) => {
     if (override.target !== 'solve') return declarationEdit(ast, file, override);
     if (!solve) throw new UserError(`--set ${override.flag}: error: ${file} has no solve block to set options of`);
     return optionEdit(solve, override);

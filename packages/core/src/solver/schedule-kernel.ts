@@ -7,7 +7,7 @@ import type { FunctionTable } from '../ir/functions.ts';
 import type { Node } from '../ir/node.ts';
 import { SCHEDULE_VARIABLES } from './common-options.ts';
 
-/** A compiled schedule: its value at iteration `k` for the given constants of F (q is derived from κ). */
+/** A compiled schedule: its value at iteration `k` for the given constants of F (q = (L − μ)/(L + μ) is derived). */
 export type Schedule = (k: number, mu: number, L: number, kappa: number) => number;
 
 /**
@@ -44,7 +44,8 @@ export function compileSchedule(expression: Node, functions: FunctionTable): Sch
     values[1] = mu;
     values[2] = L;
     values[3] = kappa;
-    values[4] = (kappa - 1) / (kappa + 1);
+    // (L − μ)/(L + μ) = (κ − 1)/(κ + 1), and 1 (not ∞/∞) when μ = 0.
+    values[4] = (L - mu) / (L + mu);
     return evaluate(values);
   };
 }

@@ -77,10 +77,19 @@ export class CheckContext {
     this.diagnostics.push({ range, severity: 'warning', code, message });
   }
 
-  /** The symbol a name refers to; reports `unknown-name` (with a suggestion) when there is none. */
+  /** The symbol a name refers to; reports `unknown-name` (with a suggestion) when there is none, `used-before-declaration` when it is declared later. */
   resolve(ref: NameOccurrence): DeclaredSymbol | undefined {
     const symbol = this.symbols.get(ref.name);
-    if (!symbol) this.error(ref.range, 'unknown-name', `unknown name '${ref.name}'${didYouMean(ref.name, this.symbols.keys())}`);
+    if (!symbol) {
+      this.error(ref.range, 'unknown-name', `unknown name '${ref.name}'${didYouMean(ref.name, this.symbols.keys())}`);
+      return undefined;
+    }
+    // Statements are checked in order, so a later declaration is not checked yet (its value or
+    // shape unset): without this error the use would pass silently.
+    if (symbol.statementStart > ref.range.start.offset) {
+      this.error(ref.range, 'used-before-declaration', `'${ref.name}' is used before its declaration on line ${symbol.nameRange.start.line}`);
+      return undefined;
+    }
     return symbol;
   }
 }
