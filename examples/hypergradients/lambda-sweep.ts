@@ -79,6 +79,7 @@ async function main(): Promise<void> {
     xTitle: 'log λ (e^lam regularizes the mean loss; λ_paper = 5000 e^lam)',
     yTitle: '‖ĝ − ∇f‖² (mean error squared)',
     logX: false,
+    yFormat: '.0e',
     bands: false,
     markers: true,
     points: rows.flatMap((r) => (['const', 'dec'] as const).map((m) => ({ series: label[m], x: r.loglam, mean: r.methods[m].error ** 2, low: 0, high: 0 }))),

@@ -57,6 +57,7 @@ async function main(): Promise<void> {
     xTitle: 'epochs (lower level + linear system)',
     yTitle: '‖ĝ − ∇f‖² (line: mean error², band: 10–90%)',
     logX: false,
+    yFormat: '.0e',
     bands: true,
     points,
     order: traces.map((t) => t.label),

@@ -38,6 +38,8 @@ export interface BandChart {
   readonly order?: readonly string[];
   /** Whether to mark each point on the lines (for few points). */
   readonly markers?: boolean;
+  /** d3 number format of the y axis labels (e.g. `.0e`; default: vega's). */
+  readonly yFormat?: string;
 }
 
 /** Renders a {@link BandChart} to an SVG document. */
@@ -45,7 +47,7 @@ export async function renderBandChart(chart: BandChart): Promise<string> {
   const points = chart.points.filter((p) => (!chart.logX || p.x > 0) && Number.isFinite(p.mean) && p.mean > 0);
   const x = { field: 'x', type: 'quantitative', scale: { type: chart.logX ? 'log' : 'linear' }, title: chart.xTitle } as const;
   const color = { field: 'series', type: 'nominal', title: null, sort: chart.order ?? [...new Set(points.map((p) => p.series))] } as const;
-  const y = { type: 'quantitative', scale: { type: 'log' } } as const;
+  const y = { type: 'quantitative', scale: { type: 'log' }, ...(chart.yFormat ? { axis: { format: chart.yFormat } } : {}) } as const;
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: chart.title,

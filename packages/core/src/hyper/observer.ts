@@ -20,8 +20,9 @@ export class HypergradientObserver implements RunObserver {
   readonly metrics: readonly string[];
   /** The estimates at the last record point (at the end of the run: at x_t). */
   readonly last = new Map<Estimator, Float64Array>();
-  /** The errors of the last record point, which `finish` keeps for all but reverse-mode g2. */
+  /** The errors of the last record point and its k, which `finish` reuses at the same k for all but reverse-mode g2. */
   private lastErrors: number[] = [];
+  private lastK = -1;
 
   /**
    * @param estimators - the evaluators bound to the problem instance
@@ -38,6 +39,7 @@ export class HypergradientObserver implements RunObserver {
 
   /** Errors at a record point (g2 needs the forward Jacobian; NaN without it). */
   record(view: RunView): number[] {
+    this.lastK = view.k;
     this.lastErrors = this.chosen.map((e) => {
       const g = this.estimate(e, view.x, view.forward?.jacobian());
       if (g) this.last.set(e, g);
@@ -47,17 +49,22 @@ export class HypergradientObserver implements RunObserver {
   }
 
   /**
-   * Errors at x_t. The run calls this only when its last record point is x_t, so every estimate
-   * but reverse-mode g2 (one pullback of ∇ₓE through the tape) was computed there already.
+   * Errors at x_t, with g2 from the reverse tape when there is one (one pullback of ∇ₓE). The
+   * other estimates are those of the last record point when it was x_t (`runSolver` records
+   * there), and are computed here otherwise.
    */
   finish(view: RunView & { readonly tape?: ReverseTape }): number[] {
+    const recorded = this.lastK === view.k;
     return this.chosen.map((e, j) => {
-      if (e !== 'automatic' || !view.tape) return this.lastErrors[j];
-      const w = new Float64Array(view.tape.stateSize);
-      w.set(this.estimators.outerGradientX(view.x));
-      const g = this.estimators.automaticFromPullback(view.x, view.tape.pullback([w])[0]);
-      this.last.set(e, g);
-      return distance(g, this.reference);
+      if (recorded && (e !== 'automatic' || !view.tape)) return this.lastErrors[j];
+      let g: Float64Array | undefined;
+      if (e === 'automatic' && view.tape) {
+        const w = new Float64Array(view.tape.stateSize);
+        w.set(this.estimators.outerGradientX(view.x));
+        g = this.estimators.automaticFromPullback(view.x, view.tape.pullback([w])[0]);
+      } else g = this.estimate(e, view.x, view.forward?.jacobian());
+      if (g) this.last.set(e, g);
+      return g ? distance(g, this.reference) : NaN;
     });
   }
 
