@@ -37,6 +37,7 @@ describe('lexer', () => {
     expect(lex('A[i] . x')).toEqual(['Identifier:A', 'LBracket:[', 'Identifier:i', 'RBracket:]', 'Dot:.', 'Identifier:x']);
     expect(lex('A[i].x')).toEqual(['Identifier:A', 'LBracket:[', 'Identifier:i', 'RBracket:]', 'Dot:.', 'Identifier:x']);
     expect(lex('2.x')).toEqual(['NumberLiteral:2', 'Dot:.', 'Identifier:x']);
+    expect(lex('2.θ')).toEqual(['NumberLiteral:2', 'Dot:.', 'Identifier:θ']);
     expect(lex('x.5')).toEqual(['Identifier:x', 'NumberLiteral:.5']);
   });
 

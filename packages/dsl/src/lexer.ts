@@ -58,13 +58,13 @@ export const Real = keyword('R', 'Real');
 
 /**
  * A number: `12`, `1.5`, `.5`, `1.`, `1e-3`, `2.5E+10`. A trailing `.` belongs to the number
- * only when no name follows it, so `2.x` is the inner product `2 . x`; a `.` with no digit
+ * only when no name follows it (any name: `2.θ` as `2.x`), so `2.x` is the inner product `2 . x`; a `.` with no digit
  * after it (as in `A[i] . x`) never starts a number.
  */
 export const NumberLiteral = createToken({
   name: 'NumberLiteral',
   label: 'a number',
-  pattern: /(?:\d+(?:\.(?![A-Za-z_])\d*)?|\.\d+)(?:[eE][+-]?\d+)?/,
+  pattern: new RegExp(`(?:\\d+(?:\\.(?![${IDENTIFIER_START}])\\d*)?|\\.\\d+)(?:[eE][+-]?\\d+)?`),
   // The lookahead defeats Chevrotain's first-character analysis; tell it the first characters.
   start_chars_hint: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '.'],
 });

@@ -6,7 +6,7 @@
  */
 import { formatShape, SCALAR, sameShape, type Shape } from '@sgdiff/core';
 import type { Expr, NameRef } from '../ast.ts';
-import type { CheckContext } from './context.ts';
+import { describeKind, type CheckContext } from './context.ts';
 import { inferShape, type ExpressionScope } from './shapes.ts';
 
 /** True when `expr` mentions a declared data tensor (so it is not a plain constant). */
@@ -45,7 +45,8 @@ export function checkDataExpression(expr: Expr, shape: Shape | undefined, ctx: C
         case 'data':
           return symbol.shape;
         default:
-          ctx.error(ref.range, 'var-used-as-data', `${symbol.kind} '${ref.name}' used as data: a value may only use numbers, dims, consts and earlier data`);
+          // 'var x', 'param theta', 'sample i', but 'the objective f'.
+          ctx.error(ref.range, 'var-used-as-data', `${symbol.kind === 'objective' || symbol.kind === 'outer' ? describeKind(symbol.kind) : symbol.kind} '${ref.name}' used as data: a value may only use numbers, dims, consts and earlier data`);
           return undefined;
       }
     },
