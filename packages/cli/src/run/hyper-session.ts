@@ -26,7 +26,7 @@ export interface HyperSession {
   /** g* = ∇θE(x*) − ∇²θₓF(x*) ∇²ₓₓF(x*)⁻¹ ∇ₓE(x*) from the reference's direct solve at x* (∇θF(x*) for `outer value`). */
   readonly reference: Float64Array;
   /** SID settings, when `sid` is chosen. */
-  readonly sid?: { readonly iterations: number; readonly step: Schedule; readonly alpha: number; readonly full: boolean };
+  readonly sid?: { readonly iterations: number; readonly step: Schedule; readonly alpha: number; readonly full: boolean; readonly batch: number };
 }
 
 /** Builds the hypergradient session, or `undefined` for a file without `outer`. */
@@ -46,6 +46,7 @@ export function createHyperSession(problem: Problem, registry: PluginRegistry, k
         step: schedule('sid_step'),
         alpha: schedule('sid_alpha')(0, reference.mu, reference.L, reference.kappa),
         full: solve.options.sid_sampling === 'full',
+        batch: Number(solve.options.sid_batch) || (problem.sample?.batch ?? 1),
       }
     : undefined;
   return { estimators, chosen, reference: exact, sid };

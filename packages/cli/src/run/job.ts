@@ -57,8 +57,7 @@ export function executeRuns(session: RunSession, job: RunJob, runs: readonly num
     const hypergradients: Partial<Record<Estimator, Float64Array>> = Object.fromEntries(observer.last);
     let sid: SidResult | undefined;
     if (hyper.sid) {
-      const batch = session.problem.sample?.batch ?? 1;
-      const sidSpec = { ...hyper.sid, batch, seed: job.seed, run, recordAt: logSchedule(hyper.sid.iterations, job.logPoints) };
+      const sidSpec = { ...hyper.sid, seed: job.seed, run, recordAt: logSchedule(hyper.sid.iterations, job.logPoints) };
       sid = stochasticImplicitDifferentiation(hyper.estimators, result.x, session.reference, sidSpec, hyper.reference);
       hypergradients.sid = sid.gradient;
     }

@@ -49,6 +49,14 @@ export const COMMON_SOLVER_OPTIONS: readonly OptionSpec[] = [
     doc: 'SID: the relaxation η_k of its fixed-point steps (1, or β / (γ + k) such as 2 / (1 - q^2) / (2 / (1 - q^2) + k)).',
   },
   {
+    name: 'sid_batch',
+    type: 'integer',
+    default: 0,
+    min: 0,
+    max: 1e9,
+    doc: "SID: the minibatch size of its stochastic Hessian products (0: the batch of the lower level's sample).",
+  },
+  {
     name: 'sid_sampling',
     type: 'enum',
     default: 'stochastic',
