@@ -179,6 +179,24 @@ describe('sgd run', () => {
     expect(readFileSync(join(out, 'trace.csv'), 'utf8')).toMatch(/^k,/);
   });
 
+  it('finds x* = θ for an objective scaled by 1e200 (squares of its gradient overflow) and for one scaled by 1e-200', async () => {
+    for (const c of ['1e200', '1e-200']) {
+      const r = await sgd('run', sgdFile(`var x : R[3] = 0
+param t : R[3] ~ normal(0, 1)
+const c = ${c}
+minimize f(x, t) = c * 0.5 * norm2(x - t)
+solve gd { iterations = 10 step = 1 / L }
+`), '--json');
+      expect(r.code).toBe(0);
+      const result = JSON.parse(r.out);
+      expect(result.reference.certified).toBe(true);
+      // GD with step 1/L on c/2‖x − t‖² lands on t in one step, so x_t = θ (≠ x₀ = 0): the reference must agree.
+      const theta: number[] = result.x.x;
+      expect(Math.abs(theta[0])).toBeGreaterThan(1e-3);
+      result.reference.x.x.forEach((v: number, j: number) => expect(Math.abs(v - theta[j])).toBeLessThan(1e-15));
+    }
+  });
+
   it('prints nothing on stdout when a run diverges with --json (stdout holds only JSON)', async () => {
     const r = await sgd('run', sgdFile(leastSquares(GD)), '--set', 'solve.step=20 / L', '--set', 'solve.iterations=100000', '--json');
     expect(r.code).toBe(2);

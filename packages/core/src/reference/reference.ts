@@ -77,11 +77,14 @@ export function computeReference(kernels: ProblemKernels, theta: Float64Array, s
   let gradientNorm = Infinity;
   // A quadratic needs one step; a second one refines away the rounding of the first.
   const maxSteps = quadratic ? 2 : MAX_NEWTON_STEPS;
-  let scale = 1;
+  // The gradient's own scale, for the stopping and certification tests: its size at x₀, or
+  // L·max(1, ‖x₀‖) when x₀ is (nearly) stationary. Not a fixed 1: F = c·f must give the same
+  // answer for c = 1e-200 as for c = 1e200.
+  let scale = 0;
   while (steps < maxSteps) {
     kernels.full('gradX', x, theta, none, gradient);
     gradientNorm = norm(gradient);
-    if (steps === 0) scale = Math.max(1, gradientNorm);
+    if (steps === 0) scale = Math.max(gradientNorm, Math.abs(conditioning.L) * Math.max(1, norm(start)));
     if (gradientNorm <= 1e-15 * scale) break;
     hessian ??= kernels.denseHessian(x, theta);
     const solve = referenceSolve(hessian, D, gradient, 1);
