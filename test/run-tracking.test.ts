@@ -179,6 +179,19 @@ describe('sgd run', () => {
     expect(readFileSync(join(out, 'trace.csv'), 'utf8')).toMatch(/^k,/);
   });
 
+  it('inexact_sgd: the perturbation moves x_t in proportion to its size and leaves ∂θx_t untouched on least squares', () => {
+    // The perturbation e_k = σ_k z_k/√D depends on neither x nor θ, and the least-squares Hessian
+    // rows do not depend on x: J_t is the same bits as SGD's (same sample stream); x_t moves by
+    // a sum of the σ_k z_k, linear in the constant c of σ_k = c/(k + 1).
+    const base = run(sgdFile(leastSquares('solve sgd { iterations = 500  step = 0.05  track = forward }')));
+    const perturbed = (c: string): RunResult => run(sgdFile(leastSquares(`solve inexact_sgd { iterations = 500  step = 0.05  perturbation = ${c} / (k + 1)  track = forward }`)));
+    const [big, small] = [perturbed('1'), perturbed('0.01')];
+    const moved = (r: RunResult): number => Math.hypot(...r.x.map((v, j) => v - base.x[j]));
+    expect(moved(big)).toBeGreaterThan(1e-5);
+    expect(moved(big) / moved(small)).toBeCloseTo(100, 6);
+    expect([...(big.jacobian as Float64Array)]).toEqual([...(base.jacobian as Float64Array)]);
+  });
+
   it('finds x* = θ for an objective scaled by 1e200 (squares of its gradient overflow) and for one scaled by 1e-200', async () => {
     for (const c of ['1e200', '1e-200']) {
       const r = await sgd('run', sgdFile(`var x : R[3] = 0

@@ -104,6 +104,21 @@ solve gd { iterations = 10 }
   });
 });
 
+describe('an implicit solve by conjugate gradients on an indefinite Hessian', () => {
+  it('names the eigenvalues and the condition estimate, as the direct solve does', async () => {
+    // ∇ₓE = (1, 1) has zero curvature under H = diag(1, −1): CG stops at once.
+    const path = file(`var x : R[2] = 0
+param t : R = 1
+minimize f(x, t) = 0.5 * x[0]^2 - 0.5 * x[1]^2 + t * x[0]
+outer E(x, t) = x[0] + x[1]
+solve gd { iterations = 10 estimator = implicit linear_solver = cg }
+`);
+    const { code, err } = await sgd('run', path);
+    expect(code).toBe(1);
+    expect(err).toContain(`${path}: error: implicit hypergradient: the Hessian is indefinite (smallest eigenvalue -1.000e+0, largest 1.000e+0, condition estimate 1.00e+0)`);
+  });
+});
+
 describe('an implicit solve on a singular Hessian in worker threads', () => {
   it('is the same positioned error as in one thread (not an internal error)', async () => {
     const path = file(`var x : R[2] = 0

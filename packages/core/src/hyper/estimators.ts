@@ -9,7 +9,7 @@
  * The reference is g3 at a certified x* with a direct solve.
  */
 import type { ProblemKernels } from '../derive/kernels.ts';
-import { conjugateGradient, solveHessian, type LinearSolver } from '../solver/implicit.ts';
+import { hessianConjugateGradient, solveHessian, type LinearSolver } from '../solver/implicit.ts';
 
 /** The estimator names of the language (`estimator = ...`). */
 export const ESTIMATORS = ['analytic', 'automatic', 'implicit', 'sid'] as const;
@@ -87,7 +87,7 @@ export class HypergradientEstimators {
     const D = this.lower.dimension;
     const rhs = this.outerGradientX(x);
     let v: Float64Array;
-    if (solver === 'cg') v = conjugateGradient((d, into) => this.lower.full('hvp', x, this.theta, d, into), rhs, 1e-13);
+    if (solver === 'cg') v = hessianConjugateGradient(this.lower, x, this.theta, rhs, 1e-13, 'implicit hypergradient');
     else v = solveHessian(this.lower.denseHessian(x, this.theta), D, rhs, 1, 'implicit hypergradient');
     const correction = new Float64Array(this.lower.parameters);
     this.lower.full('crossTranspose', x, this.theta, v, correction);

@@ -53,9 +53,27 @@ export function implicitJacobian(kernels: ProblemKernels, x: Float64Array, theta
     kernels.full('cross', x, theta, direction, rhs);
     direction[p] = 0;
     for (let j = 0; j < D; j++) rhs[j] = -rhs[j];
-    out.set(conjugateGradient((v, into) => kernels.full('hvp', x, theta, v, into), rhs, tolerance), p * D);
+    out.set(hessianConjugateGradient(kernels, x, theta, rhs, tolerance, 'implicit differentiation'), p * D);
   }
   return out;
+}
+
+/**
+ * Solves ∇²ₓₓF(x, θ) v = b by conjugate gradients on Hessian–vector products. When CG meets
+ * negative or zero curvature, the dense Hessian is built (only then) so that the error names its
+ * extreme eigenvalues and condition estimate, as the direct solve's does. A singular Hessian with
+ * b in its range is not an error for CG: it returns a solution in the Krylov space, which never
+ * sees the null space.
+ */
+export function hessianConjugateGradient(kernels: ProblemKernels, x: Float64Array, theta: Float64Array, b: Float64Array, tolerance: number, what: string): Float64Array {
+  try {
+    return conjugateGradient((v, into) => kernels.full('hvp', x, theta, v, into), b, tolerance);
+  } catch (error) {
+    if (!(error instanceof ImplicitSolveError)) throw error;
+    // Throws the eigenvalue diagnosis; if the dense Hessian passes its checks, CG's own stands.
+    solveHessian(kernels.denseHessian(x, theta), kernels.dimension, b, 1, what);
+    throw error;
+  }
 }
 
 /**
