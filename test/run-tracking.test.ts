@@ -179,6 +179,37 @@ describe('sgd run', () => {
     expect(readFileSync(join(out, 'trace.csv'), 'utf8')).toMatch(/^k,/);
   });
 
+  it('trace.csv holds the mean and the 10%, 50%, 90% quantiles over the runs, at 0, T and log-spaced k', async () => {
+    const file = sgdFile(leastSquares('solve sgd { iterations = 1000  step = 0.05  track = forward }\nreport every log 20 { distance, jacobian_error }'));
+    const out = join(mkdtempSync(join(tmpdir(), 'sgd-bands-')), 'out');
+    expect((await sgd('run', file, '--runs', '3', '--seed', String(SEED), '--out', out)).code).toBe(0);
+    const [header, ...lines] = readFileSync(join(out, 'trace.csv'), 'utf8').trim().split('\n');
+    const names = header.split(',');
+    expect(names).toEqual(['k', 'distance', 'jacobian_error', ...['distance', 'jacobian_error'].flatMap((m) => [`${m}_q10`, `${m}_median`, `${m}_q90`])]);
+    const rows = lines.map((l) => l.split(',').map(Number));
+    const k = rows.map((r) => r[0]);
+    expect(k[0]).toBe(0);
+    expect(k[k.length - 1]).toBe(1000);
+    // 20 log-spaced points over [1, 1000]: consecutive ratios about 1000^(1/19) ≈ 1.44 once k ≫ 1.
+    for (let j = 1; j < k.length; j++) expect(k[j]).toBeGreaterThan(k[j - 1]);
+    for (let j = 1; j < k.length; j++) if (k[j - 1] >= 20) expect(k[j] / k[j - 1]).toBeLessThan(1.5);
+    // Each run alone, then the statistics recomputed here: linear interpolation between order statistics.
+    const { session: s, job } = session(file);
+    const perRun = [0, 1, 2].map((r) => executeRuns(s, { ...job, logPoints: 20 }, [r])[0].trace);
+    const quantile = (sorted: number[], q: number): number => sorted[Math.floor(q * 2)] + (sorted[Math.ceil(q * 2)] - sorted[Math.floor(q * 2)]) * (q * 2 - Math.floor(q * 2));
+    rows.forEach((row, j) => {
+      expect(perRun[0].k[j]).toBe(row[0]);
+      for (const metric of ['distance', 'jacobian_error']) {
+        const values = perRun.map((t) => t.metrics[metric][j]).sort((a, b) => a - b);
+        const cell = (name: string): number => row[names.indexOf(name)];
+        expect(cell(metric)).toBeCloseTo((values[0] + values[1] + values[2]) / 3, 14);
+        expect(cell(`${metric}_q10`)).toBeCloseTo(quantile(values, 0.1), 14);
+        expect(cell(`${metric}_median`)).toBe(values[1]);
+        expect(cell(`${metric}_q90`)).toBeCloseTo(quantile(values, 0.9), 14);
+      }
+    });
+  });
+
   it('inexact_sgd: the perturbation moves x_t in proportion to its size and leaves ∂θx_t untouched on least squares', () => {
     // The perturbation e_k = σ_k z_k/√D depends on neither x nor θ, and the least-squares Hessian
     // rows do not depend on x: J_t is the same bits as SGD's (same sample stream); x_t moves by
