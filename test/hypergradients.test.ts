@@ -7,8 +7,8 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { computeReference, type Estimator } from '@sgdiff/core';
+import { describe, expect, it, vi } from 'vitest';
+import { computeReference, ProblemKernels, type Estimator } from '@sgdiff/core';
 import { createSession, loadProblem, runCli, type RunSession } from '@sgdiff/cli';
 import { defaultRegistry } from '@sgdiff/plugins';
 
@@ -92,6 +92,21 @@ describe('estimators', () => {
     expect(first('analytic')).toBeLessThan(1e-10);
     expect(first('automatic')).toBeLessThan(1e-10);
     expect(Object.keys(result.reference.hypergradient)).toEqual(['x', 's']);
+  });
+
+  it('g3 by conjugate gradients equals g3 by the direct solve (1e-10 relative) without forming the Hessian', () => {
+    const s = session(ridge(VALIDATION, 'none', 'implicit', 20));
+    const hyper = s.hyper!;
+    // An iterate far from x*, where g3 ≠ g*: x₀ + a bit of everything.
+    const x = Float64Array.from(s.reference.x, (v, j) => v + 0.3 * Math.sin(j + 1));
+    const dense = vi.spyOn(ProblemKernels.prototype, 'denseHessian');
+    const direct = hyper.estimators.implicit(x, 'direct');
+    expect(dense).toHaveBeenCalledTimes(1);
+    const cg = hyper.estimators.implicit(x, 'cg');
+    expect(dense).toHaveBeenCalledTimes(1);
+    dense.mockRestore();
+    const scale = Math.max(...direct.map(Math.abs));
+    direct.forEach((g, p) => expect(Math.abs(g - cg[p])).toBeLessThan(1e-10 * scale));
   });
 
   it('g2 by one reverse pullback equals g2 from the forward Jacobian (1e-10 relative)', async () => {

@@ -121,7 +121,10 @@ describe.each([
     expect(reverse.x).toEqual(forward.x);
     expect(relativeError(reverse.jacobian, J)).toBeLessThan(1e-10);
     expect(relativeError(checkpointed.jacobian, J)).toBeLessThan(1e-10);
-    expect(checkpointed.peakStoredStates).toBeLessThan(reverse.peakStoredStates as number);
+    // t = 2000 iterates stored without checkpoints; with them ⌈√t⌉ = 45 checkpoints plus one
+    // replayed segment of 45 iterates at a time: 2⌈√t⌉, memory O(√t).
+    expect(reverse.peakStoredStates).toBe(2000);
+    expect(checkpointed.peakStoredStates).toBe(2 * Math.ceil(Math.sqrt(2000)));
     expect(relativeError(finiteDifferenceJacobian(file), J)).toBeLessThan(1e-7);
   });
 
@@ -177,6 +180,25 @@ describe('sgd run', () => {
     expect(Number(step) / Number(twoOverL)).toBeCloseTo(10, 2);
     expect(readdirSync(out).sort()).toEqual(['instance.json', 'trace.csv']);
     expect(readFileSync(join(out, 'trace.csv'), 'utf8')).toMatch(/^k,/);
+  });
+
+  it('reports μ, L, κ of F: the eigenvalues of AᵀA/n, in closed form for d = 2', async () => {
+    const path = sgdFile(`dim n = 7
+data A : R[n, 2] ~ normal(0, 1)
+param theta : R[n] ~ normal(0, 1)
+var x : R[2] = 0
+sample i ~ uniform(n)
+minimize f(x, theta; i) = 0.5 * (A[i] . x - theta[i])^2
+solve gd { iterations = 5 }
+`);
+    const derived = JSON.parse((await sgd('derive', path, '--eval', '--seed', '4', '--json')).out);
+    const A: number[][] = derived.instance.A;
+    const [a, b, c] = [[0, 0], [0, 1], [1, 1]].map(([p, q]) => A.reduce((s, row) => s + row[p] * row[q], 0) / A.length);
+    const [mid, radius] = [(a + c) / 2, Math.hypot((a - c) / 2, b)];
+    const { reference } = JSON.parse((await sgd('run', path, '--seed', '4', '--json')).out);
+    expect(reference.mu).toBeCloseTo(mid - radius, 13);
+    expect(reference.L).toBeCloseTo(mid + radius, 13);
+    expect(Math.abs(reference.kappa / ((mid + radius) / (mid - radius)) - 1)).toBeLessThan(1e-12);
   });
 
   it('trace.csv holds the mean and the 10%, 50%, 90% quantiles over the runs, at 0, T and log-spaced k', async () => {
