@@ -31,10 +31,14 @@ export function symmetricEigenvalues(values: Float64Array, n: number): number[] 
   return [...new EigenvalueDecomposition(symmetricMatrix(values, n), { assumeSymmetric: true }).realEigenvalues].sort((a, b) => a - b);
 }
 
-/** The outcome of a solve through the eigendecomposition. */
-export interface PseudoInverseSolve {
-  /** X = H⁺B, n×m row-major: the minimum-norm least-squares solution. */
-  readonly solution: Float64Array;
+/** A factorization of a symmetric n×n matrix H that solves H X = B for any n×m B. */
+export interface SymmetricFactor {
+  /** X, n×m row-major. */
+  solve(B: Float64Array, m: number): Float64Array;
+}
+
+/** A pseudo-inverse through the eigendecomposition, with what it found. */
+export interface EigenFactor extends SymmetricFactor {
   /** Number of eigenvalues kept (those with |λ| above the cutoff). */
   readonly rank: number;
   /** Smallest and largest eigenvalue of H. */
@@ -42,37 +46,41 @@ export interface PseudoInverseSolve {
 }
 
 /**
- * X = H⁺B for a symmetric H (n×n) and B (n×m): eigenvalues with |λ| at most
- * `relativeCutoff`·max|λ| are treated as zero, so a singular H gives the minimum-norm solution.
+ * H⁺ for a symmetric H (n×n) through its eigendecomposition: eigenvalues with |λ| at most
+ * `relativeCutoff`·max|λ| are treated as zero, so a singular H gives minimum-norm solutions.
  */
-export function pseudoInverseSolve(H: Float64Array, n: number, B: Float64Array, m: number, relativeCutoff: number): PseudoInverseSolve {
+export function eigenFactor(H: Float64Array, n: number, relativeCutoff: number): EigenFactor {
   const eig = new EigenvalueDecomposition(symmetricMatrix(H, n), { assumeSymmetric: true });
   const lambda = eig.realEigenvalues;
   const V = eig.eigenvectorMatrix;
   const cutoff = relativeCutoff * Math.max(...lambda.map(Math.abs));
-  const solution = new Float64Array(n * m);
-  let rank = 0;
-  for (let i = 0; i < n; i++) {
-    if (!(Math.abs(lambda[i]) > cutoff)) continue;
-    rank++;
-    // X += v_i (v_iᵀ B) / λ_i
-    for (let c = 0; c < m; c++) {
-      let projection = 0;
-      for (let r = 0; r < n; r++) projection += V.get(r, i) * B[r * m + c];
-      const scaled = projection / lambda[i];
-      for (let r = 0; r < n; r++) solution[r * m + c] += V.get(r, i) * scaled;
-    }
-  }
-  return { solution, rank, extremes: [Math.min(...lambda), Math.max(...lambda)] };
+  const kept = lambda.flatMap((l, i) => (Math.abs(l) > cutoff ? [i] : []));
+  return {
+    rank: kept.length,
+    extremes: [Math.min(...lambda), Math.max(...lambda)],
+    solve(B, m) {
+      const solution = new Float64Array(n * m);
+      for (const i of kept) {
+        // X += v_i (v_iᵀ B) / λ_i
+        for (let c = 0; c < m; c++) {
+          let projection = 0;
+          for (let r = 0; r < n; r++) projection += V.get(r, i) * B[r * m + c];
+          const scaled = projection / lambda[i];
+          for (let r = 0; r < n; r++) solution[r * m + c] += V.get(r, i) * scaled;
+        }
+      }
+      return solution;
+    },
+  };
 }
 
 /**
- * Solves H X = B (H n×n symmetric, B n×m; the upper triangle is mirrored first) by Cholesky, or
- * returns undefined when H is not positive definite or a pivot is at most `minPivot` times the
- * largest diagonal entry (L_ii² ≥ λ_min and H_ii ≤ λ_max, so a tiny pivot flags a numerically
- * singular H, on which Cholesky succeeds with a meaningless result).
+ * The Cholesky factor of H (n×n symmetric; the upper triangle is mirrored first), or undefined
+ * when H is not positive definite or a pivot is at most `minPivot` times the largest diagonal
+ * entry (L_ii² ≥ λ_min and H_ii ≤ λ_max, so a tiny pivot flags a numerically singular H, on
+ * which Cholesky succeeds with a meaningless result).
  */
-export function choleskySolve(H: Float64Array, n: number, B: Float64Array, m: number, minPivot = 0): Float64Array | undefined {
+export function choleskyFactor(H: Float64Array, n: number, minPivot = 0): SymmetricFactor | undefined {
   // ml-matrix's Cholesky demands exact symmetry.
   const h = symmetricMatrix(H, n);
   const cholesky = new CholeskyDecomposition(h);
@@ -85,7 +93,7 @@ export function choleskySolve(H: Float64Array, n: number, B: Float64Array, m: nu
     smallestPivot = Math.min(smallestPivot, L.get(i, i) ** 2);
   }
   if (!(smallestPivot > minPivot * largest)) return undefined;
-  return fromMatrix(cholesky.solve(toMatrix(B, n, m)));
+  return { solve: (B, m) => fromMatrix(cholesky.solve(toMatrix(B, n, m))) };
 }
 
 /** The transpose of a rows×cols row-major matrix (cols×rows row-major). */

@@ -6,7 +6,7 @@
  */
 import { topologicalOrder } from '../ir/node.ts';
 import type { ProblemKernels } from '../derive/kernels.ts';
-import { choleskySolve, pseudoInverseSolve, symmetricEigenvalues, transpose } from '../linalg/dense.ts';
+import { choleskyFactor, eigenFactor, symmetricEigenvalues, transpose, type SymmetricFactor } from '../linalg/dense.ts';
 import { norm } from '../linalg/vector.ts';
 
 /** Strong convexity and smoothness constants of F, from the Hessian at the start point (exact for quadratics). */
@@ -60,21 +60,33 @@ export function conditioningAt(kernels: ProblemKernels, x: Float64Array, theta: 
   return { mu, L, kappa: L / mu };
 }
 
-const MAX_NEWTON_STEPS = 100;
+/** Enough for chord steps that contract by 1/2 from any start to rounding, with refreshes. */
+const MAX_NEWTON_STEPS = 200;
 
-/** Computes the reference at θ, starting Newton from `start` (usually x₀). */
+/**
+ * Computes the reference at θ, starting Newton from `start` (usually x₀).
+ *
+ * Dense Hessians dominate the cost on large problems (D Hessian–vector products over every
+ * outcome each), so Newton reuses a factorized Hessian for as long as the steps it gives keep
+ * halving (chord steps, linear convergence to rounding), and builds a new one at the current x
+ * only when they stop doing so. The Hessian at x₀ also gives μ, L, κ; the one at x* the
+ * certification and ∂θx*.
+ */
 export function computeReference(kernels: ProblemKernels, theta: Float64Array, start: Float64Array): Reference {
   const D = kernels.dimension;
   const P = kernels.parameters;
   const quadratic = isQuadraticInX(kernels);
-  // Dense Hessians dominate the cost on large problems: the one at x₀ serves the conditioning and Newton's first step.
-  let hessian: Float64Array | undefined = kernels.denseHessian(start, theta);
-  const conditioning = conditioningAt(kernels, start, theta, hessian);
+  const startHessian = kernels.denseHessian(start, theta);
+  const conditioning = conditioningAt(kernels, start, theta, startHessian);
+  let factor: ReferenceFactor | undefined = referenceFactor(startHessian, D);
+  // Whether `factor` is of the Hessian at the current x (to rounding).
+  let factorAtX = true;
   const x = Float64Array.from(start);
   const gradient = new Float64Array(D);
   const none = new Float64Array(0);
   let steps = 0;
   let gradientNorm = Infinity;
+  let previousStep = Infinity;
   // A quadratic needs one step; a second one refines away the rounding of the first.
   const maxSteps = quadratic ? 2 : MAX_NEWTON_STEPS;
   // The gradient's own scale, for the stopping and certification tests: its size at x₀, or
@@ -86,23 +98,27 @@ export function computeReference(kernels: ProblemKernels, theta: Float64Array, s
     gradientNorm = norm(gradient);
     if (steps === 0) scale = Math.max(gradientNorm, Math.abs(conditioning.L) * Math.max(1, norm(start)));
     if (gradientNorm <= 1e-15 * scale) break;
-    hessian ??= kernels.denseHessian(x, theta);
-    const solve = referenceSolve(hessian, D, gradient, 1);
-    let stepNorm = 0;
-    for (let j = 0; j < D; j++) {
-      x[j] -= solve.solution[j];
-      stepNorm += solve.solution[j] ** 2;
+    if (!factor) {
+      factor = referenceFactor(kernels.denseHessian(x, theta), D);
+      factorAtX = true;
     }
+    const step = factor.solve(gradient, 1);
+    for (let j = 0; j < D; j++) x[j] -= step[j];
+    const stepNorm = norm(step);
     steps++;
-    const converged = !quadratic && Math.sqrt(stepNorm) <= 1e-15 * Math.max(1, norm(x));
-    // After a step at rounding level (or on a quadratic) the Hessian is that of x* to rounding.
-    if (!converged && !quadratic) hessian = undefined;
+    const converged = !quadratic && stepNorm <= 1e-15 * Math.max(1, norm(x));
+    // A quadratic's Hessian is the same everywhere; after a step at rounding level it is still
+    // that of x* to rounding; otherwise x has moved away from where the factor was built.
+    factorAtX = quadratic || (factorAtX && converged);
     if (converged) break;
+    // A chord step that did not halve the last one: the Hessian has changed too much, rebuild it.
+    if (!quadratic && stepNorm > 0.5 * previousStep) factor = undefined;
+    previousStep = stepNorm;
   }
   kernels.full('gradX', x, theta, none, gradient);
   gradientNorm = norm(gradient);
-  const solve = referenceSolve(hessian ?? kernels.denseHessian(x, theta), D, kernels.denseCross(x, theta), P);
-  const jacobian = transpose(solve.solution, D, P).map((v) => -v);
+  const solve = factor && factorAtX ? factor : referenceFactor(kernels.denseHessian(x, theta), D);
+  const jacobian = transpose(solve.solve(kernels.denseCross(x, theta), P), D, P).map((v) => -v);
   const converged = gradientNorm <= 1e-9 * scale;
   const singular = solve.kind === 'singular';
   // A positive definite Hessian and a gradient at rounding level at x* make it a strict local
@@ -119,21 +135,28 @@ export function computeReference(kernels: ProblemKernels, theta: Float64Array, s
   return { ...conditioning, x, jacobian, objective: kernels.objective(x, theta), quadratic, certified, singular, newtonSteps: steps, warning };
 }
 
-/** What a reference solve found the Hessian to be. */
+/** What a reference factorization found the Hessian to be. */
 type HessianKind = 'positive definite' | 'singular' | 'indefinite';
 
+/** A factorized Hessian for the reference, with what it is. */
+interface ReferenceFactor extends SymmetricFactor {
+  readonly kind: HessianKind;
+  /** Rank and extreme eigenvalues, when the eigendecomposition was needed. */
+  readonly detail: string;
+}
+
 /**
- * Solves H X = B for the reference: by Cholesky when H is safely positive definite; otherwise
- * through the eigendecomposition, with the pseudo-inverse, so that on a singular positive
+ * Factorizes a Hessian for the reference: Cholesky when it is safely positive definite;
+ * otherwise the pseudo-inverse through the eigendecomposition, so that on a singular positive
  * semidefinite H (minimizers forming a subspace) Newton takes minimum-norm steps and still
- * converges. An indefinite H is solved the same way and reported (x* is then not certified).
+ * converges. An indefinite H is handled the same way and reported (x* is then not certified).
  */
-function referenceSolve(H: Float64Array, n: number, B: Float64Array, m: number): { solution: Float64Array; kind: HessianKind; detail: string } {
-  const solution = choleskySolve(H, n, B, m, SINGULAR_CUTOFF);
-  if (solution) return { solution, kind: 'positive definite', detail: '' };
-  const pseudo = pseudoInverseSolve(H, n, B, m, SINGULAR_CUTOFF);
+function referenceFactor(H: Float64Array, n: number): ReferenceFactor {
+  const cholesky = choleskyFactor(H, n, SINGULAR_CUTOFF);
+  if (cholesky) return { solve: cholesky.solve, kind: 'positive definite', detail: '' };
+  const pseudo = eigenFactor(H, n, SINGULAR_CUTOFF);
   const [lo, hi] = pseudo.extremes;
   const detail = `rank ${pseudo.rank} of ${n}, eigenvalues from ${lo.toExponential(3)} to ${hi.toExponential(3)}`;
   const kind = lo < -SINGULAR_CUTOFF * Math.abs(hi) ? 'indefinite' : pseudo.rank < n ? 'singular' : 'positive definite';
-  return { solution: pseudo.solution, kind, detail };
+  return { solve: pseudo.solve, kind, detail };
 }

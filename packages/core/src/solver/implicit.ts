@@ -4,7 +4,7 @@
  * Hessian is never formed).
  */
 import type { ProblemKernels } from '../derive/kernels.ts';
-import { choleskySolve, pseudoInverseSolve, symmetricEigenvalues, transpose } from '../linalg/dense.ts';
+import { choleskyFactor, eigenFactor, symmetricEigenvalues, transpose } from '../linalg/dense.ts';
 import { dotProduct } from '../linalg/vector.ts';
 
 /** Which linear solver implicit differentiation uses. */
@@ -34,7 +34,7 @@ export function solveHessian(H: Float64Array, n: number, B: Float64Array, m: num
     );
   }
   // Rounding can still defeat Cholesky near the condition limit; the eigendecomposition cannot fail.
-  return choleskySolve(H, n, B, m) ?? pseudoInverseSolve(H, n, B, m, 0).solution;
+  return (choleskyFactor(H, n) ?? eigenFactor(H, n, 0)).solve(B, m);
 }
 
 /** ∂θx at `x`, tangent-major (P columns of length D). */
