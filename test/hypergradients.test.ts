@@ -120,6 +120,13 @@ describe('estimators', () => {
     expect(forward.result.final.hypergradient_error_automatic).toBeGreaterThan(1e-8);
     // Reverse mode pulled back ∇ₓE alone: no D-sweep Jacobian was computed or reported.
     expect(reverse.result.jacobian).toBeUndefined();
+    expect(Object.keys(reverse.result.final)).not.toContain('jacobian_error');
+    // Unless the report line asks for jacobian_error: then ∂θx_t is built too.
+    const askedFor = file(readFileSync(ridge(VALIDATION, 'reverse', 'automatic', 60), 'utf8').replace('{ distance, hypergradient_error }', '{ distance, jacobian_error, hypergradient_error }'));
+    const asked = await runJson(askedFor, '--set', 'solve.checkpoint=sqrt');
+    expect(asked.result.jacobian).toBeDefined();
+    expect(asked.result.final.jacobian_error).toBeGreaterThan(0);
+    expect(asked.result.hypergradient.automatic).toEqual(reverse.result.hypergradient.automatic);
     expect(forward.result.jacobian).toBeDefined();
   });
 

@@ -245,6 +245,21 @@ solve gd { iterations = 5 }
     expect([...(big.jacobian as Float64Array)]).toEqual([...(base.jacobian as Float64Array)]);
   });
 
+  it.each([1, 64])('finds x* = ln a for Σ exp(x) − a·x from far away (D = %i, chord steps from D = 64)', async (D) => {
+    // From x₀ = −2 the first Newton step lands at 2e² − 3 ≈ 11.8, where the curvature is e^13.8 ≈ 1e6
+    // times that at x₀: a step with the old Hessian would throw x to about −1e6.
+    const r = await sgd('run', sgdFile(`var x : R[${D}] = -2
+param a : R = 2
+minimize f(x, a) = sum(exp(x) - a * x)
+solve gd { iterations = 2 step = 1 / L }
+`), '--json');
+    expect(r.code).toBe(0);
+    const { reference } = JSON.parse(r.out);
+    expect(reference.certified).toBe(true);
+    for (const v of reference.x.x) expect(Math.abs(v - Math.LN2)).toBeLessThan(1e-15);
+    expect(Math.abs(reference.objective - D * (2 - 2 * Math.LN2))).toBeLessThan(1e-13 * D);
+  });
+
   it('finds x* = θ for an objective scaled by 1e200 (squares of its gradient overflow) and for one scaled by 1e-200', async () => {
     for (const c of ['1e200', '1e-200']) {
       const r = await sgd('run', sgdFile(`var x : R[3] = 0
@@ -323,6 +338,13 @@ solve gd { iterations = 10 step = 1 / L }
       expect(r.code).toBe(1);
       expect(r.err).toContain(`--set ${flag}`);
       expect(r.out).toBe('');
+    });
+
+    it('names the right flag when two added options are both unknown', async () => {
+      const r = await sgd('run', file, '--set', 'solve.foo=1', '--set', 'solve.barbaz=2');
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(/--set solve\.foo=1: error: [^\n]*'foo'/);
+      expect(r.err).toMatch(/--set solve\.barbaz=2: error: [^\n]*'barbaz'/);
     });
 
     it('takes the last of repeated flags for one key', async () => {

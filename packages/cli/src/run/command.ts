@@ -105,7 +105,9 @@ function reportedMetrics(session: RunSession): string[] {
   const perEstimator = (session.hyper?.chosen ?? []).filter((e) => e !== 'sid').map(errorMetric);
   const asked = session.problem.report?.metrics.flatMap((m) => (m === 'hypergradient_error' ? perEstimator : (RUN_METRICS as readonly string[]).includes(m) ? [m] : []));
   if (asked && asked.length > 0) return asked;
-  return [...RUN_METRICS.filter((m) => m !== 'jacobian_error' || session.settings.track !== 'none'), ...perEstimator];
+  // jacobian_error needs tracking; with an outer objective in reverse mode, only when asked for (D extra sweeps).
+  const jacobianError = session.settings.track !== 'none' && !(session.hyper && session.settings.track === 'reverse');
+  return [...RUN_METRICS.filter((m) => m !== 'jacobian_error' || jacobianError), ...perEstimator];
 }
 
 /** The outer loop: hyperparameter optimization; writes outer.csv and result.json with the final θ. */

@@ -39,8 +39,9 @@ export interface JobRunResult extends RunResult {
 
 /** The run loop's spec for run `run` of a session, with the hypergradient observer if there is one. */
 export function runSpec(session: RunSession, seed: number, run: number, recordAt: readonly number[], observer?: HypergradientObserver): RunSpec {
-  // With an outer objective, reverse mode pulls back ∇ₓE alone (one sweep), not all of ∂θx_t (D sweeps).
-  const jacobian = !(observer && session.settings.track === 'reverse');
+  // With an outer objective, reverse mode pulls back ∇ₓE alone (one sweep), not all of ∂θx_t
+  // (D sweeps), unless the report line asks for jacobian_error.
+  const jacobian = !(observer && session.settings.track === 'reverse') || session.problem.report?.metrics.includes('jacobian_error') === true;
   return { ...session.settings, seed, run, recordAt, observers: observer ? [observer] : [], jacobian };
 }
 

@@ -22,23 +22,29 @@ type WorkerMessage =
 export async function monteCarlo(session: RunSession, job: RunJob, runs: number, workers: number, onProgress?: ProgressListener): Promise<JobRunResult[]> {
   const all = Array.from({ length: runs }, (_, r) => r);
   if (workers <= 1 || runs === 1) return executeRuns(session, job, all, onProgress);
-  const threads = Math.min(workers, runs);
-  const shares = Array.from({ length: threads }, (_, w) => all.filter((r) => r % threads === w));
+  const count = Math.min(workers, runs);
+  const shares = Array.from({ length: count }, (_, w) => all.filter((r) => r % count === w));
   const results = new Array<JobRunResult>(runs);
-  await Promise.all(
-    shares.map(
-      (share) =>
-        new Promise<void>((resolve, reject) => {
-          const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: { job, runs: share } });
-          worker.on('message', (message: WorkerMessage) => {
-            if (message.type === 'progress') onProgress?.(message.run, message.k);
-            else if (message.type === 'done') message.results.forEach((result, j) => (results[share[j]] = result));
-            else reject(message.kind === 'user' ? new UserError(message.message, message.exitCode) : new ImplicitSolveError(message.message));
-          });
-          worker.on('error', reject);
-          worker.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`a worker exited with code ${code}`))));
-        }),
-    ),
-  );
+  const threads = shares.map((share) => ({ share, worker: new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: { job, runs: share } }) }));
+  try {
+    await Promise.all(
+      threads.map(
+        ({ share, worker }) =>
+          new Promise<void>((resolve, reject) => {
+            worker.on('message', (message: WorkerMessage) => {
+              if (message.type === 'progress') onProgress?.(message.run, message.k);
+              else if (message.type === 'done') message.results.forEach((result, j) => (results[share[j]] = result));
+              else reject(message.kind === 'user' ? new UserError(message.message, message.exitCode) : new ImplicitSolveError(message.message));
+            });
+            worker.on('error', reject);
+            worker.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`a worker exited with code ${code}`))));
+          }),
+      ),
+    );
+  } catch (error) {
+    // The first failure decides: the other workers' runs are no longer wanted.
+    await Promise.all(threads.map(({ worker }) => worker.terminate()));
+    throw error;
+  }
   return results;
 }

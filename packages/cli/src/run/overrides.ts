@@ -78,12 +78,14 @@ export function applyOverrides(source: string, file: string, overrides: readonly
     if (!solve) throw new UserError(`--set ${override.flag}: error: ${file} has no solve block to set options of`);
     return optionEdit(solve, override);
   });
-  // Edits are applied from the end of the text backwards so earlier offsets stay valid.
-  edits.sort((a, b) => b.at - a.at);
+  // Edits are applied from the end of the text backwards so earlier offsets stay valid; options
+  // added at the same place (the block's end) go in flag order, so the later flag is applied first.
+  const order = new Map(edits.map((e, i) => [e, i]));
+  const textOrder = (a: Edit, b: Edit): number => a.at - b.at || (order.get(a) ?? 0) - (order.get(b) ?? 0);
+  const ascending = [...edits].sort(textOrder);
   let edited = source;
-  for (const e of edits) edited = edited.slice(0, e.at) + e.text + edited.slice(e.end);
-  // Recompute each splice's position in the edited text (later splices shift nothing before them).
-  const ascending = [...edits].sort((a, b) => a.at - b.at);
+  for (const e of [...ascending].reverse()) edited = edited.slice(0, e.at) + e.text + edited.slice(e.end);
+  // Each splice's position in the edited text: shifted by the splices before it.
   let shift = 0;
   const spans = ascending.map((e) => {
     const start = e.at + shift;

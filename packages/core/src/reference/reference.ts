@@ -7,7 +7,7 @@
 import { topologicalOrder } from '../ir/node.ts';
 import type { ProblemKernels } from '../derive/kernels.ts';
 import { choleskyFactor, eigenFactor, symmetricEigenvalues, transpose, type SymmetricFactor } from '../linalg/dense.ts';
-import { norm } from '../linalg/vector.ts';
+import { allFinite, norm } from '../linalg/vector.ts';
 
 /** Strong convexity and smoothness constants of F, from the Hessian at the start point (exact for quadratics). */
 export interface Conditioning {
@@ -63,13 +63,16 @@ export function conditioningAt(kernels: ProblemKernels, x: Float64Array, theta: 
 /** Enough for chord steps that contract by 1/2 from any start to rounding, with refreshes. */
 const MAX_NEWTON_STEPS = 200;
 
+/** From this dimension on, a dense Hessian (D Hessian–vector products) is worth reusing for chord steps. */
+const CHORD_MIN_DIMENSION = 64;
+
 /**
  * Computes the reference at θ, starting Newton from `start` (usually x₀).
  *
  * Dense Hessians dominate the cost on large problems (D Hessian–vector products over every
- * outcome each), so Newton reuses a factorized Hessian for as long as the steps it gives keep
- * halving (chord steps, linear convergence to rounding), and builds a new one at the current x
- * only when they stop doing so. The Hessian at x₀ also gives μ, L, κ; the one at x* the
+ * outcome each), so from D = 64 on Newton reuses a factorized Hessian for as long as the steps
+ * it gives keep halving (chord steps, linear convergence to rounding), and builds a new one at
+ * the current x when they would not. The Hessian at x₀ also gives μ, L, κ; the one at x* the
  * certification and ∂θx*.
  */
 export function computeReference(kernels: ProblemKernels, theta: Float64Array, start: Float64Array): Reference {
@@ -97,22 +100,31 @@ export function computeReference(kernels: ProblemKernels, theta: Float64Array, s
     kernels.full('gradX', x, theta, none, gradient);
     gradientNorm = norm(gradient);
     if (steps === 0) scale = Math.max(gradientNorm, Math.abs(conditioning.L) * Math.max(1, norm(start)));
-    if (gradientNorm <= 1e-15 * scale) break;
+    if (gradientNorm <= 1e-15 * scale || !Number.isFinite(gradientNorm)) break;
     if (!factor) {
       factor = referenceFactor(kernels.denseHessian(x, theta), D);
       factorAtX = true;
     }
-    const step = factor.solve(gradient, 1);
-    for (let j = 0; j < D; j++) x[j] -= step[j];
+    let step = factor.solve(gradient, 1);
+    // A chord step (from an older Hessian) that would not halve the last step is discarded
+    // before it is taken: the Hessian has changed too much, so it is rebuilt here for a true
+    // Newton step (a stale Hessian far below the current curvature would throw x far away).
+    // Small problems always rebuild: their Hessians cost little, and Newton converges faster.
+    if (!quadratic && !factorAtX && !(D >= CHORD_MIN_DIMENSION && norm(step) <= 0.5 * previousStep)) {
+      factor = referenceFactor(kernels.denseHessian(x, theta), D);
+      factorAtX = true;
+      step = factor.solve(gradient, 1);
+    }
     const stepNorm = norm(step);
+    // No step (a Hessian that lost all its rank, e.g. by overflow) or a non-finite one: stop, uncertified.
+    if (!(stepNorm > 0 && stepNorm < Infinity)) break;
+    for (let j = 0; j < D; j++) x[j] -= step[j];
     steps++;
     const converged = !quadratic && stepNorm <= 1e-15 * Math.max(1, norm(x));
     // A quadratic's Hessian is the same everywhere; after a step at rounding level it is still
     // that of x* to rounding; otherwise x has moved away from where the factor was built.
     factorAtX = quadratic || (factorAtX && converged);
     if (converged) break;
-    // A chord step that did not halve the last one: the Hessian has changed too much, rebuild it.
-    if (!quadratic && stepNorm > 0.5 * previousStep) factor = undefined;
     previousStep = stepNorm;
   }
   kernels.full('gradX', x, theta, none, gradient);
@@ -120,7 +132,8 @@ export function computeReference(kernels: ProblemKernels, theta: Float64Array, s
   const solve = factor && factorAtX ? factor : referenceFactor(kernels.denseHessian(x, theta), D);
   const jacobian = transpose(solve.solve(kernels.denseCross(x, theta), P), D, P).map((v) => -v);
   const converged = gradientNorm <= 1e-9 * scale;
-  const singular = solve.kind === 'singular';
+  // Singular means a subspace of minimizers only at a stationary point; elsewhere Newton failed.
+  const singular = solve.kind === 'singular' && converged;
   // A positive definite Hessian and a gradient at rounding level at x* make it a strict local
   // minimizer, whatever the Hessians met on Newton's way there.
   const certified = solve.kind === 'positive definite' && converged;
@@ -129,6 +142,8 @@ export function computeReference(kernels: ProblemKernels, theta: Float64Array, s
     warning =
       `the Hessian at x* is singular (${solve.detail}): x* is one minimizer among many (Newton took minimum-norm steps) ` +
       'and the reference Jacobian is the minimum-norm solution of ∇²ₓₓF·J = −∇²ₓθF';
+  } else if (!Number.isFinite(gradientNorm) || !allFinite(x)) {
+    warning = `Newton diverged after ${steps} steps (a non-finite iterate or gradient): x* is not known`;
   } else if (solve.kind === 'indefinite') {
     warning = `the Hessian at the reference point is not positive definite (${solve.detail}): x* may not be a strict minimizer`;
   } else if (!converged) warning = `Newton stopped with ‖∇F‖ = ${gradientNorm.toExponential(2)} after ${steps} steps`;

@@ -53,7 +53,7 @@ export const COMMON_SOLVER_OPTIONS: readonly OptionSpec[] = [
     type: 'integer',
     default: 0,
     min: 0,
-    max: 1e9,
+    max: 1e6,
     doc: "SID: the minibatch size of its stochastic Hessian products (0: the batch of the lower level's sample).",
   },
   {
