@@ -18,7 +18,7 @@ import { parseOverride } from './overrides.ts';
 import { outerCsv, runOuter } from './outer.ts';
 import { plotTraces } from './plot.ts';
 import { runDocument, traceCsv } from './result.ts';
-import { createSession, type RunSession } from './session.ts';
+import { createSession, tracksJacobian, type RunSession } from './session.ts';
 
 /** Options of `sgd run`, as commander parses them. */
 interface RunFlags {
@@ -99,15 +99,13 @@ async function runCommand(file: string, flags: RunFlags, io: Output): Promise<vo
 
 /**
  * The report line's metrics, or every metric the run can fill (jacobian_error only when
- * tracking); `hypergradient_error` stands for one column per chosen estimator (SID's go to sid.csv).
+ * {@link tracksJacobian}); `hypergradient_error` stands for one column per chosen estimator (SID's go to sid.csv).
  */
 function reportedMetrics(session: RunSession): string[] {
   const perEstimator = (session.hyper?.chosen ?? []).filter((e) => e !== 'sid').map(errorMetric);
   const asked = session.problem.report?.metrics.flatMap((m) => (m === 'hypergradient_error' ? perEstimator : (RUN_METRICS as readonly string[]).includes(m) ? [m] : []));
   if (asked && asked.length > 0) return asked;
-  // jacobian_error needs tracking; with an outer objective in reverse mode, only when asked for (D extra sweeps).
-  const jacobianError = session.settings.track !== 'none' && !(session.hyper && session.settings.track === 'reverse');
-  return [...RUN_METRICS.filter((m) => m !== 'jacobian_error' || jacobianError), ...perEstimator];
+  return [...RUN_METRICS.filter((m) => m !== 'jacobian_error' || tracksJacobian(session)), ...perEstimator];
 }
 
 /** The outer loop: hyperparameter optimization; writes outer.csv and result.json with the final θ. */

@@ -23,7 +23,7 @@ export interface HyperSession {
   readonly estimators: HypergradientEstimators;
   /** The estimators chosen by `estimator = ...`, in the order written. */
   readonly chosen: readonly Estimator[];
-  /** g* = ∇θE(x*) − ∇²θₓF(x*) ∇²ₓₓF(x*)⁻¹ ∇ₓE(x*) from the reference's direct solve at x* (∇θF(x*) for `outer value`). */
+  /** g* = ∇θE(x*) + (∂θx*)ᵀ∇ₓE(x*), with the reference's ∂θx* (see {@link referenceHypergradient}). */
   readonly reference: Float64Array;
   /** SID settings, when `sid` is chosen. */
   readonly sid?: { readonly iterations: number; readonly step: Schedule; readonly alpha: number; readonly full: boolean; readonly batch: number };

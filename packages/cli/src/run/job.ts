@@ -6,7 +6,7 @@ import { HypergradientObserver, logSchedule, runSolver, stochasticImplicitDiffer
 import { compileSgd } from '@sgdiff/dsl';
 import { checkEnvironment } from '../load.ts';
 import { registryWith } from '../plugins.ts';
-import { createSession, type RunSession } from './session.ts';
+import { createSession, tracksJacobian, type RunSession } from './session.ts';
 
 /** A serializable description of runs to execute. */
 export interface RunJob {
@@ -39,10 +39,7 @@ export interface JobRunResult extends RunResult {
 
 /** The run loop's spec for run `run` of a session, with the hypergradient observer if there is one. */
 export function runSpec(session: RunSession, seed: number, run: number, recordAt: readonly number[], observer?: HypergradientObserver): RunSpec {
-  // With an outer objective, reverse mode pulls back ∇ₓE alone (one sweep), not all of ∂θx_t
-  // (D sweeps), unless the report line asks for jacobian_error.
-  const jacobian = !(observer && session.settings.track === 'reverse') || session.problem.report?.metrics.includes('jacobian_error') === true;
-  return { ...session.settings, seed, run, recordAt, observers: observer ? [observer] : [], jacobian };
+  return { ...session.settings, seed, run, recordAt, observers: observer ? [observer] : [], jacobian: tracksJacobian(session) };
 }
 
 /** Runs `runs` (indices into the Monte Carlo batch) of a session, in order. */

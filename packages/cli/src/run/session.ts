@@ -37,6 +37,17 @@ export interface RunSession {
   readonly hyper?: HyperSession;
 }
 
+/**
+ * Whether the run follows ∂θx_k and reports jacobian_error: when tracking, except that with an
+ * outer objective in reverse mode (which then pulls back ∇ₓE alone, one sweep) the D sweeps of
+ * the full Jacobian are paid only if the report line asks for jacobian_error.
+ */
+export function tracksJacobian(session: RunSession): boolean {
+  const { track } = session.settings;
+  if (track === 'none') return false;
+  return !(session.hyper && track === 'reverse') || session.problem.report?.metrics.includes('jacobian_error') === true;
+}
+
 /** The common solver options, typed. */
 export interface RunSettings {
   /** Number of steps. */

@@ -7,8 +7,8 @@
  *    Ψ̂(v) = ∂ₓΦ̂ᵀ v + ∇ₓE = v − α ∇²ₓₓf(x_t; ζ̂_k) v + ∇ₓE, from v_0 = 0, on fresh minibatches;
  * 2. ĝ = ∇θE(x_t) + ∂θΦ̂ᵀ v_k = ∇θE(x_t) − α ∇²θₓf(x_t; ζ) v_k on a fresh minibatch ζ.
  *
- * Each step costs one Hessian–vector product on a minibatch (on every outcome after a full-batch
- * solver); nothing is ever formed densely.
+ * Each step costs one Hessian–vector product on a minibatch (on every outcome with
+ * `sid_sampling = full`); nothing is ever formed densely.
  */
 import { distance } from '../linalg/vector.ts';
 import { RandomStream } from '../runtime/rng.ts';
@@ -24,11 +24,11 @@ export interface SidSpec {
   readonly step: Schedule;
   /** α, the step of the map Φ(x) = x − α∇ₓF. */
   readonly alpha: number;
-  /** Minibatch size of each stochastic Hessian product (the sample's `batch`). */
+  /** Minibatch size of each stochastic Hessian product (`sid_batch`, or the sample's `batch`). */
   readonly batch: number;
   /**
-   * Exact products over every outcome instead of minibatches (when the lower-level solver is a
-   * full-batch one, e.g. `gd`): SID is then the deterministic fixed-point iteration (AID-FP).
+   * Exact products over every outcome instead of minibatches (`sid_sampling = full`): SID is
+   * then the deterministic fixed-point iteration (AID-FP).
    */
   readonly full?: boolean;
   /** The run seed and index: SID draws from its own stream `SEED/sid/run/R`. */
