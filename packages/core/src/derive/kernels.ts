@@ -4,7 +4,7 @@
  * Kernels are compiled lazily, once each, and never allocate when called.
  */
 import { compileKernel, type CompiledKernel, type KernelOutput } from '../codegen/compile.ts';
-import type { InputLocation } from '../codegen/layout.ts';
+import type { InputResolver } from '../codegen/layout.ts';
 import type { FunctionTable } from '../ir/functions.ts';
 import type { Node } from '../ir/node.ts';
 import { splitBySample } from '../ir/split.ts';
@@ -12,6 +12,7 @@ import type { Layout } from '../problem/layout.ts';
 import type { Instance } from '../problem/instance.ts';
 import type { Problem } from '../problem/problem.ts';
 import type { DerivativeGraphs } from './graphs.ts';
+import { inputResolver } from './input-resolver.ts';
 
 /** The quantities a kernel can compute. */
 export type Quantity = 'value' | 'gradX' | 'gradTheta' | 'hvp' | 'cross' | 'crossTranspose';
@@ -58,7 +59,7 @@ export class ProblemKernels {
   kernel(quantity: Quantity): CompiledKernel {
     let k = this.compiled.get(quantity);
     if (!k) {
-      k = compileKernel(this.outputs(quantity), (n) => this.locate(n), this.functions);
+      k = compileKernel(this.outputs(quantity), this.resolver(), this.functions);
       this.compiled.set(quantity, k);
     }
     return k;
@@ -140,30 +141,8 @@ export class ProblemKernels {
     }
   }
 
-  private locate(node: Node): InputLocation {
-    const ref = node.input;
-    if (!ref) throw new Error(`node ${node.op} is not an input`);
-    const find = (layout: Layout, name: string) => layout.entries.find((e) => e.name === name);
-    switch (ref.kind) {
-      case 'sample':
-        return { kind: 'sample' };
-      case 'data':
-        return { kind: 'data', values: this.instance.values.get(ref.name) as Float64Array };
-      case 'var':
-      case 'param': {
-        const entry = find(ref.kind === 'var' ? this.graphs.vars : this.graphs.params, ref.name);
-        if (!entry) throw new Error(`unknown ${ref.kind} ${ref.name}`);
-        return { kind: 'buffer', buffer: ref.kind === 'var' ? 'x' : 'th', offset: entry.offset };
-      }
-      case 'tangent': {
-        // A tangent is named after its primal's key `kind:name`; it shares the primal's layout.
-        const [kind, name] = [ref.name.slice(0, ref.name.indexOf(':')), ref.name.slice(ref.name.indexOf(':') + 1)];
-        const entry = find(kind === 'var' ? this.graphs.vars : this.graphs.params, name);
-        if (!entry) throw new Error(`unknown tangent ${ref.name}`);
-        return { kind: 'buffer', buffer: kind === 'var' ? 't' : 'u', offset: entry.offset };
-      }
-      default:
-        throw new Error(`the objective's kernels have no ${ref.kind} input (${ref.name})`);
-    }
+  private resolver(): InputResolver {
+    const offsets = (layout: Layout, kind: string): Map<string, number> => new Map(layout.entries.map((e) => [`${kind}:${e.name}`, e.offset]));
+    return inputResolver(`the kernels of ${this.problem.objectiveName}`, this.instance, { state: offsets(this.graphs.vars, 'var'), params: offsets(this.graphs.params, 'param') });
   }
 }

@@ -27,10 +27,27 @@ export interface StepMapContext {
   /** A vector of independent N(0, 1) draws, fresh at every iteration, from the run's own stream. */
   noise(name: string, shape: Shape): Node;
   /**
-   * Solver state beyond x (a momentum buffer, a previous iterate) shaped like the var `like`,
-   * starting at that var's x₀ (`copy`) or at 0 (`zero`).
+   * Solver state beyond x (a momentum buffer, a previous iterate, an average), in one of two forms:
+   *
+   * - `state(name, like, 'copy' | 'zero')`: shaped like the var `like`, starting at that var's
+   *   x₀ (`copy`) or at 0 (`zero`);
+   * - `state(name, shape, init)`: any shape, starting at the value of the IR expression `init`,
+   *   which may read the vars (their starts x₀), θ, data and constants, but no state, sample,
+   *   schedule or noise. When `init` depends on θ, ∂θs₀ ≠ 0 and every tracking mode counts it.
+   *
+   * Asking twice for the same name returns the same input (the first declaration stands).
    */
   state(name: string, like: Node, init: 'copy' | 'zero'): Node;
+  /** The general form of {@link StepMapContext.state}: a state of any shape starting at `init`. */
+  state(name: string, shape: Shape, init: Node): Node;
+  /**
+   * ∇ₓf(y, θ; ξ) at another point than the var: `point` gives one expression per var (same
+   * shapes; e.g. the look-ahead y = x + β(x − x_prev) of Nesterov's method), substituted for the
+   * vars in the per-sample gradient. One node per var (`null`: f does not depend on that var).
+   */
+  gradientAt(point: readonly Node[]): (Node | null)[];
+  /** k, the index of the current iteration (0 for the first step), as a scalar input. */
+  iteration(): Node;
 }
 
 /** The step map: the next value of every var, and of every state the solver declared. */
@@ -39,6 +56,13 @@ export interface StepMap {
   readonly next: readonly Node[];
   /** The next value of each declared state, by name. */
   readonly states?: Readonly<Record<string, Node>>;
+  /**
+   * What the solver reports beside the vars, by name: expressions of the current state s_k
+   * (vars and states), θ, data and constants, e.g. the average x̄_k of Polyak–Ruppert averaging
+   * (a state, reported as itself). Each is evaluated at the last iterate, its Jacobian ∂θR(s_t)
+   * is tracked like the vars' (forward, reverse, implicit), and it appears in `result.json`.
+   */
+  readonly reports?: Readonly<Record<string, Node>>;
 }
 
 /** How a solver draws samples at each step. */

@@ -1,6 +1,6 @@
 /**
- * Forward derivative tracking, the SGD′ recursion J_{k+1} = ∂ₛΦ·J_k + ∂θΦ, one θ direction
- * at a time. The Jacobian is stored tangent-major: column p (∂s/∂θ_p) is contiguous, so each
+ * Forward derivative tracking, the SGD′ recursion J_{k+1} = ∂ₛΦ·J_k + ∂θΦ from J₀ = ∂θs₀
+ * (zero unless a solver state starts at an expression of θ), one θ direction at a time. The Jacobian is stored tangent-major: column p (∂s/∂θ_p) is contiguous, so each
  * kernel call streams one column, and two buffers alternate so nothing is copied or allocated.
  */
 import type { Stepper } from './stepper.ts';
@@ -13,7 +13,7 @@ export class ForwardTracker {
   private nextColumns: Float64Array[];
   private readonly direction: Float64Array;
 
-  /** @param stepper - the run whose iterates are differentiated (J₀ = 0: s₀ does not depend on θ) */
+  /** @param stepper - the run whose iterates are differentiated, at its start s₀ (J₀ = ∂θs₀) */
   constructor(private readonly stepper: Stepper) {
     const S = stepper.program.stateSize;
     const P = stepper.kernels.parameters;
@@ -23,6 +23,15 @@ export class ForwardTracker {
     this.currentColumns = columns(this.current);
     this.nextColumns = columns(this.next);
     this.direction = new Float64Array(P);
+    if (stepper.program.initDependsOnTheta) {
+      const { x0, theta } = stepper.kernels.instance;
+      const none = new Float64Array(0);
+      for (let p = 0; p < P; p++) {
+        this.direction[p] = 1;
+        stepper.program.initForward.run(x0, theta, none, this.direction, new Int32Array(0), 0, this.currentColumns[p], none);
+        this.direction[p] = 0;
+      }
+    }
   }
 
   /** J_k ← J_{k+1}, for the iteration the stepper has prepared (call before `stepper.advance()`). */
@@ -45,6 +54,11 @@ export class ForwardTracker {
     const out = new Float64Array(D * this.currentColumns.length);
     this.currentColumns.forEach((column, p) => out.set(column.subarray(0, D), p * D));
     return out;
+  }
+
+  /** ∂θs_k, all the state's rows (tangent-major: P columns of length stateSize), a copy. */
+  stateJacobian(): Float64Array {
+    return Float64Array.from(this.current);
   }
 
   /** ‖∂θx_k − reference‖_F without copying (reference tangent-major, P columns of length D). */

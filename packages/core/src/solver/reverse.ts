@@ -1,6 +1,6 @@
 /**
  * Reverse-mode derivative of the last iterate: adjoints run back through the iterations,
- * λ ← ∂ₛΦ_kᵀ λ and g ← g + ∂θΦ_kᵀ λ, one adjoint per entry of x_T (so the cost is D adjoint
+ * λ ← ∂ₛΦ_kᵀ λ and g ← g + ∂θΦ_kᵀ λ, then through the start, g ← g + ∂θs₀ᵀ λ₀, one adjoint per entry of x_T (so the cost is D adjoint
  * sweeps, against P tangents for forward mode). The tape keeps every iterate (memory O(t)) or,
  * with checkpointing, ⌈√t⌉ checkpoints from which each segment is replayed (memory O(√t),
  * one extra forward pass); replay restores the random streams, so it reproduces the run's bits.
@@ -93,7 +93,7 @@ export class ReverseTape {
     };
     if (this.checkpointing === 'none') {
       sweep();
-      return gradients;
+      return this.addStart(adjoints, gradients);
     }
     for (let c = this.checkpoints.length - 1; c >= 0; c--) {
       const checkpoint = this.checkpoints[c];
@@ -110,6 +110,19 @@ export class ReverseTape {
       this.batches.length = 0;
       this.hypers.length = 0;
     }
+    return this.addStart(adjoints, gradients);
+  }
+
+  /** g += ∂θs₀ᵀ λ₀ when a solver state starts at an expression of θ (λ₀: the adjoints after the sweep). */
+  private addStart(adjoints: readonly Float64Array[], gradients: Float64Array[]): Float64Array[] {
+    const { program, kernels } = this.stepper;
+    if (!program.initDependsOnTheta) return gradients;
+    const out = new Float64Array(kernels.parameters);
+    const none = new Float64Array(0);
+    adjoints.forEach((lambda, j) => {
+      program.initReverse.run(kernels.instance.x0, kernels.instance.theta, lambda, none, new Int32Array(0), 0, out, none);
+      for (let p = 0; p < out.length; p++) gradients[j][p] += out[p];
+    });
     return gradients;
   }
 

@@ -7,7 +7,10 @@ import type { FunctionTable } from '../ir/functions.ts';
 import { allFinite, distance, norm } from '../linalg/vector.ts';
 import type { Reference } from '../reference/reference.ts';
 import { ForwardTracker } from './forward-tracker.ts';
-import { implicitJacobian, type LinearSolver } from './implicit.ts';
+import type { FixedPointSolveInfo } from './fixed-point-implicit.ts';
+import type { LinearSolver } from './implicit.ts';
+import { implicitTracking, type ImplicitTracking } from './implicit-tracking.ts';
+import { reportJacobianByPullback, reportJacobianFromState, reportValues, splitReports, type ReportResult } from './reports.ts';
 import { ReverseTape, type Checkpointing } from './reverse.ts';
 import type { StepProgram } from './step-program.ts';
 import { Stepper } from './stepper.ts';
@@ -93,6 +96,10 @@ export interface RunResult {
   readonly divergence?: { readonly iteration: number; readonly step: number };
   /** Reverse mode: the most iterates stored at once. */
   readonly peakStoredStates?: number;
+  /** The solver's reported quantities (its `report` nodes) at x_t, with their Jacobians when tracked. */
+  readonly reports?: Record<string, ReportResult>;
+  /** Implicit mode through the step map's fixed point: the GMRES residual and condition met at x_t. */
+  readonly implicitSolve?: FixedPointSolveInfo;
 }
 
 /** Runs one trajectory of `program` from x₀. `onProgress(k)` is called now and then. */
@@ -118,7 +125,7 @@ export function runSolver(
     kernels.full('gradX', x, theta, none, gradient);
     let jacobianError = NaN;
     if (forward) jacobianError = forward.distanceTo(reference.jacobian);
-    if (spec.track === 'implicit') jacobianError = distance(implicitJacobian(kernels, x, theta, spec.linearSolver), reference.jacobian);
+    if (spec.track === 'implicit') jacobianError = distance(implicitTracking(stepper, k, spec.linearSolver).jacobian, reference.jacobian);
     trace.k.push(k);
     trace.metrics.suboptimality.push(kernels.objective(x, theta) - reference.objective);
     trace.metrics.distance.push(distance(x, reference.x));
@@ -148,8 +155,11 @@ export function runSolver(
   if (divergence) return { iterations: k, x: Float64Array.from(stepper.x), trace, divergence };
   let jacobian: Float64Array | undefined;
   if (forward) jacobian = forward.jacobian();
-  if (spec.track === 'implicit') jacobian = implicitJacobian(kernels, stepper.x, theta, spec.linearSolver);
+  let implicit: ImplicitTracking | undefined;
+  if (spec.track === 'implicit') jacobian = (implicit = implicitTracking(stepper, spec.iterations, spec.linearSolver)).jacobian;
   const x = Float64Array.from(stepper.x);
+  // Reports are read before a reverse sweep replays segments through the stepper.
+  const at = { s: Float64Array.from(stepper.s), h: Float64Array.from(stepper.h) };
   if (tape && spec.jacobian !== false) {
     jacobian = tape.jacobian();
     // The sweep has replayed segments through the stepper; the last iterate was saved above.
@@ -162,5 +172,13 @@ export function runSolver(
     // The sweep above replayed segments through the stepper, so the observer gets the saved x_t.
     o.finish({ k: spec.iterations, x, forward, tape }).forEach((v, j) => (trace.metrics[o.metrics[j]][last] = v));
   }
-  return { iterations: spec.iterations, x, jacobian, trace, peakStoredStates: tape?.peakStoredStates };
+  let reports: Record<string, ReportResult> | undefined;
+  if (program.reports.length > 0) {
+    let reportJacobian: Float64Array | undefined;
+    if (forward) reportJacobian = reportJacobianFromState(program, kernels, at, forward.stateJacobian());
+    if (implicit) reportJacobian = reportJacobianFromState(program, kernels, at, implicit.stateJacobian);
+    if (tape && spec.jacobian !== false) reportJacobian = reportJacobianByPullback(program, kernels, at, tape);
+    reports = splitReports(program, kernels.parameters, reportValues(program, kernels, at), reportJacobian);
+  }
+  return { iterations: spec.iterations, x, jacobian, trace, peakStoredStates: tape?.peakStoredStates, reports, implicitSolve: implicit?.solve };
 }

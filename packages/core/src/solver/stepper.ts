@@ -41,6 +41,7 @@ export class Stepper {
   private readonly stepSchedule?: Schedule;
   private readonly stochastic: boolean;
   private readonly empty = new Float64Array(0);
+  private readonly noBatch = new Int32Array(0);
 
   /**
    * @param program - the compiled step map
@@ -60,10 +61,8 @@ export class Stepper {
     const { instance, problem } = kernels;
     this.s = new Float64Array(program.stateSize);
     this.spare = new Float64Array(program.stateSize);
-    for (const slot of program.slots) {
-      if (slot.initFrom !== undefined) this.s.set(instance.x0.subarray(slot.initFrom, slot.initFrom + slot.size), slot.offset);
-    }
     this.h = new Float64Array(program.hyperSize);
+    this.start(instance.x0);
     this.stochastic = program.solver.sampling === 'stochastic' && problem.sample !== undefined;
     this.count = this.stochastic ? (problem.sample?.batch ?? 1) : kernels.outcomes;
     this.idx = this.stochastic ? new Int32Array(this.count) : kernels.everyOutcome;
@@ -74,6 +73,11 @@ export class Stepper {
       .filter((h) => h.kind === 'schedule')
       .map((h) => ({ offset: h.offset, evaluate: compileSchedule(program.schedules.get(h.name)!, functions), isStep: h.name === 'step' }));
     this.stepSchedule = this.schedules.find((s) => s.isStep)?.evaluate;
+  }
+
+  /** s ← s₀ = I(x₀, θ): the vars at `x0`, every solver state at its declared start. */
+  start(x0: Float64Array): void {
+    this.program.init.run(x0, this.kernels.instance.theta, this.empty, this.empty, this.noBatch, 0, this.s, this.empty);
   }
 
   /** η_k, the step size of iteration k (NaN when the solver has no `step` schedule). */
@@ -91,10 +95,24 @@ export class Stepper {
       if (s.isStep) this.step = value;
     }
     for (const h of this.program.hypers) {
+      if (h.kind === 'iteration') this.h[h.offset] = k;
       if (h.kind !== 'noise') continue;
       for (let j = 0; j < h.size; j++) this.h[h.offset + j] = this.noise.normal(0, 1);
     }
     if (this.stochastic) for (let q = 0; q < this.count; q++) this.idx[q] = this.samples.index(this.kernels.outcomes);
+  }
+
+  /**
+   * The per-iteration inputs of iteration k without drawing anything: schedules at k, the
+   * iteration counter k, noise 0 (the deterministic map whose fixed point implicit
+   * differentiation uses). The streams and `h` are left as they are.
+   */
+  noiselessInputs(k: number): Float64Array {
+    const { mu, L, kappa } = this.conditioning;
+    const h = new Float64Array(this.program.hyperSize);
+    for (const s of this.schedules) h[s.offset] = s.evaluate(k, mu, L, kappa);
+    for (const slot of this.program.hypers) if (slot.kind === 'iteration') h[slot.offset] = k;
+    return h;
   }
 
   /** s ← Φ(s) for the prepared iteration. */
