@@ -2,7 +2,7 @@
  * A run job: what a worker needs to rebuild the session by itself (the checked source, the
  * seed, the plugins) and which runs of the Monte Carlo batch it owns.
  */
-import { HypergradientObserver, logSchedule, runSolver, stochasticImplicitDifferentiation, type Estimator, type Reference, type RunResult, type RunSpec, type SidResult } from '@sgdiff/core';
+import { HypergradientObserver, logSchedule, runSolver, sidFixedPoint, stochasticImplicitDifferentiation, type Estimator, type Reference, type RunResult, type RunSpec, type SidResult } from '@sgdiff/core';
 import { compileSgd } from '@sgdiff/dsl';
 import { checkEnvironment } from '../load.ts';
 import { registryWith } from '../plugins.ts';
@@ -55,7 +55,7 @@ export function executeRuns(session: RunSession, job: RunJob, runs: readonly num
     const hypergradients: Partial<Record<Estimator, Float64Array>> = Object.fromEntries(observer.last);
     let sid: SidResult | undefined;
     if (hyper.sid) {
-      const sidSpec = { ...hyper.sid, seed: job.seed, run, recordAt: logSchedule(hyper.sid.iterations, job.logPoints) };
+      const sidSpec = { ...hyper.sid, seed: job.seed, run, recordAt: logSchedule(hyper.sid.iterations, job.logPoints), fixedPoint: sidFixedPoint(session.program, result) };
       sid = stochasticImplicitDifferentiation(hyper.estimators, result.x, session.reference, sidSpec, hyper.reference);
       hypergradients.sid = sid.gradient;
     }

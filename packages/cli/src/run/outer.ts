@@ -10,6 +10,7 @@ import {
   HypergradientObserver,
   runOuterLoop,
   runSolver,
+  sidFixedPoint,
   stochasticImplicitDifferentiation,
   type Estimator,
   type OuterStep,
@@ -51,7 +52,7 @@ export function runOuter(session: RunSession, job: RunJob): OuterRun {
     if (result.divergence) throw new UserError(`${job.file}: error: the inner solver diverged at outer step ${m}, inner iteration ${result.divergence.iteration}`, 2);
     let gradient = estimator === 'sid' ? undefined : observer.last.get(estimator);
     if (estimator === 'sid' && hyper.sid) {
-      const sidSpec = { ...hyper.sid, seed: job.seed, run: m, recordAt: [] };
+      const sidSpec = { ...hyper.sid, seed: job.seed, run: m, recordAt: [], fixedPoint: sidFixedPoint(session.program, result) };
       gradient = stochasticImplicitDifferentiation(hyper.estimators, result.x, reference, sidSpec, exact).gradient;
     }
     if (!gradient) throw new Error(`no ${estimator} estimate at the end of the inner run`);

@@ -9,10 +9,19 @@
  *
  * Each step costs one Hessian–vector product on a minibatch (on every outcome with
  * `sid_sampling = full`); nothing is ever formed densely.
+ *
+ * When the solver's step map is not a plain gradient step, SID runs on the map's own fixed
+ * point instead (`fixedPoint`): the system is (I − ∂ₛΦᵀ) v = ∇ₛE(s_t) over the whole state
+ * s = (x, solver states), Ψ̂(v) = ∂ₛΦ̂ᵀ v + ∇ₛE with ∂ₛΦ̂ᵀ v from the step program's reverse
+ * kernel on a minibatch, and ĝ = ∇θE + ∂θΦ̂ᵀ v (the same kernel call's other half). For
+ * Φ = x − α∇ₓf the two forms coincide step for step.
  */
 import { distance } from '../linalg/vector.ts';
 import { RandomStream } from '../runtime/rng.ts';
 import type { Schedule } from '../solver/schedule-kernel.ts';
+import { noiseless } from '../solver/fixed-point-implicit.ts';
+import type { RunResult } from '../solver/run.ts';
+import type { StepProgram } from '../solver/step-program.ts';
 import type { Conditioning } from '../reference/reference.ts';
 import type { HypergradientEstimators } from './estimators.ts';
 
@@ -37,6 +46,21 @@ export interface SidSpec {
   readonly run: number;
   /** Fixed-point steps after which the error ‖ĝ − g*‖ is recorded. */
   readonly recordAt: readonly number[];
+  /**
+   * The solver's own map, for a step map that is not a plain gradient step: SID then solves
+   * (I − ∂ₛΦᵀ) v = ∇ₛE at the last state, and `alpha` is not used.
+   */
+  readonly fixedPoint?: SidFixedPoint;
+}
+
+/** The map SID differentiates through when it is the solver's own. */
+export interface SidFixedPoint {
+  /** The compiled step map. */
+  readonly program: StepProgram;
+  /** s_t, the last state (vars, then solver states). */
+  readonly state: Float64Array;
+  /** The per-iteration inputs of the last step (noise entries are ignored). */
+  readonly hypers: Float64Array;
 }
 
 /** SID's estimate and its error along the fixed-point iterations. */
@@ -49,6 +73,11 @@ export interface SidResult {
   readonly error: number[];
 }
 
+/** SID's fixed-point form for a run of `program`: present exactly when its step map is not a plain gradient step. */
+export function sidFixedPoint(program: StepProgram, result: Pick<RunResult, 'fixedPoint'>): SidFixedPoint | undefined {
+  return result.fixedPoint && { program, state: result.fixedPoint.state, hypers: result.fixedPoint.inputs };
+}
+
 /** Runs SID at `x` (the stochastic solver's last iterate). */
 export function stochasticImplicitDifferentiation(
   estimators: HypergradientEstimators,
@@ -58,27 +87,27 @@ export function stochasticImplicitDifferentiation(
   reference: Float64Array,
 ): SidResult {
   const lower = estimators.lower;
-  const theta = lower.instance.theta;
-  const D = lower.dimension;
   const outcomes = lower.outcomes;
   const stream = new RandomStream(`${spec.seed}/sid/run/${spec.run}`);
   const idx = new Int32Array(spec.batch);
   const draw = (): void => {
     for (let q = 0; q < spec.batch; q++) idx[q] = stream.index(outcomes);
   };
-  const rhs = estimators.outerGradientX(x);
   const outerTheta = estimators.outerGradientTheta(x);
-  const v = new Float64Array(D);
-  const hv = new Float64Array(D);
+  const map = spec.fixedPoint ? ownMap(spec.fixedPoint, estimators, x) : gradientMap(estimators, x, spec.alpha);
+  const v = new Float64Array(map.size);
+  const rhs = map.rhs;
+  const hv = new Float64Array(map.size);
   const correction = new Float64Array(lower.parameters);
-  const product = (quantity: 'hvp' | 'crossTranspose', into: Float64Array): void => {
-    if (spec.full) return lower.full(quantity, x, theta, v, into);
+  const batch = (): { idx: Int32Array; count: number } => {
+    if (spec.full) return { idx: lower.everyOutcome, count: outcomes };
     draw();
-    lower.batch(quantity, x, theta, v, idx, spec.batch, into);
+    return { idx, count: spec.batch };
   };
   const combine = (): Float64Array => {
-    product('crossTranspose', correction);
-    return outerTheta.map((g, p) => g - spec.alpha * correction[p]);
+    const { idx: at, count } = batch();
+    map.transposed(v, at, count, correction);
+    return outerTheta.map((g, p) => g + correction[p]);
   };
   const result: SidResult = { gradient: new Float64Array(0), k: [], error: [] };
   const { mu, L, kappa } = conditioning;
@@ -92,11 +121,67 @@ export function stochasticImplicitDifferentiation(
   };
   record(0);
   for (let k = 0; k < spec.iterations; k++) {
-    product('hvp', hv);
+    const { idx: at, count } = batch();
+    map.deviation(v, at, count, hv);
     const eta = spec.step(k, mu, L, kappa);
-    // Ψ̂(v) − v = ∇ₓE − α H_ζ v.
-    for (let j = 0; j < D; j++) v[j] += eta * (rhs[j] - spec.alpha * hv[j]);
+    // Ψ̂(v) − v = ∇ₛE − (I − ∂ₛΦ̂ᵀ) v.
+    for (let j = 0; j < map.size; j++) v[j] += eta * (rhs[j] - hv[j]);
     record(k + 1);
   }
   return { ...result, gradient: combine() };
+}
+
+/** The linear map SID iterates on: (I − ∂ₛΦ̂ᵀ) v and ∂θΦ̂ᵀ v on a batch, and the right-hand side ∇ₛE. */
+interface SidMap {
+  /** Length of v. */
+  readonly size: number;
+  /** ∇ₛE at the last state. */
+  readonly rhs: Float64Array;
+  /** into = (I − ∂ₛΦ̂ᵀ) v on the batch. */
+  deviation(v: Float64Array, idx: Int32Array, count: number, into: Float64Array): void;
+  /** into = ∂θΦ̂ᵀ v on the batch. */
+  transposed(v: Float64Array, idx: Int32Array, count: number, into: Float64Array): void;
+}
+
+/** Φ(x) = x − α∇ₓF: I − ∂ₓΦᵀ = α H and ∂θΦᵀ = −α ∇²θₓF. */
+function gradientMap(estimators: HypergradientEstimators, x: Float64Array, alpha: number): SidMap {
+  const lower = estimators.lower;
+  const theta = lower.instance.theta;
+  return {
+    size: lower.dimension,
+    rhs: estimators.outerGradientX(x),
+    deviation(v, idx, count, into) {
+      lower.batch('hvp', x, theta, v, idx, count, into);
+      for (let j = 0; j < into.length; j++) into[j] *= alpha;
+    },
+    transposed(v, idx, count, into) {
+      lower.batch('crossTranspose', x, theta, v, idx, count, into);
+      for (let p = 0; p < into.length; p++) into[p] *= -alpha;
+    },
+  };
+}
+
+/** The solver's own map through its reverse kernel: one call gives [∂ₛΦ̂ᵀ v, ∂θΦ̂ᵀ v]. */
+function ownMap(fixedPoint: SidFixedPoint, estimators: HypergradientEstimators, x: Float64Array): SidMap {
+  const { program, state } = fixedPoint;
+  const theta = estimators.lower.instance.theta;
+  const hypers = noiseless(program, fixedPoint.hypers);
+  const S = program.stateSize;
+  const out = new Float64Array(S + estimators.lower.parameters);
+  const none = new Float64Array(0);
+  const rhs = new Float64Array(S);
+  rhs.set(estimators.outerGradientX(x));
+  const pull = (v: Float64Array, idx: Int32Array, count: number): void => program.reverse.run(state, theta, v, none, idx, count, out, hypers);
+  return {
+    size: S,
+    rhs,
+    deviation(v, idx, count, into) {
+      pull(v, idx, count);
+      for (let j = 0; j < S; j++) into[j] = v[j] - out[j];
+    },
+    transposed(v, idx, count, into) {
+      pull(v, idx, count);
+      into.set(out.subarray(S));
+    },
+  };
 }

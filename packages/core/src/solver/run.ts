@@ -100,6 +100,11 @@ export interface RunResult {
   readonly reports?: Record<string, ReportResult>;
   /** Implicit mode through the step map's fixed point: the GMRES residual and condition met at x_t. */
   readonly implicitSolve?: FixedPointSolveInfo;
+  /**
+   * When the step map is not a plain gradient step: the last state s_t and the noiseless
+   * per-iteration inputs of the last step, the map whose fixed point SID differentiates through.
+   */
+  readonly fixedPoint?: { readonly state: Float64Array; readonly inputs: Float64Array };
 }
 
 /** Runs one trajectory of `program` from x₀. `onProgress(k)` is called now and then. */
@@ -180,5 +185,6 @@ export function runSolver(
     if (tape && spec.jacobian !== false) reportJacobian = reportJacobianByPullback(program, kernels, at, tape);
     reports = splitReports(program, kernels.parameters, reportValues(program, kernels, at), reportJacobian);
   }
-  return { iterations: spec.iterations, x, jacobian, trace, peakStoredStates: tape?.peakStoredStates, reports, implicitSolve: implicit?.solve };
+  const fixedPoint = program.gradientStep ? undefined : { state: at.s, inputs: stepper.noiselessInputs(Math.max(0, spec.iterations - 1)) };
+  return { iterations: spec.iterations, x, jacobian, trace, peakStoredStates: tape?.peakStoredStates, reports, implicitSolve: implicit?.solve, fixedPoint };
 }
