@@ -46,6 +46,7 @@ export * from './solver/reports.ts';
 export * from './solver/substitute.ts';
 export * from './solver/gradient-step.ts';
 export * from './solver/run.ts';
+export * from './solver/conformance-declaration.ts';
 export * from './solver/conformance.ts';
 export * from './hyper/outer-kernels.ts';
 export * from './hyper/estimators.ts';

@@ -1,35 +1,43 @@
 /**
  * The solver conformance suite: what every solver plugin, built-in or third-party, must pass
- * (in the spirit of MathOptInterface's tests). It builds its own small problem (a ridge least
- * squares with a sample, two vars of different shapes, θ ∈ R^8) directly in IR, compiles the
- * plugin's step map on it and checks the declarations, the fixed point, convergence, and that
- * the derivative tracking the framework derives from the step map is the derivative of the
- * run. It returns a report rather than asserting, so it runs under any test framework.
+ * (in the spirit of MathOptInterface's tests). It builds its own small problems directly in IR
+ * (a ridge least squares, a ridge logistic regression, and a least squares with a gauge
+ * freedom), compiles the plugin's step map on each, and checks the declarations, the fixed
+ * point, convergence, implicit differentiation at the fixed point, that the derivative tracking
+ * the framework derives from the step map is the derivative of the run (vars and reports), and,
+ * when the plugin declares one, its rate on the quadratic. Tolerances come from the options;
+ * a plugin excludes what it does not support (its `conformance` declaration). It returns a
+ * report rather than asserting, so it runs under any test framework.
  */
 import { buildDerivativeGraphs, type DerivativeGraphs } from '../derive/graphs.ts';
 import { ProblemKernels } from '../derive/kernels.ts';
-import { IRBuilder } from '../ir/builder.ts';
-import type { Node } from '../ir/node.ts';
 import { formatShape } from '../ir/shape.ts';
 import { distance, norm } from '../linalg/vector.ts';
-import type { OptionSpec } from '../plugin/options.ts';
 import type { PluginRegistry } from '../plugin/registry.ts';
 import { drawInstance, type Instance } from '../problem/instance.ts';
-import type { Problem, TensorSymbol } from '../problem/problem.ts';
+import type { Problem } from '../problem/problem.ts';
 import { computeReference, type Reference } from '../reference/reference.ts';
-import { COMMON_SOLVER_OPTIONS, SCHEDULE_VARIABLES } from './common-options.ts';
+import type { ConformanceProblemName, ScheduleChoice, ScheduleChoices } from './conformance-declaration.ts';
+import { describeOptions, optionProblems } from './conformance-options.ts';
+import { CONFORMANCE_SIZES, conformanceProblem, type ProblemSchedules } from './conformance-problems.ts';
 import type { SolverPlugin } from './contract.ts';
+import { fixedPointJacobian } from './fixed-point-implicit.ts';
+import { ForwardTracker } from './forward-tracker.ts';
 import { runSolver, type RunResult, type RunSpec } from './run.ts';
 import { compileStepProgram, type StepProgram } from './step-program.ts';
 import { Stepper } from './stepper.ts';
 
 /** One check of the suite. */
 export interface ConformanceCheck {
-  /** What is checked, e.g. `x* is a fixed point of the full-batch step map`. */
+  /** What is checked, e.g. `x* is a fixed point of the full-batch step map` (one of {@link CONFORMANCE_CHECKS}). */
   readonly name: string;
-  /** Whether the solver passed. */
+  /** The problem it ran on (absent for the declarations check). */
+  readonly problem?: ConformanceProblemName;
+  /** `excluded`: the solver declared it does not support it (the reason is the detail). */
+  readonly status: 'passed' | 'failed' | 'excluded';
+  /** False only for a failure: an excluded check is not one. */
   readonly passed: boolean;
-  /** The measured numbers (or the error), so a failure can be understood without rerunning. */
+  /** The measured numbers (or the error, or the exclusion's reason), so a result can be understood without rerunning. */
   readonly detail: string;
 }
 
@@ -41,66 +49,74 @@ export interface ConformanceReport {
   readonly checks: ConformanceCheck[];
 }
 
-/** The scalar IR inputs an expression option may use, as `lowerSolve` in the DSL makes them (every schedule variable is present; these four always are). */
-export type ScheduleVariables = Readonly<Record<'k' | 'mu' | 'L' | 'kappa', Node>>;
-
-/** The value the suite gives an `expression` option: its text (for `options`) and its IR. */
-export interface ScheduleChoice {
-  /** Source-like text, handed to the solver as the option's value and shown in details. */
-  readonly text: string;
-  /** Builds the expression with the problem's builder over the schedule variables. */
-  build(b: IRBuilder, v: ScheduleVariables): Node;
+/** Tolerances of the checks. */
+export interface ConformanceTolerances {
+  /** ‖Φ(x*) − x*‖∞ / max(1, ‖x*‖∞). */
+  readonly fixedPoint: number;
+  /** ‖x_t − x*‖ after the convergence run (the gauge problem: ‖∇ₓF(x_t)‖, x* not being unique). */
+  readonly convergence: number;
+  /** ‖J_forward − J_fd‖_F / ‖J_fd‖_F (vars, and reports). */
+  readonly finiteDifference: number;
+  /** ‖J_reverse − J_forward‖_F / ‖J_forward‖_F. */
+  readonly reverse: number;
+  /** ‖J_implicit − ∂θx*‖_F / ‖∂θx*‖_F (the gauge problem: against the Jacobian tracked along the convergence run). */
+  readonly implicit: number;
+  /** The measured rate exponent −log ρ̂ may fall short of the declared −log ρ by this fraction. */
+  readonly rateSlack: number;
 }
 
-/** Settings of the suite; every field has a default suited to the built-in test problem. */
+/** The default tolerances, the bar every built-in solver is held to. */
+export const CONFORMANCE_TOLERANCES: ConformanceTolerances = {
+  fixedPoint: 1e-12,
+  convergence: 1e-6,
+  finiteDifference: 1e-7,
+  reverse: 1e-10,
+  implicit: 1e-8,
+  rateSlack: 0.25,
+};
+
+/** The suite's problems, in the order they run. */
+export const CONFORMANCE_PROBLEMS: readonly ConformanceProblemName[] = ['quadratic', 'logistic', 'gauge'];
+
+/** Settings of the suite (its configuration); every field has a default suited to the built-in problems. */
 export interface ConformanceOptions {
-  /** Seed of the test instance and of the runs (default 1). */
+  /** Seed of the test instances and of the runs (default 1). */
   readonly seed?: number;
-  /** The constant step of the fixed-point and convergence checks (default 0.05). */
+  /** The constant step of the fixed-point, convergence and implicit checks (default 0.4, below 1/L on every problem). */
   readonly constantStep?: number;
-  /** Length of the full-batch convergence run (default 10000). */
+  /** Length of the full-batch convergence and rate runs (default 10000). */
   readonly convergenceIterations?: number;
   /** Length of the tracked runs: finite differences, forward, reverse, reproducibility (default 150). */
   readonly trackedIterations?: number;
   /** Central finite-difference step along each θ entry (default 1e-4). */
   readonly finiteDifference?: number;
-  /**
-   * Values for the solver's `expression` options other than `step`, by name: in the
-   * fixed-point and convergence checks (default: the constant 0, so that a perturbation
-   * vanishes) and in the tracked runs (default `1 / (k + 1)`).
-   */
+  /** Values for the solver's `expression` options, over the solver's own declaration (see {@link ConformanceDeclaration}). */
   readonly schedules?: {
-    /** For the fixed-point and convergence checks (`step` here replaces the constant step). */
-    readonly deterministic?: Readonly<Record<string, ScheduleChoice>>;
+    /** For the fixed-point, convergence and implicit checks (`step` here replaces the constant step). */
+    readonly deterministic?: ScheduleChoices;
     /** For the tracked runs (`step` here replaces `1 / (2 * (L + mu * k))`). */
-    readonly tracked?: Readonly<Record<string, ScheduleChoice>>;
+    readonly tracked?: ScheduleChoices;
   };
   /** Values for the solver's `integer`, `number` and `enum` options (default: their declared defaults). */
   readonly values?: Readonly<Record<string, number | string>>;
+  /** Tolerances replacing the defaults of {@link CONFORMANCE_TOLERANCES}. */
+  readonly tolerances?: Partial<ConformanceTolerances>;
+  /** The problems to run (default: all of {@link CONFORMANCE_PROBLEMS}). */
+  readonly problems?: readonly ConformanceProblemName[];
 }
 
-/** Tolerances of the checks, fixed so that every solver is held to the same bar. */
-export const CONFORMANCE_TOLERANCES = {
-  /** ‖Φ(x*) − x*‖∞ / max(1, ‖x*‖∞). */
-  fixedPoint: 1e-12,
-  /** ‖x_t − x*‖ after the convergence run. */
-  convergence: 1e-6,
-  /** ‖J_forward − J_fd‖_F / ‖J_fd‖_F. */
-  finiteDifference: 1e-7,
-  /** ‖J_reverse − J_forward‖_F / ‖J_forward‖_F. */
-  reverse: 1e-10,
-} as const;
-
-/** The names of the checks, in the order they run (a report lists every one of them). */
+/** The names of the checks, by key (the key is what an exclusion names). */
 export const CONFORMANCE_CHECKS = {
   /** Names unique, no clash with common options, defaults of their type and within bounds. */
   options: 'option declarations are valid',
-  /** The step map compiles on the test problem with one next value per var, of its shape. */
+  /** The step map compiles with one next value per var, of its shape. */
   builds: 'the step map builds: one next value per var, shapes matching',
   /** Φ(x*) = x* on the full batch. */
   fixedPoint: 'x* is a fixed point of the full-batch step map',
-  /** Full-batch runs with a constant step reach x*. */
+  /** Full-batch runs with a constant step reach x* (the gauge problem: ∇ₓF = 0). */
   convergence: 'full-batch runs with a constant step converge to x*',
+  /** Implicit differentiation at the fixed point gives ∂θx*. */
+  implicit: 'implicit differentiation at the fixed point equals ∂θx*',
   /** Forward tracking is the derivative of the run. */
   finiteDifferences: 'forward tracking equals central finite differences of the run',
   /** Reverse tracking without checkpoints agrees with forward. */
@@ -109,63 +125,88 @@ export const CONFORMANCE_CHECKS = {
   reverseSqrt: 'reverse tracking (checkpoint = sqrt) equals forward',
   /** Same seed, same bits; another run index, other draws (exactly when the solver draws). */
   reproducible: 'runs are reproducible: same seed, same bits; another run index, other samples',
+  /** Report nodes: forward Jacobian equals finite differences, reverse equals forward. */
+  reports: 'reported quantities are tracked: forward = finite differences, reverse = forward',
+  /** The declared linear rate on the quadratic, full batch. */
+  rate: 'full-batch runs on the quadratic converge at the declared rate',
 } as const;
+
+/** The key of a check in {@link CONFORMANCE_CHECKS}. */
+export type ConformanceCheckKey = keyof typeof CONFORMANCE_CHECKS;
+
+/** The per-problem checks, in the order they run. */
+const PROBLEM_CHECKS: readonly ConformanceCheckKey[] = ['builds', 'fixedPoint', 'convergence', 'implicit', 'finiteDifferences', 'reverse', 'reverseSqrt', 'reproducible', 'reports', 'rate'];
+
+/** The checks of `problem` in the order a report lists them (the rate runs on the quadratic only). */
+export function conformanceChecksOf(problem: ConformanceProblemName): ConformanceCheckKey[] {
+  return PROBLEM_CHECKS.filter((c) => c !== 'rate' || problem === 'quadratic');
+}
+
+type Outcome = { passed: boolean; detail: string } | { excluded: string };
 
 /** Runs every check on `plugin`, with the rules and functions of `registry`. */
 export function runSolverConformance(plugin: SolverPlugin, registry: PluginRegistry, options: ConformanceOptions = {}): ConformanceReport {
-  const settings = resolveSettings(options);
+  const settings = resolveSettings(plugin, options);
   const checks: ConformanceCheck[] = [];
-  const check = (name: string, body: () => { passed: boolean; detail: string }): void => {
+  const exclusion = (key: ConformanceCheckKey, problem?: ConformanceProblemName): string | undefined =>
+    plugin.conformance?.excludes?.find((e) => (e.check === undefined || e.check === key) && (e.problem === undefined || e.problem === problem))?.reason;
+  const check = (key: ConformanceCheckKey, problem: ConformanceProblemName | undefined, body: () => Outcome): void => {
+    const name = CONFORMANCE_CHECKS[key];
+    const reason = exclusion(key, problem);
+    if (reason !== undefined) return void checks.push({ name, problem, status: 'excluded', passed: true, detail: `excluded by the solver: ${reason}` });
     try {
-      checks.push({ name, ...body() });
+      const outcome = body();
+      if ('excluded' in outcome) checks.push({ name, problem, status: 'excluded', passed: true, detail: outcome.excluded });
+      else checks.push({ name, problem, status: outcome.passed ? 'passed' : 'failed', passed: outcome.passed, detail: outcome.detail });
     } catch (error) {
-      checks.push({ name, passed: false, detail: `threw: ${(error as Error).message}` });
+      checks.push({ name, problem, status: 'failed', passed: false, detail: `threw: ${(error as Error).message}` });
     }
   };
 
-  const names = CONFORMANCE_CHECKS;
-  check(names.options, () => {
+  check('options', undefined, () => {
     const problems = optionProblems(plugin);
     return { passed: problems.length === 0, detail: problems.length > 0 ? problems.join('; ') : describeOptions(plugin.options) };
   });
-
-  let deterministic: Bench | undefined;
-  let tracked: Bench | undefined;
-  check(names.builds, () => {
-    deterministic = prepareBench(plugin, registry, settings, 'deterministic');
-    tracked = prepareBench(plugin, registry, settings, 'tracked');
-    return describeProgram(deterministic);
-  });
-  if (!deterministic || !tracked) {
-    const later = Object.values(names).slice(2);
-    for (const name of later) checks.push({ name, passed: false, detail: 'not run: the step map did not build' });
-    return { solver: plugin.name, checks };
+  for (const problem of settings.problems) {
+    const context: Partial<Record<Phase, Bench>> = {};
+    check('builds', problem, () => {
+      context.deterministic = prepareBench(plugin, registry, settings, problem, 'deterministic');
+      context.tracked = prepareBench(plugin, registry, settings, problem, 'tracked');
+      return describeProgram(context.deterministic);
+    });
+    const [full, real] = [context.deterministic, context.tracked];
+    if (!full || !real) {
+      for (const key of conformanceChecksOf(problem).slice(1)) check(key, problem, () => ({ passed: false, detail: 'not run: the step map did not build' }));
+      continue;
+    }
+    check('fixedPoint', problem, () => fixedPointCheck(full, settings));
+    check('convergence', problem, () => convergenceCheck(full, settings));
+    check('implicit', problem, () => implicitCheck(full, settings));
+    let forward: RunResult | undefined;
+    const forwardRun = (): RunResult => (forward ??= run(real, { iterations: settings.trackedIterations, track: 'forward' }));
+    check('finiteDifferences', problem, () => finiteDifferenceCheck(real, settings, forwardRun()));
+    check('reverse', problem, () => reverseCheck(real, settings, forwardRun(), 'none'));
+    check('reverseSqrt', problem, () => reverseCheck(real, settings, forwardRun(), 'sqrt'));
+    check('reproducible', problem, () => reproducibilityCheck(real, settings));
+    check('reports', problem, () => reportsCheck(real, settings, forwardRun()));
+    if (problem === 'quadratic') check('rate', problem, () => rateCheck(plugin, registry, settings));
   }
-  const [full, real] = [deterministic, tracked];
-
-  check(names.fixedPoint, () => fixedPointCheck(full, settings));
-  check(names.convergence, () => convergenceCheck(full, settings));
-
-  let forward: Float64Array | undefined;
-  const forwardJacobian = (): Float64Array => (forward ??= tracedJacobian(real, settings, 'forward', 'none'));
-  check(names.finiteDifferences, () => finiteDifferenceCheck(real, settings, forwardJacobian()));
-  check(names.reverse, () => reverseCheck(real, settings, forwardJacobian(), 'none'));
-  check(names.reverseSqrt, () => reverseCheck(real, settings, forwardJacobian(), 'sqrt'));
-  check(names.reproducible, () => reproducibilityCheck(real, settings));
   return { solver: plugin.name, checks };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Settings
 
+type Phase = 'deterministic' | 'tracked' | 'rate';
+
 interface Settings {
   readonly seed: number;
   readonly convergenceIterations: number;
   readonly trackedIterations: number;
   readonly finiteDifference: number;
-  readonly deterministic: Readonly<Record<string, ScheduleChoice>> & { readonly step: ScheduleChoice };
-  readonly tracked: Readonly<Record<string, ScheduleChoice>> & { readonly step: ScheduleChoice };
-  readonly values: Readonly<Record<string, number | string>>;
+  readonly schedules: Readonly<Record<Phase, ProblemSchedules>>;
+  readonly tolerances: ConformanceTolerances;
+  readonly problems: readonly ConformanceProblemName[];
 }
 
 function constantSchedule(value: number): ScheduleChoice {
@@ -175,7 +216,7 @@ function constantSchedule(value: number): ScheduleChoice {
 /**
  * The tracked runs' step, 1 / (2 (L + μ k)): it decreases (so the reverse sweep must replay
  * each iteration's own step) and stays below 1/L, stable for single-sample steps on the test
- * problem, whose per-sample curvature is a few times L.
+ * problems, whose per-sample curvature is a few times L.
  */
 const TRACKED_STEP: ScheduleChoice = {
   text: '1 / (2 * (L + mu * k))',
@@ -185,96 +226,33 @@ const TRACKED_STEP: ScheduleChoice = {
 /** Other expression options in tracked runs: nonzero and decreasing, like a perturbation size. */
 const TRACKED_OTHER: ScheduleChoice = { text: '1 / (k + 1)', build: (b, v) => b.div(b.const(1), b.add(v.k, b.const(1))) };
 
-function resolveSettings(options: ConformanceOptions): Settings {
-  const constantStep = options.constantStep ?? 0.05;
+function resolveSettings(plugin: SolverPlugin, options: ConformanceOptions): Settings {
+  const declared = plugin.conformance?.schedules;
+  const values = options.values ?? {};
+  const deterministic: ScheduleChoices = { step: constantSchedule(options.constantStep ?? 0.4), ...declared?.deterministic, ...options.schedules?.deterministic };
+  const tracked: ScheduleChoices = { step: TRACKED_STEP, ...declared?.tracked, ...options.schedules?.tracked };
   return {
     seed: options.seed ?? 1,
     convergenceIterations: options.convergenceIterations ?? 10_000,
     trackedIterations: options.trackedIterations ?? 150,
     finiteDifference: options.finiteDifference ?? 1e-4,
-    deterministic: { step: constantSchedule(constantStep), ...options.schedules?.deterministic },
-    tracked: { step: TRACKED_STEP, ...options.schedules?.tracked },
-    values: options.values ?? {},
+    schedules: {
+      // Options other than the step default to 0 in deterministic runs, so that a perturbation vanishes.
+      deterministic: { chosen: deterministic, fallback: constantSchedule(0), values },
+      tracked: { chosen: tracked, fallback: TRACKED_OTHER, values },
+      rate: { chosen: { ...deterministic, ...plugin.conformance?.rate?.schedules }, fallback: constantSchedule(0), values },
+    },
+    tolerances: { ...CONFORMANCE_TOLERANCES, ...options.tolerances },
+    problems: options.problems ?? CONFORMANCE_PROBLEMS,
   };
 }
 
 // ---------------------------------------------------------------------------------------------
-// Option declarations
+// Benches
 
-function optionProblems(plugin: SolverPlugin): string[] {
-  const problems: string[] = [];
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(plugin.name)) problems.push(`the solver name '${plugin.name}' is not an identifier`);
-  if (!plugin.doc.trim()) problems.push('the solver has no doc');
-  if (plugin.sampling !== 'stochastic' && plugin.sampling !== 'full') problems.push(`unknown sampling '${String(plugin.sampling)}'`);
-  const seen = new Set<string>();
-  for (const o of plugin.options) {
-    const at = `option '${o.name}'`;
-    if (seen.has(o.name)) problems.push(`${at} is declared twice`);
-    seen.add(o.name);
-    if (COMMON_SOLVER_OPTIONS.some((c) => c.name === o.name)) problems.push(`${at} clashes with a common option`);
-    if (!o.doc.trim()) problems.push(`${at} has no doc`);
-    problems.push(...defaultProblems(o).map((p) => `${at}: ${p}`));
-  }
-  return problems;
-}
-
-function defaultProblems(o: OptionSpec): string[] {
-  switch (o.type) {
-    case 'integer':
-    case 'number': {
-      const problems: string[] = [];
-      const d = o.default;
-      if (typeof d !== 'number' || !Number.isFinite(d)) return [`default ${JSON.stringify(d)} is not a finite number`];
-      if (o.type === 'integer' && !Number.isInteger(d)) problems.push(`default ${d} is not an integer`);
-      if (o.min !== undefined && o.max !== undefined && o.min > o.max) problems.push(`min ${o.min} > max ${o.max}`);
-      if (o.min !== undefined && d < o.min) problems.push(`default ${d} < min ${o.min}`);
-      if (o.max !== undefined && d > o.max) problems.push(`default ${d} > max ${o.max}`);
-      return problems;
-    }
-    case 'enum': {
-      const values = o.values ?? [];
-      if (values.length === 0) return ['an enum option lists no values'];
-      if (new Set(values).size !== values.length) return ['its values repeat'];
-      return values.includes(String(o.default)) && typeof o.default === 'string' ? [] : [`default ${JSON.stringify(o.default)} is not among ${values.join(', ')}`];
-    }
-    case 'expression': {
-      const problems: string[] = [];
-      if (typeof o.default !== 'string' || !o.default.trim()) problems.push('the default is not expression text');
-      if (!o.variables || o.variables.length === 0) problems.push('an expression option lists no variables');
-      const unknown = (o.variables ?? []).filter((v) => !SCHEDULE_VARIABLES.includes(v));
-      if (unknown.length > 0) problems.push(`variables ${unknown.join(', ')} are not schedule variables (${SCHEDULE_VARIABLES.join(', ')})`);
-      return problems;
-    }
-    case 'enums':
-      return enumsDefaultProblems(o);
-  }
-}
-
-function enumsDefaultProblems(o: OptionSpec): string[] {
-  const values = o.values ?? [];
-  if (values.length === 0) return ['an enums option lists no values'];
-  const chosen = String(o.default).split(',');
-  const unknown = chosen.filter((v) => !values.includes(v));
-  if (typeof o.default !== 'string' || unknown.length > 0) return [`default ${JSON.stringify(o.default)} is not a list of ${values.join(', ')}`];
-  return new Set(chosen).size === chosen.length ? [] : [`default ${o.default} repeats an identifier`];
-}
-
-function describeOptions(options: readonly OptionSpec[]): string {
-  if (options.length === 0) return 'no options of its own';
-  return options
-    .map((o) => {
-      if (o.type === 'expression') return `${o.name} (expression of ${(o.variables ?? []).join(', ')}, default ${o.default})`;
-      if (o.type === 'enum') return `${o.name} (enum ${(o.values ?? []).join('|')}, default ${o.default})`;
-      return `${o.name} (${o.type} in [${o.min ?? '-∞'}, ${o.max ?? '∞'}], default ${o.default})`;
-    })
-    .join('; ');
-}
-
-// ---------------------------------------------------------------------------------------------
-// The test problem
-
-/** A compiled solver on the test problem, with everything a run needs. */
+/** A compiled solver on one test problem, with everything a run needs. */
 interface Bench {
+  readonly name: ConformanceProblemName;
   readonly plugin: SolverPlugin;
   readonly registry: PluginRegistry;
   readonly problem: Problem;
@@ -285,78 +263,14 @@ interface Bench {
   readonly program: StepProgram;
 }
 
-/** Rows, features, minibatch size and ridge weight of the test problem. */
-const N = 8;
-const D = 3;
-const BATCH = 2;
-const RIDGE = 0.1;
-
-/**
- * f(x, c, θ; i) = ½ (A[i]·x + c − θ[i])² + (λ/2)(‖x‖² + c²), i ~ uniform(8, batch = 2):
- * quadratic and λ-strongly convex whatever A is drawn. x starts at a random point and c at 1,
- * so `copy` and `zero` states start differently; two vars of different shapes catch a solver
- * that only handles the first var or names its states the same for every var.
- */
-function leastSquares(registry: PluginRegistry, plugin: SolverPlugin, settings: Settings, phase: 'deterministic' | 'tracked'): Problem {
-  const b = new IRBuilder(registry.functions);
-  const tensor = (kind: TensorSymbol['kind'], name: string, shape: number[], init: TensorSymbol['init']): TensorSymbol => ({
-    kind,
-    name,
-    shape,
-    init,
-    node: b.input({ kind, name }, shape),
-  });
-  const A = tensor('data', 'A', [N, D], { kind: 'normal', mean: 0, sd: 1 });
-  const theta = tensor('param', 'theta', [N], { kind: 'normal', mean: 0, sd: 1 });
-  const x = tensor('var', 'x', [D], { kind: 'normal', mean: 0, sd: 1 });
-  const c = tensor('var', 'c', [], { kind: 'constant', value: 1 });
-  const i = b.input({ kind: 'sample', name: 'i' }, []);
-  const residual = b.sub(b.add(b.dot(b.row(A.node, i), x.node), c.node), b.entry(theta.node, i));
-  const objective = b.add(b.mul(b.const(0.5), b.mul(residual, residual)), b.mul(b.const(RIDGE / 2), b.add(b.norm2(x.node), b.mul(c.node, c.node))));
-  return {
-    builder: b,
-    dims: [
-      { name: 'n', value: N },
-      { name: 'd', value: D },
-    ],
-    consts: [],
-    tensors: [A, theta, x, c],
-    sample: { name: 'i', size: N, batch: BATCH, node: i },
-    objectiveName: 'f',
-    objective,
-    solve: solveSpec(b, plugin, settings, phase),
-  };
-}
-
-/** The solve block: common defaults, the solver's defaults or overrides, and the suite's schedules for its expression options. */
-function solveSpec(b: IRBuilder, plugin: SolverPlugin, settings: Settings, phase: 'deterministic' | 'tracked'): NonNullable<Problem['solve']> {
-  const v = Object.fromEntries(SCHEDULE_VARIABLES.map((name) => [name, b.input({ kind: 'hyper', name }, [])])) as unknown as ScheduleVariables;
-  const chosen = phase === 'deterministic' ? settings.deterministic : settings.tracked;
-  const fallback = phase === 'deterministic' ? constantSchedule(0) : TRACKED_OTHER;
-  const options: Record<string, number | string> = {};
-  const expressions: Record<string, Node> = {};
-  // Common options are the run loop's, not the step map's: their defaults, as text.
-  for (const o of COMMON_SOLVER_OPTIONS) options[o.name] = o.default;
-  for (const o of plugin.options) {
-    if (o.type !== 'expression') {
-      options[o.name] = settings.values[o.name] ?? o.default;
-      continue;
-    }
-    const schedule = chosen[o.name] ?? fallback;
-    options[o.name] = schedule.text;
-    expressions[o.name] = schedule.build(b, v);
-  }
-  return { solver: plugin.name, options, expressions };
-}
-
-function prepareBench(plugin: SolverPlugin, registry: PluginRegistry, settings: Settings, phase: 'deterministic' | 'tracked'): Bench {
-  const problem = leastSquares(registry, plugin, settings, phase);
+function prepareBench(plugin: SolverPlugin, registry: PluginRegistry, settings: Settings, name: ConformanceProblemName, phase: Phase): Bench {
+  const problem = conformanceProblem(name, registry, plugin, settings.schedules[phase]);
   const graphs = buildDerivativeGraphs(problem, registry.rules);
   const instance = drawInstance(problem, settings.seed);
   const kernels = new ProblemKernels(problem, graphs, instance, registry.functions);
   const reference = computeReference(kernels, instance.theta, instance.x0);
   const program = compileStepProgram(problem, graphs, instance, plugin, registry);
-  return { plugin, registry, problem, graphs, instance, kernels, reference, program };
+  return { name, plugin, registry, problem, graphs, instance, kernels, reference, program };
 }
 
 function describeProgram(bench: Bench): { passed: boolean; detail: string } {
@@ -368,16 +282,16 @@ function describeProgram(bench: Bench): { passed: boolean; detail: string } {
     if (slot.node !== v.symbol.node) problems.push(`slot ${k} is not the var ${v.name}`);
     if (slot.next.shape.join() !== v.shape.join()) problems.push(`the next ${v.name} is ${formatShape(slot.next.shape)}, not ${formatShape(v.shape)}`);
   });
-  const states = program.slots.slice(vars.length).map((s) => `${s.name}: ${formatShape(s.node.shape)} (${s.initFrom === undefined ? 'zero' : 'copy'})`);
+  const start = (s: StepProgram['slots'][number]): string => (s.initFrom !== undefined ? 'copy' : s.init.op === 'broadcast' || s.init.op === 'const' ? 'constant' : 'expression');
+  const states = program.slots.slice(vars.length).map((s) => `${s.name}: ${formatShape(s.node.shape)} (${start(s)})`);
   const hypers = program.hypers.map((h) => `${h.kind} ${h.name}`);
+  const reports = program.reports.map((r) => `${r.name}: ${formatShape(r.node.shape)}`);
   const detail =
     `${vars.length} vars (${vars.map((v) => `${v.name}: ${formatShape(v.shape)}`).join(', ')}) → ${vars.length} next values; ` +
-    `states: ${states.join(', ') || 'none'}; per-iteration inputs: ${hypers.join(', ') || 'none'}`;
+    `states: ${states.join(', ') || 'none'}; per-iteration inputs: ${hypers.join(', ') || 'none'}; reports: ${reports.join(', ') || 'none'}; ` +
+    `implicit differentiation: ${program.gradientStep ? 'Hessian (a plain gradient step)' : 'through the fixed point (GMRES)'}`;
   return { passed: problems.length === 0, detail: problems.length > 0 ? `${problems.join('; ')}; ${detail}` : detail };
 }
-
-// ---------------------------------------------------------------------------------------------
-// Runs
 
 /** The same compiled step map, run on every outcome at every step (the step map does not depend on how ξ is drawn). */
 function fullBatch(program: StepProgram): StepProgram {
@@ -397,12 +311,6 @@ function run(bench: Bench, spec: Partial<RunSpec> & Pick<RunSpec, 'iterations'>,
   return result;
 }
 
-function tracedJacobian(bench: Bench, settings: Settings, track: 'forward' | 'reverse', checkpointing: 'none' | 'sqrt'): Float64Array {
-  const result = run(bench, { iterations: settings.trackedIterations, track, checkpointing });
-  if (!result.jacobian) throw new Error(`a ${track} run returned no Jacobian`);
-  return result.jacobian;
-}
-
 function relativeError(value: Float64Array, reference: Float64Array): number {
   return distance(value, reference) / Math.max(norm(reference), Number.MIN_VALUE);
 }
@@ -413,21 +321,29 @@ function sameBits(a: Float64Array, b: Float64Array): boolean {
 
 const fmt = (v: number): string => v.toExponential(2);
 
+/** Every report's value (or Jacobian) of a run, concatenated in declaration order. */
+function reportVector(result: RunResult, part: 'value' | 'jacobian'): Float64Array {
+  const pieces = Object.values(result.reports ?? {}).map((r) => r[part] ?? new Float64Array(0));
+  const out = new Float64Array(pieces.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of pieces) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Checks
 
-/** Φ at x* on every outcome, with `copy` states at x* and `zero` states at 0, must return x*. */
+/** Φ at x* on every outcome, with every state at its start evaluated at x*, must return x*. */
 function fixedPointCheck(bench: Bench, settings: Settings): { passed: boolean; detail: string } {
   const { reference, kernels } = bench;
   const program = fullBatch(bench.program);
   const stepper = new Stepper(program, kernels, reference, bench.instance.seed, 0, bench.registry.functions);
+  stepper.start(reference.x);
   stepper.prepare(0);
   const Dx = kernels.dimension;
-  stepper.s.fill(0);
-  for (const slot of program.slots) {
-    if (slot.offset < Dx) stepper.s.set(reference.x.subarray(slot.offset, slot.offset + slot.size), slot.offset);
-    else if (slot.initFrom !== undefined) stepper.s.set(reference.x.subarray(slot.initFrom, slot.initFrom + slot.size), slot.offset);
-  }
   const before = Float64Array.from(stepper.s);
   stepper.advance();
   let xResidual = 0;
@@ -440,56 +356,100 @@ function fixedPointCheck(bench: Bench, settings: Settings): { passed: boolean; d
   const scale = Math.max(1, Math.max(...reference.x.map(Math.abs)));
   const relative = xResidual / scale;
   const states = program.stateSize > Dx ? `; solver states moved by ${fmt(stateResidual)} (informative)` : '';
+  const tolerance = settings.tolerances.fixedPoint;
   return {
-    passed: relative <= CONFORMANCE_TOLERANCES.fixedPoint,
-    detail: `step ${settings.deterministic.step.text}, ${kernels.outcomes} outcomes: ‖Φ(x*) − x*‖∞ / max(1, ‖x*‖∞) = ${fmt(relative)} (tolerance ${fmt(CONFORMANCE_TOLERANCES.fixedPoint)})${states}`,
+    passed: relative <= tolerance,
+    detail: `step ${settings.schedules.deterministic.chosen.step.text}, ${kernels.outcomes} outcomes: ‖Φ(x*) − x*‖∞ / max(1, ‖x*‖∞) = ${fmt(relative)} (tolerance ${fmt(tolerance)})${states}`,
   };
 }
 
 function convergenceCheck(bench: Bench, settings: Settings): { passed: boolean; detail: string } {
   const result = run(bench, { iterations: settings.convergenceIterations }, { program: fullBatch(bench.program) });
-  const { reference } = bench;
-  const start = distance(bench.instance.x0, reference.x);
+  const { reference, kernels } = bench;
+  const tolerance = settings.tolerances.convergence;
+  const header = `step ${settings.schedules.deterministic.chosen.step.text} (μ = ${reference.mu.toPrecision(3)}, L = ${reference.L.toPrecision(3)}), full batch, ${settings.convergenceIterations} iterations: `;
+  if (bench.name === 'gauge') {
+    const gradient = new Float64Array(kernels.dimension);
+    kernels.full('gradX', result.x, kernels.instance.theta, new Float64Array(0), gradient);
+    return { passed: norm(gradient) <= tolerance, detail: `${header}x* is not unique; ‖∇ₓF(x_t)‖ = ${fmt(norm(gradient))} (tolerance ${fmt(tolerance)})` };
+  }
   const end = distance(result.x, reference.x);
+  return { passed: end <= tolerance, detail: `${header}‖x₀ − x*‖ = ${fmt(distance(bench.instance.x0, reference.x))} → ‖x_t − x*‖ = ${fmt(end)} (tolerance ${fmt(tolerance)})` };
+}
+
+/**
+ * `track = implicit` at the end of the convergence run against ∂θx*. On the gauge problem x* is
+ * not unique: the Jacobian through the fixed point (GMRES on the singular I − ∂ₛΦ, whatever the
+ * map) is compared with the one forward tracking reaches along the same run, which lies in the
+ * same Krylov space and so is the same solution.
+ */
+function implicitCheck(bench: Bench, settings: Settings): { passed: boolean; detail: string } {
+  const tolerance = settings.tolerances.implicit;
+  const program = fullBatch(bench.program);
+  if (bench.name !== 'gauge') {
+    const result = run(bench, { iterations: settings.convergenceIterations, track: 'implicit' }, { program });
+    const error = relativeError(result.jacobian as Float64Array, bench.reference.jacobian);
+    const how = result.implicitSolve
+      ? `through the fixed point: GMRES residual ${fmt(result.implicitSolve.residual)}, condition of I − ∂ₛΦ ${fmt(result.implicitSolve.condition)}`
+      : 'by the Hessian (a plain gradient step)';
+    return { passed: error <= tolerance, detail: `${how}: ‖J_implicit − ∂θx*‖/‖∂θx*‖ = ${fmt(error)} (tolerance ${fmt(tolerance)})` };
+  }
+  const stepper = new Stepper(program, bench.kernels, bench.reference, bench.instance.seed, 0, bench.registry.functions);
+  const tracker = new ForwardTracker(stepper);
+  const t = settings.convergenceIterations;
+  for (let k = 0; k < t; k++) {
+    stepper.prepare(k);
+    tracker.update();
+    stepper.advance();
+  }
+  const solve = fixedPointJacobian(program, bench.kernels, stepper.s, stepper.noiselessInputs(t - 1));
+  const S = program.stateSize;
+  const D = bench.kernels.dimension;
+  const implicit = new Float64Array(D * bench.kernels.parameters);
+  for (let p = 0; p < bench.kernels.parameters; p++) implicit.set(solve.jacobian.subarray(p * S, p * S + D), p * D);
+  const error = relativeError(implicit, tracker.jacobian());
   return {
-    passed: end <= CONFORMANCE_TOLERANCES.convergence,
+    passed: error <= tolerance && solve.converged,
     detail:
-      `step ${settings.deterministic.step.text} (μ = ${reference.mu.toPrecision(3)}, L = ${reference.L.toPrecision(3)}), full batch, ${settings.convergenceIterations} iterations: ` +
-      `‖x₀ − x*‖ = ${fmt(start)} → ‖x_t − x*‖ = ${fmt(end)} (tolerance ${fmt(CONFORMANCE_TOLERANCES.convergence)})`,
+      `through the fixed point (I − ∂ₛΦ singular: a gauge freedom): GMRES residual ${fmt(solve.residual)}, condition on the range ${fmt(solve.condition)}; ` +
+      `‖J_implicit − J_t‖/‖J_t‖ = ${fmt(error)} against forward tracking after ${t} full-batch iterations (tolerance ${fmt(tolerance)})`,
   };
 }
 
 /** Central differences of the whole run along each θ entry, with the same seed and run index (so the same samples and noise). */
-function finiteDifferenceCheck(bench: Bench, settings: Settings, forward: Float64Array): { passed: boolean; detail: string } {
+function centralDifferences(bench: Bench, settings: Settings, read: (result: RunResult) => Float64Array, size: number): Float64Array {
   const theta = bench.instance.theta;
-  const Dx = bench.kernels.dimension;
   const h = settings.finiteDifference;
-  const fd = new Float64Array(forward.length);
+  const fd = new Float64Array(size * theta.length);
   for (let p = 0; p < theta.length; p++) {
     const shifted = (sign: number): Float64Array => {
       const t = Float64Array.from(theta);
       t[p] += sign * h;
-      return run(bench, { iterations: settings.trackedIterations }, { kernels: withTheta(bench, t) }).x;
+      return read(run(bench, { iterations: settings.trackedIterations }, { kernels: withTheta(bench, t) }));
     };
     const [plus, minus] = [shifted(1), shifted(-1)];
-    for (let j = 0; j < Dx; j++) fd[p * Dx + j] = (plus[j] - minus[j]) / (2 * h);
+    for (let j = 0; j < size; j++) fd[p * size + j] = (plus[j] - minus[j]) / (2 * h);
   }
-  const error = relativeError(forward, fd);
+  return fd;
+}
+
+function finiteDifferenceCheck(bench: Bench, settings: Settings, forward: RunResult): { passed: boolean; detail: string } {
+  const fd = centralDifferences(bench, settings, (r) => r.x, bench.kernels.dimension);
+  const error = relativeError(forward.jacobian as Float64Array, fd);
+  const tolerance = settings.tolerances.finiteDifference;
   return {
-    passed: error <= CONFORMANCE_TOLERANCES.finiteDifference,
+    passed: error <= tolerance,
     detail:
-      `${bench.plugin.sampling === 'stochastic' ? `batches of ${BATCH} of ${N}` : 'full batch'}, step ${settings.tracked.step.text}, ` +
-      `${settings.trackedIterations} iterations, h = ${h}: ‖J_fwd − J_fd‖/‖J_fd‖ = ${fmt(error)} (tolerance ${fmt(CONFORMANCE_TOLERANCES.finiteDifference)}; ‖J_fd‖ = ${fmt(norm(fd))})`,
+      `${bench.plugin.sampling === 'stochastic' ? `batches of ${CONFORMANCE_SIZES.batch} of ${CONFORMANCE_SIZES.rows}` : 'full batch'}, step ${settings.schedules.tracked.chosen.step.text}, ` +
+      `${settings.trackedIterations} iterations, h = ${settings.finiteDifference}: ‖J_fwd − J_fd‖/‖J_fd‖ = ${fmt(error)} (tolerance ${fmt(tolerance)}; ‖J_fd‖ = ${fmt(norm(fd))})`,
   };
 }
 
-function reverseCheck(bench: Bench, settings: Settings, forward: Float64Array, checkpointing: 'none' | 'sqrt'): { passed: boolean; detail: string } {
-  const reverse = tracedJacobian(bench, settings, 'reverse', checkpointing);
-  const error = relativeError(reverse, forward);
-  return {
-    passed: error <= CONFORMANCE_TOLERANCES.reverse,
-    detail: `${settings.trackedIterations} iterations: ‖J_rev − J_fwd‖/‖J_fwd‖ = ${fmt(error)} (tolerance ${fmt(CONFORMANCE_TOLERANCES.reverse)})`,
-  };
+function reverseCheck(bench: Bench, settings: Settings, forward: RunResult, checkpointing: 'none' | 'sqrt'): { passed: boolean; detail: string } {
+  const reverse = run(bench, { iterations: settings.trackedIterations, track: 'reverse', checkpointing });
+  const error = relativeError(reverse.jacobian as Float64Array, forward.jacobian as Float64Array);
+  const tolerance = settings.tolerances.reverse;
+  return { passed: error <= tolerance, detail: `${settings.trackedIterations} iterations: ‖J_rev − J_fwd‖/‖J_fwd‖ = ${fmt(error)} (tolerance ${fmt(tolerance)})` };
 }
 
 /** Same seed and run index: identical bits. Another run index: other iterates exactly when the solver draws samples or noise. */
@@ -508,5 +468,74 @@ function reproducibilityCheck(bench: Bench, settings: Settings): { passed: boole
     detail:
       `same seed and run: ${identical ? 'identical bits' : `x differs by ${fmt(distance(first.x, again.x))}`}; ` +
       `run 1 vs run 0: ‖x₁ − x₀‖ = ${fmt(distance(first.x, other.x))}, ${expectation}`,
+  };
+}
+
+/** The report nodes' forward Jacobian against central differences of their values, and reverse (⌈√t⌉ checkpoints) against forward. */
+function reportsCheck(bench: Bench, settings: Settings, forward: RunResult): Outcome {
+  const { reports, reportSize } = bench.program;
+  if (reports.length === 0) return { excluded: 'the solver reports nothing beyond its vars' };
+  const fd = centralDifferences(bench, settings, (r) => reportVector(r, 'value'), reportSize);
+  const forwardJacobian = regroup(forward, bench);
+  const reverse = regroup(run(bench, { iterations: settings.trackedIterations, track: 'reverse', checkpointing: 'sqrt' }), bench);
+  const fdError = relativeError(forwardJacobian, fd);
+  const reverseError = relativeError(reverse, forwardJacobian);
+  const { finiteDifference, reverse: reverseTolerance } = settings.tolerances;
+  return {
+    passed: fdError <= finiteDifference && reverseError <= reverseTolerance,
+    detail:
+      `${reports.map((r) => r.name).join(', ')}: ‖J_fwd − J_fd‖/‖J_fd‖ = ${fmt(fdError)} (tolerance ${fmt(finiteDifference)}), ` +
+      `‖J_rev − J_fwd‖/‖J_fwd‖ = ${fmt(reverseError)} (tolerance ${fmt(reverseTolerance)})`,
+  };
+}
+
+/** The reports' Jacobians of a run as one tangent-major matrix over the report vector (P columns of reportSize). */
+function regroup(result: RunResult, bench: Bench): Float64Array {
+  const { reports, reportSize } = bench.program;
+  const P = bench.kernels.parameters;
+  const out = new Float64Array(reportSize * P);
+  for (const slot of reports) {
+    const jacobian = result.reports?.[slot.name]?.jacobian;
+    if (!jacobian) throw new Error(`the run gave no Jacobian for the report '${slot.name}'`);
+    for (let p = 0; p < P; p++) out.set(jacobian.subarray(p * slot.size, (p + 1) * slot.size), p * reportSize + slot.offset);
+  }
+  return out;
+}
+
+/**
+ * The measured linear rate of ‖x_k − x*‖ on the quadratic, full batch, with the declared option
+ * values: ρ̂ = (e_{k₂}/e_{k₁})^{1/(k₂ − k₁)} between the first iterations where the error falls
+ * below 10⁻² and 10⁻¹⁰ of its start (the transient and the rounding floor left out).
+ */
+function rateCheck(plugin: SolverPlugin, registry: PluginRegistry, settings: Settings): Outcome {
+  const rate = plugin.conformance?.rate;
+  if (!rate) return { excluded: 'the solver declares no expected rate' };
+  const bench = prepareBench(plugin, registry, settings, 'quadratic', 'rate');
+  const { reference, kernels } = bench;
+  const stepper = new Stepper(fullBatch(bench.program), kernels, reference, bench.instance.seed, 0, registry.functions);
+  const e0 = distance(stepper.x, reference.x);
+  let [k1, e1, k2, e2] = [0, e0, 0, e0];
+  for (let k = 0; k < settings.convergenceIterations; k++) {
+    stepper.prepare(k);
+    stepper.advance();
+    const e = distance(stepper.x, reference.x);
+    if (!Number.isFinite(e)) throw new Error(`the rate run diverged at iteration ${k + 1}`);
+    if (k1 === 0 && e <= 1e-2 * e0) [k1, e1] = [k + 1, e];
+    [k2, e2] = [k + 1, e];
+    if (e <= 1e-10 * e0) break;
+  }
+  const measured = k2 > k1 ? Math.pow(e2 / e1, 1 / (k2 - k1)) : 1;
+  const declared = rate.factor(reference);
+  const slack = settings.tolerances.rateSlack;
+  const passed = -Math.log(measured) >= (1 - slack) * -Math.log(declared);
+  const choices = Object.entries(settings.schedules.rate.chosen)
+    .filter(([name]) => plugin.options.some((o) => o.name === name))
+    .map(([name, c]) => `${name} = ${c.text}`)
+    .join(', ');
+  return {
+    passed,
+    detail:
+      `${choices} (κ = ${reference.kappa.toPrecision(4)}): measured ρ̂ = ${measured.toFixed(4)} over iterations ${k1}–${k2}, ` +
+      `declared ρ = ${rate.text} = ${declared.toFixed(4)}; −log ρ̂ must be at least ${(1 - slack).toFixed(2)} × −log ρ`,
   };
 }

@@ -9,6 +9,7 @@ import type { Node } from '../ir/node.ts';
 import type { Shape } from '../ir/shape.ts';
 import type { OptionSpec } from '../plugin/options.ts';
 import type { Problem } from '../problem/problem.ts';
+import type { ConformanceDeclaration } from './conformance-declaration.ts';
 
 /** What a solver may use to build its step map. */
 export interface StepMapContext {
@@ -84,4 +85,6 @@ export interface SolverPlugin {
   readonly sampling: Sampling;
   /** Builds the step map for one sample. */
   stepMap(ctx: StepMapContext): StepMap;
+  /** What the solver declares to the conformance suite: exclusions, option values, its expected rate. */
+  readonly conformance?: ConformanceDeclaration;
 }

@@ -27,6 +27,11 @@ export const fixedPointSolver: SolverPlugin = {
       doc: 'The step α of the map T̂(x) = x − α∇ₓf; 2 / (L + mu) gives the best contraction q = (kappa − 1) / (kappa + 1).',
     },
   ],
+  // The suite sets expression options other than `step` to 0 in its deterministic checks (right
+  // for a perturbation size), which would freeze this map, whose `alpha` is its gradient step.
+  conformance: {
+    schedules: { deterministic: { alpha: { text: '2 / (L + mu)', build: (b, v) => b.div(b.const(2), b.add(v.L, v.mu)) } } },
+  },
   stepMap(ctx) {
     const b = ctx.builder;
     const eta = ctx.schedule('step');

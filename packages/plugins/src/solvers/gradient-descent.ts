@@ -1,5 +1,5 @@
 /** Gradient descent and stochastic gradient descent: x_{k+1} = x_k − η_k g_k. */
-import type { Node, SolverPlugin, StepMapContext } from '@sgdiff/core';
+import type { ConformanceDeclaration, Node, SolverPlugin, StepMapContext } from '@sgdiff/core';
 import { stepOption } from './step-option.ts';
 
 /** x − η ∇ₓf(x, θ; ξ), per var; averaged over the batch by the framework. */
@@ -12,6 +12,18 @@ export function gradientStep(ctx: StepMapContext, direction: (k: number) => Node
   });
 }
 
+/**
+ * The rate gradient descent promises on a quadratic with η = 2/(L + μ): ‖x_k − x*‖ contracts by
+ * (κ − 1)/(κ + 1) per step (full batch, so SGD's full-batch runs promise it too).
+ */
+export const gradientDescentRate: ConformanceDeclaration = {
+  rate: {
+    text: '(kappa - 1) / (kappa + 1)',
+    factor: ({ kappa }) => (kappa - 1) / (kappa + 1),
+    schedules: { step: { text: '2 / (L + mu)', build: (b, v) => b.div(b.const(2), b.add(v.L, v.mu)) } },
+  },
+};
+
 /** Full-batch gradient descent on F. */
 export const gdSolver: SolverPlugin = {
   name: 'gd',
@@ -19,6 +31,7 @@ export const gdSolver: SolverPlugin = {
   sampling: 'full',
   options: [stepOption('1 / L')],
   stepMap: (ctx) => ({ next: gradientStep(ctx) }),
+  conformance: gradientDescentRate,
 };
 
 /** Stochastic gradient descent with the declared sample law. */
@@ -28,4 +41,5 @@ export const sgdSolver: SolverPlugin = {
   sampling: 'stochastic',
   options: [stepOption('1 / (mu * (k + 8 * kappa^2))')],
   stepMap: (ctx) => ({ next: gradientStep(ctx) }),
+  conformance: gradientDescentRate,
 };
