@@ -11,6 +11,7 @@
  */
 import { buildDerivativeGraphs, type DerivativeGraphs } from '../derive/graphs.ts';
 import { ProblemKernels } from '../derive/kernels.ts';
+import type { Node } from '../ir/node.ts';
 import { formatShape } from '../ir/shape.ts';
 import { distance, norm } from '../linalg/vector.ts';
 import type { PluginRegistry } from '../plugin/registry.ts';
@@ -282,7 +283,8 @@ function describeProgram(bench: Bench): { passed: boolean; detail: string } {
     if (slot.node !== v.symbol.node) problems.push(`slot ${k} is not the var ${v.name}`);
     if (slot.next.shape.join() !== v.shape.join()) problems.push(`the next ${v.name} is ${formatShape(slot.next.shape)}, not ${formatShape(v.shape)}`);
   });
-  const start = (s: StepProgram['slots'][number]): string => (s.initFrom !== undefined ? 'copy' : s.init.op === 'broadcast' || s.init.op === 'const' ? 'constant' : 'expression');
+  const isZero = (n: Node): boolean => (n.op === 'broadcast' ? isZero(n.args[0]) : n.op === 'const' && n.value === 0);
+  const start = (s: StepProgram['slots'][number]): string => (s.initFrom !== undefined ? 'copy' : isZero(s.init) ? 'zero' : 'expression');
   const states = program.slots.slice(vars.length).map((s) => `${s.name}: ${formatShape(s.node.shape)} (${start(s)})`);
   const hypers = program.hypers.map((h) => `${h.kind} ${h.name}`);
   const reports = program.reports.map((r) => `${r.name}: ${formatShape(r.node.shape)}`);
