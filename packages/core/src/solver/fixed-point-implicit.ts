@@ -42,6 +42,7 @@ function summarize(results: readonly GmresResult[]): FixedPointSolveInfo {
   return {
     residual: Math.max(0, ...results.map((r) => r.residual)),
     converged: results.every((r) => r.converged),
+    // NaN: a right-hand side of 0, solved without exploring anything.
     condition: Math.max(0, ...results.map((r) => (Number.isNaN(r.condition) ? 0 : r.condition))),
     products: results.reduce((n, r) => n + r.products, 0),
   };

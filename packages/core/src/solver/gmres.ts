@@ -127,7 +127,8 @@ export function gmres(apply: (v: Float64Array, into: Float64Array) => void, b: F
     if (!(rNorm < before * (1 - 1e-3))) break;
   }
   const residual = rNorm / bNorm;
-  return { solution: v, residual, converged: residual <= tolerance, products, sigmaMax, sigmaMin, condition: sigmaMax / sigmaMin };
+  // A zero singular value met (a Krylov space in the null space): the condition is infinite, not 0/0.
+  return { solution: v, residual, converged: residual <= tolerance, products, sigmaMax, sigmaMin, condition: sigmaMin === 0 ? Infinity : sigmaMax / sigmaMin };
 }
 
 /** Extreme singular values of the (j+1)×j Hessenberg matrix whose columns are `columns[0..j)`. */

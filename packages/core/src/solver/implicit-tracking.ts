@@ -36,7 +36,7 @@ export function implicitTracking(stepper: Stepper, k: number, linearSolver: Line
   if (!(solve.residual <= UNUSABLE_RESIDUAL)) {
     throw new ImplicitSolveError(
       `implicit differentiation through the fixed point of '${program.solver.name}': GMRES reached a relative residual of ${solve.residual.toExponential(2)} ` +
-        `(condition estimate of I − ∂ₛΦ: ${solve.condition.toExponential(2)}); the iterate may not be a fixed point of the step map`,
+        `(condition estimate of I − ∂ₛΦ: ${solve.condition.toExponential(2)}); I − ∂ₛΦ is singular and ∂θΦ is not in its range (the iterate is not a fixed point of the step map, or the map has none)`,
     );
   }
   const S = program.stateSize;
