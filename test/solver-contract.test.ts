@@ -33,7 +33,7 @@ import {
   type SolverPlugin,
   type StepProgram,
 } from '@sgdiff/core';
-import { createSession, loadProblem, type RunSession } from '@sgdiff/cli';
+import { createSession, loadProblem, runCli, type RunDocument, type RunSession } from '@sgdiff/cli';
 import { defaultRegistry } from '@sgdiff/plugins';
 import { averagedSgdSolver, nesterovSolver, thetaStartedMomentumSolver } from './fixtures/solvers.ts';
 
@@ -117,6 +117,28 @@ describe('report nodes (Polyak–Ruppert averaged SGD)', () => {
     // x̄ differs from x_t: the report is not the var under another name.
     const last = run(s, { track: 'forward' });
     expect(relative(forward.jacobian!, last.jacobian!)).toBeGreaterThan(1e-2);
+  });
+});
+
+describe('reports in result.json', () => {
+  it('`sgd run --plugin --json` writes reports with values and Jacobians by param, equal to the run loop’s', async () => {
+    const file = join(scratch, `p${files++}.sgd`);
+    writeFileSync(file, leastSquares('solve averaged_sgd { iterations = 400  step = 0.05  track = forward }'));
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runCli(['run', file, '--plugin', './test/fixtures/averaged-sgd-plugin.ts', '--seed', String(SEED), '--json'], { out: (t) => out.push(t), err: (t) => err.push(t) });
+    expect(err.join('\n')).toBe('');
+    expect(code).toBe(0);
+    const document = JSON.parse(out.join('\n')) as RunDocument;
+    const s = session(leastSquares('solve averaged_sgd { iterations = 400  step = 0.05  track = forward }'));
+    const direct = run(s, { track: 'forward' }).reports!.average_x;
+    expect(document.reports!.average_x.value).toEqual(Array.from(direct.value));
+    const block = document.reports!.average_x.jacobian!.theta;
+    expect([block.length, block[0].length]).toEqual([4, 20]);
+    // Rows: entries of x̄; columns: entries of θ; the run loop's Jacobian is tangent-major.
+    for (let r = 0; r < 4; r++) for (let c = 0; c < 20; c++) expect(block[r][c]).toBe(direct.jacobian![c * 4 + r]);
+    // Vars keep their place: `x` and `jacobian` are x_t's, not the average's.
+    expect(document.x.x).not.toEqual(document.reports!.average_x.value);
   });
 });
 

@@ -36,6 +36,14 @@ export interface RunDocument {
   };
   /** Hypergradient estimates at the last iterate (mean over runs), by estimator and param (with an `outer` objective). */
   readonly hypergradient?: Record<string, Record<string, number[]>>;
+  /**
+   * The solver's reported quantities (its `report` nodes, e.g. the average x̄ of averaged SGD),
+   * mean over runs: the value flattened row-major and, when tracked, ∂θ by param (rows entries
+   * of the report, columns entries of the param). Absent when the solver reports nothing.
+   */
+  readonly reports?: Record<string, { readonly value: number[]; readonly jacobian?: Record<string, number[][]> }>;
+  /** `track = implicit` through the step map's fixed point: the largest GMRES residual and condition estimate of I − ∂ₛΦ over runs. */
+  readonly implicit?: { readonly residual: number; readonly condition: number };
   /** Each metric's mean over runs at the last recorded iteration. */
   readonly final: Record<string, number>;
   /** Each metric's fitted log–log slope over the last two decades of k (mean trace). */
@@ -51,6 +59,23 @@ export function jacobianBlocks(jacobian: Float64Array, vars: Layout, params: Lay
     for (const p of params.entries) {
       out[v.name][p.name] = Array.from({ length: v.size }, (_, r) => Array.from({ length: p.size }, (_, c) => jacobian[(p.offset + c) * D + v.offset + r]));
     }
+  }
+  return out;
+}
+
+/** The solver's reports, mean over runs, with their Jacobians by param when every run has one. */
+function reportsDocument(results: readonly JobRunResult[], params: Layout): RunDocument['reports'] {
+  const first = results[0].reports;
+  if (!first) return undefined;
+  const out = record<{ value: number[]; jacobian?: Record<string, number[][]> }>();
+  for (const [name, { value }] of Object.entries(first)) {
+    const size = value.length;
+    const jacobians = results.map((r) => r.reports?.[name]?.jacobian).filter((j): j is Float64Array => j !== undefined);
+    const jacobian = jacobians.length === results.length ? mean(jacobians) : undefined;
+    out[name] = {
+      value: Array.from(mean(results.map((r) => r.reports![name].value))),
+      ...(jacobian ? { jacobian: Object.fromEntries(params.entries.map((p) => [p.name, Array.from({ length: size }, (_, r) => Array.from({ length: p.size }, (_, c) => jacobian[(p.offset + c) * size + r]))])) } : {}),
+    };
   }
   return out;
 }
@@ -79,6 +104,7 @@ export function runDocument(session: RunSession, results: readonly JobRunResult[
     const estimates = results.map((r) => r.hypergradients?.[estimator]).filter((g): g is Float64Array => g !== undefined);
     if (estimates.length === results.length) hypergradient[estimator] = byName(mean(estimates), paramLayout);
   }
+  const solves = results.map((r) => r.implicitSolve).filter((v) => v !== undefined);
   const sidRuns = results.map((r) => r.sid).filter((s) => s !== undefined);
   if (sidRuns.length === results.length && sidRuns.length > 0) {
     final.hypergradient_error_sid = sidRuns.reduce((a, s) => a + s.error[s.error.length - 1], 0) / sidRuns.length;
@@ -101,6 +127,8 @@ export function runDocument(session: RunSession, results: readonly JobRunResult[
       ...(hyper ? { hypergradient: byName(hyper.reference, paramLayout) } : {}),
     },
     ...(hyper ? { hypergradient } : {}),
+    ...(results[0].reports ? { reports: reportsDocument(results, paramLayout) } : {}),
+    ...(solves.length > 0 ? { implicit: { residual: Math.max(...solves.map((v) => v.residual)), condition: Math.max(...solves.map((v) => v.condition)) } } : {}),
     final,
     slopes,
   };
