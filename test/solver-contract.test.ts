@@ -22,6 +22,7 @@ import {
   compileStepProgram,
   ForwardTracker,
   HypergradientEstimators,
+  HypergradientObserver,
   implicitTracking,
   ProblemKernels,
   runSolver,
@@ -249,6 +250,24 @@ describe('SID through the solver’s own fixed point', () => {
     expect(last.fixedPoint).toBeDefined();
     const sid = stochasticImplicitDifferentiation(estimators, last.x, nesterov.reference, { ...spec, fixedPoint: { program: full, state: last.fixedPoint!.state, hypers: last.fixedPoint!.inputs } }, exact);
     expect(relative(sid.gradient, exact)).toBeLessThan(1e-8);
+  });
+});
+
+describe('g3 (the implicit hypergradient) through the solver’s own fixed point', () => {
+  it('equals g3 by the Hessian at a fixed point of Nesterov’s map and g* (1e-8), in the run loop’s observer too', () => {
+    const source = leastSquares('solve nesterov { iterations = 3000  step = 0.2  momentum = 0.5  estimator = implicit }').replace(
+      'sample i ~ uniform(n)',
+      'sample i ~ uniform(n)\nsample j ~ uniform(n)\nouter E(x; j) = 0.5 * (A[j] . x - 1)^2',
+    );
+    const s = session(source);
+    const full: StepProgram = { ...s.program, solver: { ...s.program.solver, sampling: 'full' } as SolverPlugin };
+    const { estimators, reference: exact } = s.hyper!;
+    const observer = new HypergradientObserver(estimators, ['implicit'], exact);
+    const result = run(s, { recordAt: [0, 3000], observers: [observer] }, { program: full });
+    const atFixedPoint = estimators.implicitAtFixedPoint({ program: full, state: result.fixedPoint!.state, hypers: result.fixedPoint!.inputs });
+    expect(relative(atFixedPoint, estimators.implicit(result.x))).toBeLessThan(1e-8);
+    expect(relative(atFixedPoint, exact)).toBeLessThan(1e-8);
+    expect(relative(observer.last.get('implicit')!, exact)).toBeLessThan(1e-8);
   });
 });
 

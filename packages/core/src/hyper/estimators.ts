@@ -4,12 +4,15 @@
  *
  * - g1 `analytic`:  ∇θF(x_t, θ) — only for the value function ℓ(θ) = min_x F(x, θ);
  * - g2 `automatic`: ∇θE(x_t) + J_tᵀ∇ₓE(x_t), J_t = ∂θx_t from the tracking of the iterations;
- * - g3 `implicit`:  ∇θE(x_t) − ∇²θₓF(x_t) v, where ∇²ₓₓF(x_t) v = ∇ₓE(x_t) (direct or CG).
+ * - g3 `implicit`:  ∇θE(x_t) − ∇²θₓF(x_t) v, where ∇²ₓₓF(x_t) v = ∇ₓE(x_t) (direct or CG); for a
+ *   step map that is not a plain gradient step, through the map's own fixed point instead:
+ *   ∇θE + ∂θΦᵀ v with (I − ∂ₛΦ)ᵀ v = ∇ₛE (GMRES on the step program's reverse kernel).
  *
  * The reference is g3 at a certified x* with a direct solve.
  */
 import type { ProblemKernels } from '../derive/kernels.ts';
-import { hessianConjugateGradient, solveHessian, type LinearSolver } from '../solver/implicit.ts';
+import { fixedPointPullback, type FixedPointAt } from '../solver/fixed-point-implicit.ts';
+import { hessianConjugateGradient, ImplicitSolveError, solveHessian, type LinearSolver } from '../solver/implicit.ts';
 
 /** The estimator names of the language (`estimator = ...`). */
 export const ESTIMATORS = ['analytic', 'automatic', 'implicit', 'sid'] as const;
@@ -93,6 +96,27 @@ export class HypergradientEstimators {
     this.lower.full('crossTranspose', x, this.theta, v, correction);
     const g = this.outerGradientTheta(x);
     for (let p = 0; p < g.length; p++) g[p] -= correction[p];
+    return g;
+  }
+
+  /**
+   * g3 through the solver's own fixed point at `at` (whose first D state entries are x):
+   * ∇θE(x) + ∂θΦᵀ v with (I − ∂ₛΦ)ᵀ v = (∇ₓE(x), 0 on the solver states), by GMRES. Throws an
+   * {@link ImplicitSolveError} naming the residual and condition when the system has no solution.
+   */
+  implicitAtFixedPoint(at: FixedPointAt): Float64Array {
+    const D = this.lower.dimension;
+    const x = at.state.subarray(0, D);
+    const w = new Float64Array(at.program.stateSize);
+    w.set(this.outerGradientX(x));
+    const solve = fixedPointPullback(at.program, this.lower, at.state, at.hypers, [w]);
+    if (!(solve.residual <= 1e-6)) {
+      throw new ImplicitSolveError(
+        `implicit hypergradient through the fixed point of '${at.program.solver.name}': GMRES reached a relative residual of ${solve.residual.toExponential(2)} (condition estimate of I − ∂ₛΦ: ${solve.condition.toExponential(2)})`,
+      );
+    }
+    const g = this.outerGradientTheta(x);
+    for (let p = 0; p < g.length; p++) g[p] += solve.gradients[0][p];
     return g;
   }
 }

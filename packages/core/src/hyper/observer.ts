@@ -1,7 +1,8 @@
 /**
  * Hypergradient errors along a run: at each record point, ‖g_i(x_k) − g*‖ for the chosen
  * estimators among g1 (analytic), g2 (automatic, from the forward Jacobian; with reverse
- * tracking only at the end, by one pullback of ∇ₓE), g3 (implicit). The final estimates are
+ * tracking only at the end, by one pullback of ∇ₓE), g3 (implicit: through the solver's own
+ * fixed point when its step map is not a plain gradient step). The final estimates are
  * kept for `result.json`.
  */
 import { distance } from '../linalg/vector.ts';
@@ -41,7 +42,7 @@ export class HypergradientObserver implements RunObserver {
   record(view: RunView): number[] {
     this.lastK = view.k;
     this.lastErrors = this.chosen.map((e) => {
-      const g = this.estimate(e, view.x, view.forward?.jacobian());
+      const g = this.estimate(e, view);
       if (g) this.last.set(e, g);
       return g ? distance(g, this.reference) : NaN;
     });
@@ -62,20 +63,22 @@ export class HypergradientObserver implements RunObserver {
         const w = new Float64Array(view.tape.stateSize);
         w.set(this.estimators.outerGradientX(view.x));
         g = this.estimators.automaticFromPullback(view.x, view.tape.pullback([w])[0]);
-      } else g = this.estimate(e, view.x, view.forward?.jacobian());
+      } else g = this.estimate(e, view);
       if (g) this.last.set(e, g);
       return g ? distance(g, this.reference) : NaN;
     });
   }
 
-  private estimate(e: Exclude<Estimator, 'sid'>, x: Float64Array, jacobian: Float64Array | undefined): Float64Array | undefined {
+  private estimate(e: Exclude<Estimator, 'sid'>, view: RunView): Float64Array | undefined {
     switch (e) {
       case 'analytic':
-        return this.estimators.analytic(x);
+        return this.estimators.analytic(view.x);
       case 'implicit':
-        return this.estimators.implicit(x);
-      case 'automatic':
-        return jacobian && this.estimators.automatic(x, jacobian);
+        return view.fixedPoint ? this.estimators.implicitAtFixedPoint(view.fixedPoint()) : this.estimators.implicit(view.x);
+      case 'automatic': {
+        const jacobian = view.forward?.jacobian();
+        return jacobian && this.estimators.automatic(view.x, jacobian);
+      }
     }
   }
 }

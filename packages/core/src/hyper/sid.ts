@@ -19,7 +19,7 @@
 import { distance } from '../linalg/vector.ts';
 import { RandomStream } from '../runtime/rng.ts';
 import type { Schedule } from '../solver/schedule-kernel.ts';
-import { noiseless } from '../solver/fixed-point-implicit.ts';
+import { noiseless, type FixedPointAt } from '../solver/fixed-point-implicit.ts';
 import type { RunResult } from '../solver/run.ts';
 import type { StepProgram } from '../solver/step-program.ts';
 import type { Conditioning } from '../reference/reference.ts';
@@ -53,15 +53,8 @@ export interface SidSpec {
   readonly fixedPoint?: SidFixedPoint;
 }
 
-/** The map SID differentiates through when it is the solver's own. */
-export interface SidFixedPoint {
-  /** The compiled step map. */
-  readonly program: StepProgram;
-  /** s_t, the last state (vars, then solver states). */
-  readonly state: Float64Array;
-  /** The per-iteration inputs of the last step (noise entries are ignored). */
-  readonly hypers: Float64Array;
-}
+/** The map SID differentiates through when it is the solver's own: the program at the last state s_t and the inputs of the last step. */
+export type SidFixedPoint = FixedPointAt;
 
 /** SID's estimate and its error along the fixed-point iterations. */
 export interface SidResult {

@@ -31,6 +31,16 @@ export interface FixedPointJacobian extends FixedPointSolveInfo {
   readonly jacobian: Float64Array;
 }
 
+/** A point of a step map: the program, a state s and the per-iteration inputs of the step taken there (noise entries are ignored). */
+export interface FixedPointAt {
+  /** The compiled step map. */
+  readonly program: StepProgram;
+  /** s (vars, then solver states). */
+  readonly state: Float64Array;
+  /** The per-iteration inputs of the step. */
+  readonly hypers: Float64Array;
+}
+
 /** The per-iteration inputs `h` with every noise entry set to 0: the map whose fixed point is differentiated. */
 export function noiseless(program: StepProgram, h: Float64Array): Float64Array {
   const out = Float64Array.from(h);

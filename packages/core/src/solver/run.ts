@@ -7,7 +7,7 @@ import type { FunctionTable } from '../ir/functions.ts';
 import { allFinite, distance, norm } from '../linalg/vector.ts';
 import type { Reference } from '../reference/reference.ts';
 import { ForwardTracker } from './forward-tracker.ts';
-import type { FixedPointSolveInfo } from './fixed-point-implicit.ts';
+import type { FixedPointAt, FixedPointSolveInfo } from './fixed-point-implicit.ts';
 import type { LinearSolver } from './implicit.ts';
 import { implicitTracking, type ImplicitTracking } from './implicit-tracking.ts';
 import { reportJacobianByPullback, reportJacobianFromState, reportValues, splitReports, type ReportResult } from './reports.ts';
@@ -32,6 +32,11 @@ export interface RunView {
   readonly x: Float64Array;
   /** The forward tracker, when tracking forward (∂θx_k is `forward.jacobian()`). */
   readonly forward?: ForwardTracker;
+  /**
+   * When the step map is not a plain gradient step: the map at s_k with the inputs of the step
+   * that led there (for estimators that differentiate through the solver's fixed point).
+   */
+  readonly fixedPoint?: () => FixedPointAt;
 }
 
 /**
@@ -137,7 +142,8 @@ export function runSolver(
     trace.metrics.jacobian_error.push(jacobianError);
     trace.metrics.gradient_norm.push(norm(gradient));
     trace.metrics.step.push(stepper.stepAt(k));
-    for (const o of observers) o.record({ k, x, forward }).forEach((v, j) => trace.metrics[o.metrics[j]].push(v));
+    const fixedPoint = program.gradientStep ? undefined : () => ({ program, state: Float64Array.from(stepper.s), hypers: stepper.noiselessInputs(Math.max(0, k - 1)) });
+    for (const o of observers) o.record({ k, x, forward, fixedPoint }).forEach((v, j) => trace.metrics[o.metrics[j]].push(v));
   };
   let next = 0;
   if (spec.recordAt[next] === 0) record(spec.recordAt[next++]);
@@ -171,11 +177,12 @@ export function runSolver(
     const last = trace.k.length - 1;
     if (last >= 0 && trace.k[last] === spec.iterations) trace.metrics.jacobian_error[last] = distance(jacobian, reference.jacobian);
   }
+  const fixedPoint = program.gradientStep ? undefined : { state: at.s, inputs: stepper.noiselessInputs(Math.max(0, spec.iterations - 1)) };
   const last = trace.k.length - 1;
   for (const o of observers) {
     if (!o.finish || last < 0 || trace.k[last] !== spec.iterations) continue;
     // The sweep above replayed segments through the stepper, so the observer gets the saved x_t.
-    o.finish({ k: spec.iterations, x, forward, tape }).forEach((v, j) => (trace.metrics[o.metrics[j]][last] = v));
+    o.finish({ k: spec.iterations, x, forward, tape, fixedPoint: fixedPoint && (() => ({ program, state: fixedPoint.state, hypers: fixedPoint.inputs })) }).forEach((v, j) => (trace.metrics[o.metrics[j]][last] = v));
   }
   let reports: Record<string, ReportResult> | undefined;
   if (program.reports.length > 0) {
@@ -185,6 +192,5 @@ export function runSolver(
     if (tape && spec.jacobian !== false) reportJacobian = reportJacobianByPullback(program, kernels, at, tape);
     reports = splitReports(program, kernels.parameters, reportValues(program, kernels, at), reportJacobian);
   }
-  const fixedPoint = program.gradientStep ? undefined : { state: at.s, inputs: stepper.noiselessInputs(Math.max(0, spec.iterations - 1)) };
   return { iterations: spec.iterations, x, jacobian, trace, peakStoredStates: tape?.peakStoredStates, reports, implicitSolve: implicit?.solve, fixedPoint };
 }
