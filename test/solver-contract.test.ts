@@ -210,6 +210,37 @@ describe('implicit differentiation through the fixed point', () => {
   });
 });
 
+describe('declaration mistakes are named when the step map is compiled', () => {
+  const s = session(leastSquares('solve gd { iterations = 1 }'));
+  const compile = (stepMap: SolverPlugin['stepMap']) => () =>
+    compileStepProgram(s.problem, s.kernels.graphs, s.kernels.instance, { name: 'wrong', doc: 'A mistake.', sampling: 'full', options: [], stepMap }, registry);
+  it('a start that reads the sample, a start of the wrong shape, a report that reads the sample', () => {
+    const sample = s.problem.sample!.node;
+    expect(
+      compile((ctx) => {
+        const m = ctx.state('m', [], ctx.builder.mul(sample, ctx.builder.const(1)));
+        return { next: ctx.vars, states: { m } };
+      }),
+    ).toThrow("solver 'wrong': the start of the state 'm' reads a state, the sample, a schedule or noise; it may read x₀, θ, data and constants");
+    expect(
+      compile((ctx) => {
+        const m2 = ctx.state('m2', [2], ctx.builder.const(0));
+        return { next: ctx.vars, states: { m2 } };
+      }),
+    ).toThrow("solver 'wrong': the start of the state 'm2' is R, not R[2]");
+    // One name, two shapes (here across two declarations on the same problem).
+    expect(
+      compile((ctx) => {
+        const m = ctx.state('m', [3], ctx.builder.broadcast(ctx.builder.const(0), [3]));
+        return { next: ctx.vars, states: { m } };
+      }),
+    ).toThrow("solver 'wrong': the state 'm' is declared with two shapes (input state:m used with shapes R and R[3]); use one name per shape");
+    expect(compile((ctx) => ({ next: ctx.vars, reports: { r: ctx.builder.mul(sample, ctx.builder.const(2)) } }))).toThrow(
+      "solver 'wrong': the report 'r' reads the sample; a report is a function of the state",
+    );
+  });
+});
+
 describe('gradientAt', () => {
   it('is the gradient kernel at the substituted point', () => {
     const s = session(leastSquares('solve gd { iterations = 1 }'));

@@ -14,7 +14,7 @@ import { jvp, vjp } from '../diff/engine.ts';
 import { tangentOf } from '../derive/graphs.ts';
 import type { DerivativeGraphs } from '../derive/graphs.ts';
 import { inputResolver } from '../derive/input-resolver.ts';
-import type { IRBuilder } from '../ir/builder.ts';
+import { IRShapeError, type IRBuilder } from '../ir/builder.ts';
 import { inputKey, type Node } from '../ir/node.ts';
 import { formatShape, sizeOf, type Shape } from '../ir/shape.ts';
 import { splitBySample } from '../ir/split.ts';
@@ -258,7 +258,13 @@ function stepMapContext(problem: Problem, graphs: DerivativeGraphs, solver: Solv
   function state(name: string, shapeOrLike: Node | Shape, init: Node | 'copy' | 'zero'): Node {
     const like = isNode(shapeOrLike) ? shapeOrLike : undefined;
     const shape = like ? like.shape : (shapeOrLike as Shape);
-    const node = b.input({ kind: 'state', name }, shape);
+    let node: Node;
+    try {
+      node = b.input({ kind: 'state', name }, shape);
+    } catch (error) {
+      if (!(error instanceof IRShapeError)) throw error;
+      return fail(`the state '${name}' is declared with two shapes (${error.message}); use one name per shape`);
+    }
     if (states.some((s) => s.name === name)) return node;
     if (typeof init === 'string') {
       if (!like || !vars.includes(like)) fail(`the state '${name}' is declared '${init}' of something that is not a var`);
