@@ -60,11 +60,14 @@ function statement(s: LoopStatement, indent: string, kernel: LoopKernel): string
       const start = s.reduction === 'sum' ? '0' : MINUS_INFINITY;
       return [`${indent}let ${target} = ${start};`, forHeader(s.index, s.extent, indent), `${inner}${step}`, `${indent}}`];
     }
-    case 'if': {
-      const then = [`${indent}if (${condition(s.condition)}) {`, ...statements(s.then, inner, kernel)];
-      if (s.otherwise.length === 0) return [...then, `${indent}}`];
-      return [...then, `${indent}} else {`, ...statements(s.otherwise, inner, kernel), `${indent}}`];
-    }
+    case 'if':
+      return [
+        `${indent}if (${condition(s.condition)}) {`,
+        ...statements(s.then, inner, kernel),
+        `${indent}} else {`,
+        ...statements(s.otherwise, inner, kernel),
+        `${indent}}`,
+      ];
   }
 }
 

@@ -108,7 +108,7 @@ class KernelLowering implements LoweringContext {
   }
 
   private lowerNode(node: Node): void {
-    const lowering = OPERATOR_LOWERINGS[node.op];
+    const lowering = loweringOf(node);
     if (this.placement.get(node) !== 'stored') {
       if (lowering.prepare) this.bindings.set(node, { kind: 'prepared', offset: lowering.prepare(this, node) });
       return;
@@ -182,13 +182,13 @@ class KernelLowering implements LoweringContext {
     if (isScalar(node.shape)) return this.scalar(node);
     const bound = this.bindings.get(node);
     if (bound?.kind === 'buffer') return load(bound.buffer, at);
-    return entryOf(OPERATOR_LOWERINGS[node.op], this, this.unstored(node), at);
+    return entryOf(loweringOf(node), this, this.unstored(node), at);
   }
 
   scalar(node: Node): LoopExpr {
     const bound = this.bindings.get(node);
     if (bound?.kind === 'value') return bound.value;
-    return entryOf(OPERATOR_LOWERINGS[node.op], this, this.unstored(node), indexConst(0));
+    return entryOf(loweringOf(node), this, this.unstored(node), indexConst(0));
   }
 
   index(node: Node): LoopIndex {
@@ -289,6 +289,11 @@ class KernelLowering implements LoweringContext {
     if (this.placement.get(node) === 'stored') throw new Error(`${node.op}#${node.id} used before it is computed`);
     return node;
   }
+}
+
+/** The lowering of `node`'s operator: the one place that looks lowerings up. */
+function loweringOf(node: Node): OperatorLowering {
+  return OPERATOR_LOWERINGS[node.op];
 }
 
 /** Entry `at` of `node` by its operator's `element` hook. */

@@ -57,7 +57,7 @@ export interface LoweringContext {
  *   {@link LoweringContext.prepared}.
  */
 export interface OperatorLowering {
-  /** Entry `at` of `node`, from its arguments' entries. */
+  /** Entry `at` of `node`, from its arguments' entries. Emits no statement: the expression may end up inside a reduction. */
   readonly element?: (ctx: LoweringContext, node: Node, at: LoopIndex) => LoopExpr;
   /** Statements computing the scalar `node`; returns its value (normally a local). */
   readonly scalar?: (ctx: LoweringContext, node: Node) => LoopExpr;
