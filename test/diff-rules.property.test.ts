@@ -21,8 +21,9 @@
  * dimensions and the point, and the thrown message prints the formula.
  */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  BACKENDS,
   IRBuilder,
   compileKernel,
   inputKey,
@@ -34,6 +35,7 @@ import {
   sizeOf,
   topologicalOrder,
   vjp,
+  type Backend,
   type BinaryOp,
   type FunctionTable,
   type InputLocation,
@@ -864,7 +866,7 @@ function evaluateBoth(ctx: Ctx, outputs: Outputs, p: Point, t: Direction, what: 
     const value = interpretOutputs(outputs, envOf(ctx, { ...p, i }, t));
     for (let k = 0; k < offset; k++) expected[k] += value[k] / batch.length;
   }
-  const kernel = compileKernel(kernelOutputs, resolverOf(ctx, p), FUNCTIONS);
+  const kernel = compileKernel(kernelOutputs, resolverOf(ctx, p), FUNCTIONS, { backend });
   const out = new Float64Array(offset);
   // Garbage in `out` must be overwritten, including the slices of zero (null) outputs.
   out.fill(12345.678);
@@ -1044,6 +1046,17 @@ function checkCross(P: Prepared): void {
 const RUNS = 250;
 const cases = caseArb(objectiveArb);
 
+/** The backend the kernels of the properties below are compiled with: each runs once per backend. */
+let backend: Backend = 'js';
+
+describe.each(BACKENDS)('kernels on the %s backend', (which) => {
+  beforeAll(() => {
+    backend = which;
+  });
+  afterAll(() => {
+    backend = 'js';
+  });
+
 describe('random expressions over every operator', () => {
   it('builder simplification and interning preserve the value of the expression', () => {
     fc.assert(
@@ -1130,6 +1143,8 @@ describe('scatter and scatterRow built directly', () => {
       { seed: SEED + 7, numRuns: RUNS / 2 },
     );
   });
+});
+
 });
 
 describe('plugin wiring', () => {

@@ -7,10 +7,12 @@
  */
 import type { FunctionTable } from '../ir/functions.ts';
 import type { Node } from '../ir/node.ts';
+import { resolveBackend, type Backend } from './backend.ts';
 import { emitJavaScript } from './emit-js.ts';
 import type { InputResolver } from './layout.ts';
 import type { LoopKernel } from './loop-ir.ts';
 import { lowerKernel } from './lower.ts';
+import { compileWasmKernel } from './wasm/wasm-kernel.ts';
 
 /**
  * A compiled kernel. It writes, for each output, `fixed + (1/count) Σ_q sampled(idx[q])`: the
@@ -43,16 +45,35 @@ export interface KernelOutput {
 export interface CompiledKernel {
   /** The callable kernel. */
   readonly run: Kernel;
-  /** The generated function body. */
+  /** The generated source: the JavaScript function body, or the WebAssembly module as WAT. */
   readonly source: string;
+  /** The backend it was compiled with. */
+  readonly backend: Backend;
   /** The loop IR the source was emitted from. */
   readonly loops: LoopKernel;
 }
 
+/** How to compile a kernel. */
+export interface CompileOptions {
+  /** The code generator (default: see `resolveBackend`). */
+  readonly backend?: Backend;
+}
+
 /** Compiles the outputs into one kernel. */
-export function compileKernel(outputs: readonly KernelOutput[], resolve: InputResolver, functions: FunctionTable): CompiledKernel {
+export function compileKernel(outputs: readonly KernelOutput[], resolve: InputResolver, functions: FunctionTable, options: CompileOptions = {}): CompiledKernel {
   const loops = lowerKernel(outputs, resolve, functions);
+  if (resolveBackend(options.backend) === 'wasm') {
+    const wasm = compileWasmKernel(loops);
+    return {
+      run: wasm.run,
+      get source(): string {
+        return wasm.text;
+      },
+      loops,
+      backend: 'wasm',
+    };
+  }
   const source = emitJavaScript(loops);
   const factory = new Function('data', 'fns', source) as (data: readonly Float64Array[], fns: Array<(z: number) => number>) => Kernel;
-  return { run: factory(loops.data, loops.functions.map((f) => f.evaluate)), source, loops };
+  return { run: factory(loops.data, loops.functions.map((f) => f.evaluate)), source, loops, backend: 'js' };
 }

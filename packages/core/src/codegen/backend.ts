@@ -1,0 +1,41 @@
+/**
+ * Kernel backends: JavaScript (`emit-js.ts`) or WebAssembly with SIMD (`wasm/`), and the choice
+ * between them when none is asked for.
+ */
+
+/** A code generator for kernels. */
+export type Backend = 'js' | 'wasm';
+
+/** Every backend, as `--backend` and the solve block's `backend` option spell them. */
+export const BACKENDS: readonly Backend[] = ['js', 'wasm'];
+
+/** `(module (func (result v128) (v128.const i32x4 0 0 0 0)))`: valid only where the runtime has 128-bit SIMD. */
+const SIMD_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, 0x03, 0x02, 0x01, 0x00, 0x0a, 0x16, 0x01, 0x14, 0x00, 0xfd,
+  0x0c, ...new Array<number>(16).fill(0), 0x0b,
+]);
+
+/** Whether this runtime runs WebAssembly with 128-bit SIMD. */
+export function wasmSimdSupported(): boolean {
+  return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
+}
+
+/** The backend used when none is asked for: WebAssembly where the runtime has SIMD, else JavaScript. */
+export const DEFAULT_BACKEND: Backend = 'js';
+
+let warned = false;
+
+/**
+ * The backend a kernel is compiled with: `requested` (or {@link DEFAULT_BACKEND}), except that
+ * WebAssembly falls back to JavaScript, with one line on stderr per process, where the runtime
+ * lacks SIMD.
+ */
+export function resolveBackend(requested: Backend | undefined, simd: () => boolean = wasmSimdSupported): Backend {
+  const wanted = requested ?? DEFAULT_BACKEND;
+  if (wanted === 'js' || simd()) return wanted;
+  if (!warned) {
+    process.stderr.write('sgd: this runtime has no WebAssembly SIMD; kernels run on the JavaScript backend\n');
+    warned = true;
+  }
+  return 'js';
+}

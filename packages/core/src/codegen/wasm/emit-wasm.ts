@@ -1,0 +1,455 @@
+/**
+ * The WebAssembly emitter of the loop IR, through Binaryen's JS API. A kernel becomes a module
+ * with one memory (exported as `memory`), imports of the elementwise functions it calls (module
+ * `math`: the WebAssembly versions of `math.ts`, one instance shared by every kernel, so a kernel
+ * is compiled without recompiling them; module `env`: JavaScript functions), and the exported function
+ * `kernel(x, th, t, u, idx, count, out, h)` whose arguments are byte offsets into that memory
+ * (`count` is the batch length). Data arrays and scratch buffers live at fixed offsets from
+ * {@link WASM_STATIC_BASE}, laid out here; arguments are placed by the caller (`wasm-kernel.ts`).
+ *
+ * Innermost unit-stride loops and reductions run in f64x2 lanes (`vectorize.ts`), with a scalar
+ * tail for an odd extent. A sum reduction adds the even-indexed terms in lane 0 and the odd-indexed
+ * ones in lane 1, each in increasing index order, then lane 0 + lane 1, then the last term when the
+ * extent is odd: a fixed order, so results are deterministic (and differ from the JavaScript
+ * backend's left-to-right sum in the last bits). Max reductions are exact in any order.
+ * @module
+ */
+import binaryen from 'binaryen';
+import type { ElementwiseFunction } from '../../ir/functions.ts';
+import type { LoopBuffer, LoopCondition, LoopExpr, LoopIndex, LoopKernel, LoopLocal, LoopStatement } from '../loop-ir.ts';
+import { WASM_FEATURES } from './math.ts';
+import { nativeFunctionName } from './native-functions.ts';
+import { vectorizableElement, vectorizableLoop } from './vectorize.ts';
+
+/** Byte offset of the first data array: below it, nothing (offset 0 stays unused). */
+export const WASM_STATIC_BASE = 16;
+
+/** Where the kernel's fixed buffers are, in bytes. */
+export interface WasmStaticLayout {
+  /** Byte offset of each data array, as {@link LoopKernel.data} orders them. */
+  readonly data: readonly number[];
+  /** Byte offset of each scratch buffer, as {@link LoopKernel.scratch} orders them. */
+  readonly scratch: readonly number[];
+  /** First byte after the static buffers (16-aligned): arguments are placed from here. */
+  readonly end: number;
+}
+
+/** An emitted kernel module: its binary, its static layout and the functions it imports. */
+export interface EmittedWasm {
+  /** The optimized module. */
+  readonly binary: Uint8Array;
+  /** Where the data arrays and scratch buffers are. */
+  readonly layout: WasmStaticLayout;
+  /** Imports of module `env`: elementwise functions without a WebAssembly version, and `pow`. */
+  readonly imports: Readonly<Record<string, (z: number, w?: number) => number>>;
+  /** Names of the functions imported from module `math` (the shared instance of `math.ts`). */
+  readonly math: readonly string[];
+}
+
+/** The module as WAT, for tests and curious users. */
+export function wasmText(binary: Uint8Array): string {
+  const module = binaryen.readBinary(binary);
+  try {
+    module.setFeatures(WASM_FEATURES);
+    return module.emitText();
+  } finally {
+    module.dispose();
+  }
+}
+
+
+/** Rounds a byte count up to a multiple of 16. */
+export function align16(bytes: number): number {
+  return Math.ceil(bytes / 16) * 16;
+}
+
+/** Lays out the data arrays, then the scratch buffers, from {@link WASM_STATIC_BASE}. */
+export function staticLayout(kernel: LoopKernel): WasmStaticLayout {
+  let at = WASM_STATIC_BASE;
+  const place = (entries: number): number => {
+    const offset = at;
+    at += align16(entries * 8);
+    return offset;
+  };
+  const data = kernel.data.map((d) => place(d.length));
+  const scratch = kernel.scratch.map((n) => place(n));
+  return { data, scratch, end: at };
+}
+
+/** Emits `kernel` as an optimized WebAssembly module with SIMD. */
+export function emitWasm(kernel: LoopKernel): EmittedWasm {
+  const module = new binaryen.Module();
+  try {
+    module.setFeatures(WASM_FEATURES);
+    module.setMemory(1, 65536, 'memory');
+    const layout = staticLayout(kernel);
+    const imports: Record<string, (z: number, w?: number) => number> = {};
+    const math = new Set<string>();
+    const functions = kernel.functions.map((f, k) => functionName(module, f, k, imports));
+    const body = new KernelBody(module, layout, functions, imports, math);
+    const params = binaryen.createType(Array.from({ length: 8 }, () => binaryen.i32));
+    module.addFunction('kernel', params, binaryen.none, body.vars, body.statements(kernel.body));
+    module.addFunctionExport('kernel', 'kernel');
+    if (!module.validate()) throw new Error('the WebAssembly emitter produced an invalid module');
+    module.optimize();
+    return { binary: module.emitBinary(), layout, imports, math: [...math] };
+  } finally {
+    module.dispose();
+  }
+}
+
+/** The module's name for elementwise function `k`: its WebAssembly version, or an import of its JavaScript `evaluate`. */
+function functionName(module: binaryen.Module, f: ElementwiseFunction, k: number, imports: Record<string, (z: number) => number>): string {
+  const native = nativeFunctionName(f);
+  if (native) return `math:${native}`;
+  const name = `f${k}`;
+  module.addFunctionImport(name, 'env', name, binaryen.f64, binaryen.f64);
+  imports[name] = (z: number) => f.evaluate(z);
+  return name;
+}
+
+const PARAMS = { x: 0, th: 1, t: 2, u: 3, idx: 4, count: 5, out: 6, h: 7 } as const;
+const MINUS_INFINITY = -Infinity;
+
+/** The statements of one kernel function, with its locals. */
+class KernelBody {
+  /** Types of the function's locals after its 8 parameters. */
+  readonly vars: number[] = [];
+  private readonly scalars = new Map<number, number>();
+  /** Vector versions of locals declared in the loop body being vectorized. */
+  private lanes = new Map<number, number>();
+  private labels = 0;
+
+  constructor(
+    private readonly m: binaryen.Module,
+    private readonly layout: WasmStaticLayout,
+    private readonly functions: readonly string[],
+    private readonly imports: Record<string, (z: number, w?: number) => number>,
+    private readonly math: Set<string>,
+  ) {}
+
+  /** Calls function `name` of the kernel's table: a `math:` one is imported from the shared math instance on first use. */
+  private call(name: string, args: binaryen.ExpressionRef[]): binaryen.ExpressionRef {
+    if (name.startsWith('math:')) {
+      const native = name.slice('math:'.length);
+      if (!this.math.has(native)) {
+        this.m.addFunctionImport(name, 'math', native, binaryen.f64, binaryen.f64);
+        this.math.add(native);
+      }
+    }
+    return this.m.call(name, args, binaryen.f64);
+  }
+
+  statements(list: readonly LoopStatement[]): binaryen.ExpressionRef {
+    return this.m.block(null, list.map((s) => this.statement(s)));
+  }
+
+  private fresh(type: binaryen.Type): number {
+    return 8 + this.vars.push(type) - 1;
+  }
+
+  private local(l: LoopLocal): number {
+    let at = this.scalars.get(l.id);
+    if (at === undefined) {
+      at = this.fresh(l.type === 'f64' ? binaryen.f64 : binaryen.i32);
+      this.scalars.set(l.id, at);
+    }
+    return at;
+  }
+
+  private statement(s: LoopStatement): binaryen.ExpressionRef {
+    const m = this.m;
+    switch (s.kind) {
+      case 'let':
+        return m.local.set(this.local(s.local), this.expr(s.value));
+      case 'letIndex':
+        return m.local.set(this.local(s.local), this.index(s.value));
+      case 'store': {
+        const value = s.accumulate ? m.f64.add(this.load(s.buffer, s.index), this.expr(s.value)) : this.expr(s.value);
+        const [offset, ptr] = this.address(s.buffer, s.index);
+        return m.f64.store(offset, 8, ptr, value);
+      }
+      case 'zero': {
+        const [offset, ptr] = this.address(s.buffer, { op: 'const', value: s.start });
+        return m.memory.fill(m.i32.add(ptr, m.i32.const(offset)), m.i32.const(0), m.i32.const((s.end - s.start) * 8));
+      }
+      case 'loop':
+        return this.loop(s.index, s.extent, s.body);
+      case 'reduce':
+        return this.reduce(s);
+      case 'if':
+        return m.if(this.condition(s.condition), this.statements(s.then), this.statements(s.otherwise));
+      default: {
+        const unknown: never = s;
+        throw new Error(`unknown loop statement ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+
+  /**
+   * `for (j = 0; j < n; j++) body`, with n evaluated once. When vectorizable: pairs (j, j + 1) in
+   * lanes while j + 2 ≤ n, then one scalar iteration when n is odd.
+   */
+  private loop(j: LoopLocal<'i32'>, extent: LoopIndex, body: readonly LoopStatement[]): binaryen.ExpressionRef {
+    const m = this.m;
+    const index = this.local(j);
+    const n = this.fresh(binaryen.i32);
+    const setup = [m.local.set(n, this.index(extent)), m.local.set(index, m.i32.const(0))];
+    const scalar = (): binaryen.ExpressionRef => this.statements(body);
+    if (!vectorizableLoop(body, j)) return m.block(null, [...setup, this.counted(index, n, 1, scalar())]);
+    const lanes = m.block(null, body.map((s) => this.laneStatement(s, j)));
+    this.lanes = new Map();
+    return m.block(null, [...setup, this.counted(index, n, 2, lanes), m.if(m.i32.lt_u(m.local.get(index, binaryen.i32), m.local.get(n, binaryen.i32)), scalar())]);
+  }
+
+  /** `while (j + step ≤ n) { body; j += step }`. */
+  private counted(index: number, n: number, step: number, body: binaryen.ExpressionRef): binaryen.ExpressionRef {
+    const m = this.m;
+    const label = `L${this.labels++}`;
+    const done = m.i32.gt_u(m.i32.add(m.local.get(index, binaryen.i32), m.i32.const(step)), m.local.get(n, binaryen.i32));
+    return m.block(`${label}_done`, [
+      m.loop(`${label}_next`, m.block(null, [m.br(`${label}_done`, done), body, m.local.set(index, m.i32.add(m.local.get(index, binaryen.i32), m.i32.const(step))), m.br(`${label}_next`)])),
+    ]);
+  }
+
+  private reduce(s: Extract<LoopStatement, { kind: 'reduce' }>): binaryen.ExpressionRef {
+    const m = this.m;
+    const target = this.local(s.target);
+    const index = this.local(s.index);
+    const n = this.fresh(binaryen.i32);
+    const sum = s.reduction === 'sum';
+    const combine = (a: binaryen.ExpressionRef, b: binaryen.ExpressionRef): binaryen.ExpressionRef => (sum ? m.f64.add(a, b) : m.f64.max(a, b));
+    const get = (): binaryen.ExpressionRef => m.local.get(target, binaryen.f64);
+    const step = (): binaryen.ExpressionRef => m.local.set(target, combine(get(), this.expr(s.element)));
+    const setup = [m.local.set(n, this.index(s.extent)), m.local.set(index, m.i32.const(0))];
+    if (!vectorizableElement(s.element, s.index)) {
+      return m.block(null, [...setup, m.local.set(target, m.f64.const(sum ? 0 : MINUS_INFINITY)), this.counted(index, n, 1, step())]);
+    }
+    const acc = this.fresh(binaryen.v128);
+    const accGet = (): binaryen.ExpressionRef => m.local.get(acc, binaryen.v128);
+    const element = this.laneExpr(s.element, s.index);
+    this.lanes = new Map();
+    const laneStep = m.local.set(acc, sum ? m.f64x2.add(accGet(), element) : m.f64x2.max(accGet(), element));
+    return m.block(null, [
+      ...setup,
+      m.local.set(acc, m.f64x2.splat(m.f64.const(sum ? 0 : MINUS_INFINITY))),
+      this.counted(index, n, 2, laneStep),
+      m.local.set(target, combine(m.f64x2.extract_lane(accGet(), 0), m.f64x2.extract_lane(accGet(), 1))),
+      m.if(m.i32.lt_u(m.local.get(index, binaryen.i32), m.local.get(n, binaryen.i32)), step()),
+    ]);
+  }
+
+  /** Byte offset constant and pointer expression of `buffer[index]`. */
+  private address(buffer: LoopBuffer, index: LoopIndex): [number, binaryen.ExpressionRef] {
+    const m = this.m;
+    const scaled = index.op === 'const' ? m.i32.const(index.value * 8) : m.i32.shl(this.index(index), m.i32.const(3));
+    switch (buffer.kind) {
+      case 'argument':
+        if (!Object.hasOwn(PARAMS, buffer.name)) throw new Error('not a kernel argument buffer');
+        return [0, m.i32.add(m.local.get(PARAMS[buffer.name], binaryen.i32), scaled)];
+      case 'data':
+        return [this.layout.data[buffer.index]!, scaled];
+      case 'scratch':
+        return [this.layout.scratch[buffer.index]!, scaled];
+      default: {
+        const unknown: never = buffer;
+        throw new Error(`unknown loop buffer ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+
+  private load(buffer: LoopBuffer, index: LoopIndex): binaryen.ExpressionRef {
+    const [offset, ptr] = this.address(buffer, index);
+    return this.m.f64.load(offset, 8, ptr);
+  }
+
+  private expr(e: LoopExpr): binaryen.ExpressionRef {
+    const m = this.m;
+    switch (e.op) {
+      case 'const':
+        return m.f64.const(e.value);
+      case 'local':
+        return m.local.get(this.local(e.local), binaryen.f64);
+      case 'load':
+        return this.load(e.buffer, e.index);
+      case 'fromIndex':
+        return m.f64.convert_u.i32(this.index(e.index));
+      case 'binary': {
+        const left = this.expr(e.left);
+        const right = this.expr(e.right);
+        switch (e.operator) {
+          case 'add':
+            return m.f64.add(left, right);
+          case 'sub':
+            return m.f64.sub(left, right);
+          case 'mul':
+            return m.f64.mul(left, right);
+          case 'div':
+            return m.f64.div(left, right);
+          case 'max':
+            return m.f64.max(left, right);
+          case 'pow':
+            return m.call(this.pow(), [left, right], binaryen.f64);
+          default: {
+            const unknown: never = e;
+            throw new Error(`unknown binary operator ${JSON.stringify(unknown)}`);
+          }
+        }
+      }
+      case 'unary': {
+        const arg = this.expr(e.arg);
+        switch (e.operator) {
+          case 'neg':
+            return m.f64.neg(arg);
+          case 'square': {
+            const t = this.fresh(binaryen.f64);
+            return m.f64.mul(m.local.tee(t, arg, binaryen.f64), m.local.get(t, binaryen.f64));
+          }
+          case 'exp':
+          case 'log':
+            return this.call(`math:${e.operator}`, [arg]);
+          default: {
+            const unknown: never = e;
+            throw new Error(`unknown unary operator ${JSON.stringify(unknown)}`);
+          }
+        }
+      }
+      case 'call':
+        return this.call(this.functions[e.fn]!, [this.expr(e.arg)]);
+      case 'select':
+        return m.select(this.condition(e.condition), this.expr(e.then), this.expr(e.otherwise));
+      default: {
+        const unknown: never = e;
+        throw new Error(`unknown loop expression ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+
+  /** `Math.pow`, imported once (NaN, ±0 and ±∞ cases exactly as JavaScript's). */
+  private pow(): string {
+    if (!this.imports['pow']) {
+      this.m.addFunctionImport('pow', 'env', 'pow', binaryen.createType([binaryen.f64, binaryen.f64]), binaryen.f64);
+      this.imports['pow'] = Math.pow as (z: number, w?: number) => number;
+    }
+    return 'pow';
+  }
+
+  private condition(c: LoopCondition): binaryen.ExpressionRef {
+    const m = this.m;
+    switch (c.op) {
+      case 'equal':
+        return m.i32.eq(this.index(c.left), this.index(c.right));
+      case 'infinite':
+        return m.f64.eq(m.f64.abs(this.expr(c.value)), m.f64.const(Infinity));
+      default: {
+        const unknown: never = c;
+        throw new Error(`unknown loop condition ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+
+  private index(e: LoopIndex): binaryen.ExpressionRef {
+    const m = this.m;
+    switch (e.op) {
+      case 'const':
+        return m.i32.const(e.value);
+      case 'local':
+        return m.local.get(this.local(e.local), binaryen.i32);
+      case 'count':
+        return m.local.get(PARAMS.count, binaryen.i32);
+      case 'batchEntry':
+        return m.i32.load(0, 4, m.i32.add(m.local.get(PARAMS.idx, binaryen.i32), m.i32.shl(this.index(e.at), m.i32.const(2))));
+      case 'add':
+        return m.i32.add(this.index(e.left), this.index(e.right));
+      case 'mul':
+        return m.i32.mul(this.index(e.left), this.index(e.right));
+      default: {
+        const unknown: never = e;
+        throw new Error(`unknown loop index ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+
+  /** A statement of a vectorized loop body, for lanes j and j + 1. */
+  private laneStatement(s: LoopStatement, j: LoopLocal<'i32'>): binaryen.ExpressionRef {
+    const m = this.m;
+    if (s.kind === 'let') {
+      const v = this.fresh(binaryen.v128);
+      const value = this.laneExpr(s.value, j);
+      this.lanes.set(s.local.id, v);
+      return m.local.set(v, value);
+    }
+    if (s.kind !== 'store') throw new Error('only lets and stores are vectorized');
+    const [offset, ptr] = this.address(s.buffer, s.index);
+    const value = this.laneExpr(s.value, j);
+    const [offset2, ptr2] = this.address(s.buffer, s.index);
+    return m.v128.store(offset, 8, ptr, s.accumulate ? m.f64x2.add(m.v128.load(offset2, 8, ptr2), value) : value);
+  }
+
+  /** `e` at lanes j and j + 1. */
+  private laneExpr(e: LoopExpr, j: LoopLocal<'i32'>): binaryen.ExpressionRef {
+    const m = this.m;
+    const splat = (scalar: binaryen.ExpressionRef): binaryen.ExpressionRef => m.f64x2.splat(scalar);
+    switch (e.op) {
+      case 'const':
+      case 'fromIndex':
+        return splat(this.expr(e));
+      case 'local': {
+        const v = this.lanes.get(e.local.id);
+        return v === undefined ? splat(this.expr(e)) : m.local.get(v, binaryen.v128);
+      }
+      case 'load': {
+        if (!this.dependsOn(e.index, j)) return splat(this.expr(e));
+        const [offset, ptr] = this.address(e.buffer, e.index);
+        return m.v128.load(offset, 8, ptr);
+      }
+      case 'binary': {
+        if (e.operator === 'pow') return this.perLane([e.left, e.right], j, (a, b) => m.call(this.pow(), [a, b!], binaryen.f64));
+        const left = this.laneExpr(e.left, j);
+        const right = this.laneExpr(e.right, j);
+        return m.f64x2[e.operator](left, right);
+      }
+      case 'unary':
+        if (e.operator === 'neg') return m.f64x2.neg(this.laneExpr(e.arg, j));
+        if (e.operator === 'square') {
+          const t = this.fresh(binaryen.v128);
+          return m.f64x2.mul(m.local.tee(t, this.laneExpr(e.arg, j), binaryen.v128), m.local.get(t, binaryen.v128));
+        }
+        return this.perLane([e.arg], j, (a) => this.call(`math:${e.operator}`, [a]));
+      case 'call':
+        return this.perLane([e.arg], j, (a) => this.call(this.functions[e.fn]!, [a]));
+      case 'select':
+        return m.select(this.condition(e.condition), this.laneExpr(e.then, j), this.laneExpr(e.otherwise, j));
+      default: {
+        const unknown: never = e;
+        throw new Error(`unknown loop expression ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+
+  /** A scalar function applied to each lane of its vector arguments. */
+  private perLane(args: readonly LoopExpr[], j: LoopLocal<'i32'>, f: (a: binaryen.ExpressionRef, b?: binaryen.ExpressionRef) => binaryen.ExpressionRef): binaryen.ExpressionRef {
+    const m = this.m;
+    const locals = args.map(() => this.fresh(binaryen.v128));
+    const sets = args.map((a, k) => m.local.set(locals[k]!, this.laneExpr(a, j)));
+    const lane = (i: number): binaryen.ExpressionRef => {
+      const [a, b] = locals.map((l) => m.f64x2.extract_lane(m.local.get(l, binaryen.v128), i));
+      return f(a!, b);
+    };
+    return m.block(null, [...sets, m.f64x2.replace_lane(m.f64x2.splat(lane(0)), 1, lane(1))], binaryen.v128);
+  }
+
+  private dependsOn(index: LoopIndex, j: LoopLocal<'i32'>): boolean {
+    switch (index.op) {
+      case 'local':
+        return index.local === j;
+      case 'batchEntry':
+        return this.dependsOn(index.at, j);
+      case 'add':
+      case 'mul':
+        return this.dependsOn(index.left, j) || this.dependsOn(index.right, j);
+      default:
+        return false;
+    }
+  }
+}
