@@ -26,6 +26,7 @@ export { compileWasmKernel, type WasmKernel } from './codegen/wasm/wasm-kernel.t
 export { WASM_MATH_FUNCTIONS } from './codegen/wasm/math.ts';
 export { wasmMathFunctions } from './codegen/wasm/native-functions.ts';
 export * from './codegen/wasm/memory-limit.ts';
+export * from './codegen/wasm/run-memory.ts';
 export * from './problem/problem.ts';
 export * from './problem/layout.ts';
 export * from './problem/instance.ts';

@@ -29,6 +29,7 @@ interface RunFlags {
   out?: string;
   plugin: string[];
   json?: boolean;
+  backend?: string;
 }
 
 /** Adds the `run` command to the program. */
@@ -44,6 +45,7 @@ export function registerRun(program: Command, io: Output): void {
     .option('--out <dir>', 'write instance.json, trace.csv, result.json and plot.svg into this new directory')
     .option('--plugin <module>', 'load a plugin module (path or package; repeatable)', collect, [])
     .option('--json', 'print result.json on stdout instead of the summary')
+    .addOption(new Option('--backend <name>', 'kernel code: wasm (WebAssembly SIMD) or js; the same as --set solve.backend=NAME').choices(['js', 'wasm']))
     .action(async (file: string, flags: RunFlags) => {
       try {
         await runCommand(file, flags, io);
@@ -57,7 +59,7 @@ export function registerRun(program: Command, io: Output): void {
 
 /** The body of `sgd run FILE`. */
 async function runCommand(file: string, flags: RunFlags, io: Output): Promise<void> {
-  const overrides = flags.set.map(parseOverride);
+  const overrides = [...flags.set, ...(flags.backend ? [`solve.backend=${flags.backend}`] : [])].map(parseOverride);
   const registry = await registryWith(flags.plugin);
   const loaded = loadProblem(file, registry, overrides);
   if (loaded.warnings) io.err(loaded.warnings);

@@ -5,6 +5,10 @@
  */
 import {
   buildDerivativeGraphs,
+  checkWasmRun,
+  setKernelBackend,
+  WasmMemoryLimitError,
+  type BackendChoice,
   compileStepProgram,
   computeReference,
   drawInstance,
@@ -70,6 +74,14 @@ export function createSession(problem: Problem, registry: PluginRegistry, seed: 
   if (!solve) throw new UserError(`${file}: error: the file has no solve block; add one, e.g. 'solve gd { iterations = 1000 }'`);
   const solver = registry.solvers.get(solve.solver);
   if (!solver) throw new UserError(`${file}: error: unknown solver '${solve.solver}'`);
+  // Every kernel of the run is compiled for one backend; a too large problem is refused before anything is drawn.
+  if (setKernelBackend(solve.options.backend as BackendChoice) === 'wasm') {
+    try {
+      checkWasmRun(problem, solve.options.track !== 'none');
+    } catch (error) {
+      throw error instanceof WasmMemoryLimitError ? new UserError(`${file}: error: ${error.message}`) : error;
+    }
+  }
   const graphs = buildDerivativeGraphs(problem, registry.rules);
   const instance = drawInstance(problem, seed, registrySourceReader(registry));
   const kernels = new ProblemKernels(problem, graphs, instance, registry.functions);

@@ -9,6 +9,9 @@ export type Backend = 'js' | 'wasm';
 /** Every backend, as `--backend` and the solve block's `backend` option spell them. */
 export const BACKENDS: readonly Backend[] = ['js', 'wasm'];
 
+/** A backend as a run asks for it: one of {@link BACKENDS}, or `auto` (WebAssembly where the runtime has SIMD, else JavaScript). */
+export type BackendChoice = Backend | 'auto';
+
 /** `(module (func (result v128) (v128.const i32x4 0 0 0 0)))`: valid only where the runtime has 128-bit SIMD. */
 const SIMD_PROBE = new Uint8Array([
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, 0x03, 0x02, 0x01, 0x00, 0x0a, 0x16, 0x01, 0x14, 0x00, 0xfd,
@@ -20,18 +23,31 @@ export function wasmSimdSupported(): boolean {
   return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
 }
 
-/** The backend used when none is asked for: WebAssembly where the runtime has SIMD, else JavaScript. */
+/** The backend `compileKernel` uses when neither its options nor {@link setKernelBackend} name one. */
 export const DEFAULT_BACKEND: Backend = 'js';
 
+let processBackend: Backend | undefined;
 let warned = false;
 
 /**
- * The backend a kernel is compiled with: `requested` (or {@link DEFAULT_BACKEND}), except that
+ * Sets the backend of every kernel this process compiles without an explicit `backend` option:
+ * a run (`sgd run`, `sgd derive --eval`, a worker rebuilding a session) compiles all its kernels
+ * for one backend. `auto` is WebAssembly where the runtime has SIMD, JavaScript elsewhere, without
+ * a message; `undefined` restores {@link DEFAULT_BACKEND}. Returns the backend chosen.
+ */
+export function setKernelBackend(choice: BackendChoice | undefined, simd: () => boolean = wasmSimdSupported): Backend {
+  processBackend = choice === 'auto' ? (simd() ? 'wasm' : 'js') : choice;
+  return processBackend ?? DEFAULT_BACKEND;
+}
+
+/**
+ * The backend a kernel is compiled with: `requested`, or the one {@link setKernelBackend} set, or
+ * {@link DEFAULT_BACKEND}; except that
  * WebAssembly falls back to JavaScript, with one line on stderr per process, where the runtime
  * lacks SIMD.
  */
 export function resolveBackend(requested: Backend | undefined, simd: () => boolean = wasmSimdSupported): Backend {
-  const wanted = requested ?? DEFAULT_BACKEND;
+  const wanted = requested ?? processBackend ?? DEFAULT_BACKEND;
   if (wanted === 'js' || simd()) return wanted;
   if (!warned) {
     process.stderr.write('sgd: this runtime has no WebAssembly SIMD; kernels run on the JavaScript backend\n');

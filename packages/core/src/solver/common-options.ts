@@ -9,7 +9,7 @@ import type { OptionSpec } from '../plugin/options.ts';
  */
 export const SCHEDULE_VARIABLES: readonly string[] = ['k', 'mu', 'L', 'kappa', 'q'];
 
-/** `iterations`, `track`, `checkpoint`, `linear_solver`, and the hypergradient options (`estimator`, `sid_*`). */
+/** `iterations`, `track`, `checkpoint`, `backend`, `linear_solver`, and the hypergradient options (`estimator`, `sid_*`). */
 export const COMMON_SOLVER_OPTIONS: readonly OptionSpec[] = [
   { name: 'iterations', type: 'integer', default: 1000, min: 1, max: 1e9, doc: 'Number of steps; the iterates are x_0, ..., x_iterations.' },
   {
@@ -25,6 +25,13 @@ export const COMMON_SOLVER_OPTIONS: readonly OptionSpec[] = [
     default: 'none',
     values: ['none', 'sqrt'],
     doc: 'Reverse mode storage: none keeps every iterate (memory O(t)); sqrt keeps ⌈√t⌉ checkpoints and recomputes each segment (memory O(√t), one extra forward pass).',
+  },
+  {
+    name: 'backend',
+    type: 'enum',
+    default: 'auto',
+    values: ['auto', 'js', 'wasm'],
+    doc: 'Kernel code: WebAssembly with 128-bit SIMD (wasm), JavaScript (js), or auto: wasm where the runtime has WebAssembly SIMD, js elsewhere. The two agree to 1e-12 relative (sums are added in another order); the same as --backend.',
   },
   {
     name: 'linear_solver',
