@@ -1,20 +1,26 @@
 /**
  * One SGD′ step on least squares, f(x, θ; i) = ½ (A[i]·x − θ[i])², track = forward: the
  * framework's step (prepare, `ForwardTracker.update()`, `Stepper.advance()`, built the way
- * `sgd run` builds it) against a hand-written Float64Array loop of the same recursion with the
- * same tangent-major layout, as a ratio in one run, plus the bytes each step allocates.
+ * `sgd run` builds it) on each kernel backend (js, wasm) against a hand-written Float64Array
+ * loop of the same recursion with the same tangent-major layout (double-buffered, and in place),
+ * a hand-written WebAssembly SIMD loop (`hand-wasm.ts`) and a NumPy loop run by `python3`
+ * (`numpy_sgd_prime.py`; skipped with a notice where NumPy is missing), as ratios in one run,
+ * plus the bytes each step allocates.
  *
  * Both draw their samples from the same `RandomStream` key, so they see the same i_k and pay
  * the same cost for drawing it; the difference is the framework's own overhead. That draw
  * (seedrandom's ARC4 `double()`) returns boxed doubles whenever V8 does not inline it into the
  * caller, about 32 B per draw: the kernels-only figure separates it from the framework's own.
  */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { ForwardTracker, RandomStream, Stepper } from '@sgdiff/core';
 import { defaultRegistry } from '@sgdiff/plugins';
 import { createSession, type RunSession } from '@sgdiff/cli';
 import { leastSquaresProblem } from './least-squares.ts';
 import { bytesPerCall, calibrateAllocation } from './allocation.ts';
 import { compare } from './timing.ts';
+import { handWasmSgdPrime } from './hand-wasm.ts';
 
 const SEED = 1;
 /** A constant step, small enough that every per-sample step contracts (η‖A[i]‖² ≈ η d < 2). */
@@ -99,6 +105,49 @@ class HandSgdPrime {
   }
 }
 
+/** The fastest plain JavaScript loop: the same recursion updating J and x in place (each column only reads itself). */
+class InPlaceSgdPrime {
+  readonly x: Float64Array;
+  readonly J: Float64Array;
+  private readonly samples = new RandomStream(`${SEED}/sample/i/run/0`);
+
+  constructor(
+    private readonly A: Float64Array,
+    private readonly theta: Float64Array,
+    x0: Float64Array,
+    private readonly n: number,
+    private readonly d: number,
+  ) {
+    this.x = Float64Array.from(x0);
+    this.J = new Float64Array(n * d);
+  }
+
+  /** One step; `i` given (the hand WebAssembly loop's driver) or drawn. */
+  step(i = this.samples.index(this.n)): void {
+    const { A, theta, n, d, x, J } = this;
+    const a = i * d;
+    for (let p = 0, col = 0; p < n; p++, col += d) {
+      let s = 0;
+      for (let j = 0; j < d; j++) s += A[a + j] * J[col + j];
+      const r = STEP * (s - (p === i ? 1 : 0));
+      for (let j = 0; j < d; j++) J[col + j] -= A[a + j] * r;
+    }
+    let s = 0;
+    for (let j = 0; j < d; j++) s += x[j] * A[a + j];
+    const r = STEP * (s - theta[i]);
+    for (let j = 0; j < d; j++) x[j] -= A[a + j] * r;
+  }
+}
+
+/** NumPy's ns per step for the same recursion, or `null` with the reason when python3 or NumPy is missing. */
+function numpyNsPerStep(n: number, d: number, steps: number): number | string {
+  const script = fileURLToPath(new URL('numpy_sgd_prime.py', import.meta.url));
+  const r = spawnSync('python3', [script, String(n), String(d), String(steps)], { encoding: 'utf8' });
+  const match = /ns_per_step ([\d.]+)/.exec(r.stdout ?? '');
+  if (r.status !== 0 || !match) return `NumPy loop skipped: ${(r.stderr || r.error?.message || 'python3 failed').trim().split('\n').pop()}`;
+  return Number(match[1]);
+}
+
 /** max |a − b| / max |b|. */
 function relativeError(a: Float64Array, b: Float64Array): number {
   let diff = 0;
@@ -123,20 +172,46 @@ export function sgdPrimeBenchmark(): string[] {
     const session = createSession(problem, registry, SEED, 'bench.sgd');
     const { instance } = session.kernels;
     const framework = frameworkRun(session);
-    const hand = new HandSgdPrime(instance.values.get('A') as Float64Array, instance.theta, instance.x0, n, d);
+    const wasmProblem = leastSquaresProblem(n, d, registry, `solve sgd { iterations = 1  step = ${STEP}  track = forward  backend = wasm }`);
+    const wasm = frameworkRun(createSession(wasmProblem, registry, SEED, 'bench.sgd'));
+    const A = instance.values.get('A') as Float64Array;
+    const hand = new HandSgdPrime(A, instance.theta, instance.x0, n, d);
+    const inPlace = new InPlaceSgdPrime(A, instance.theta, instance.x0, n, d);
+    const handWasm = handWasmSgdPrime(A, instance.theta, instance.x0, n, d, STEP);
+    const handWasmSamples = new RandomStream(`${SEED}/sample/i/run/0`);
 
     for (let k = 0; k < CHECK_STEPS; k++) {
       framework.step(k);
+      wasm.step(k);
       hand.step();
+      inPlace.step();
+      handWasm.step(handWasmSamples.index(n));
     }
     const jError = relativeError(framework.tracker.jacobian(), hand.J);
     const xError = relativeError(framework.stepper.x, hand.x);
     if (!(jError <= 1e-12 && xError <= 1e-12)) throw new Error(`SGD′ bench n=${n} d=${d}: framework and hand loop disagree (J: ${jError}, x: ${xError})`);
+    const others = { 'framework on wasm': [wasm.tracker.jacobian(), wasm.stepper.x], 'in-place JS loop': [inPlace.J, inPlace.x], 'hand WebAssembly loop': [handWasm.J, handWasm.x] };
+    for (const [name, [J, x]] of Object.entries(others)) {
+      const e = Math.max(relativeError(J!, hand.J), relativeError(x!, hand.x));
+      if (!(e <= 1e-12)) throw new Error(`SGD′ bench n=${n} d=${d}: ${name} and the hand loop disagree (${e})`);
+    }
 
     // The step count keeps going across rounds, so the framework's k (schedule input) keeps growing.
     let k = CHECK_STEPS;
+    let kw = CHECK_STEPS;
     const calls = Math.max(50, Math.round(4e7 / (2 * n * d)));
-    const t = compare({ hand: () => hand.step(), framework: () => framework.step(k++) }, calls);
+    const t = compare(
+      {
+        hand: () => hand.step(),
+        framework: () => framework.step(k++),
+        wasm: () => wasm.step(kw++),
+        inPlace: () => inPlace.step(),
+        handWasm: () => handWasm.step(handWasmSamples.index(n)),
+      },
+      calls,
+    );
+    const numpy = numpyNsPerStep(n, d, Math.max(200, Math.min(5000, calls)));
+    const wasmBytes = bytesPerCall(() => wasm.step(kw++), 5 * calls);
     const bytes = bytesPerCall(() => framework.step(k++), 5 * calls);
     const handBytes = bytesPerCall(() => hand.step(), 5 * calls);
     const kernelBytes = bytesPerCall(() => framework.kernelsOnly(), 5 * calls);
@@ -145,6 +220,14 @@ export function sgdPrimeBenchmark(): string[] {
         `ratio ${(t.framework / t.hand).toFixed(2)}x (target ≤ 1.30x); allocated ${bytes.toFixed(1)} B/step (target 0; hand loop ${handBytes.toFixed(1)}, ` +
         `framework without the sample draw ${kernelBytes.toFixed(1)}); ` +
         `J agrees to ${jError.toExponential(1)} after ${CHECK_STEPS} steps`,
+    );
+    const vs = (ns: number, base: number): string => `${(ns / base).toFixed(2)}x`;
+    const numpyText = typeof numpy === 'number' ? `NumPy loop ${numpy.toFixed(0)} ns/step; framework on wasm ${vs(t.wasm, numpy)} NumPy (target ${n === 100 ? '≤ 0.35x' : '≤ 0.75x'}), hand WebAssembly ${vs(t.handWasm, numpy)} NumPy` : numpy;
+    rows.push(
+      `SGD′ step (forward), n=${n} d=${d}, backends: framework js ${t.framework.toFixed(0)} ns/step, framework wasm ${t.wasm.toFixed(0)} ns/step, ` +
+        `in-place JS loop ${t.inPlace.toFixed(0)} ns/step, hand WebAssembly SIMD loop ${t.handWasm.toFixed(0)} ns/step; ` +
+        `framework wasm ${vs(t.wasm, t.inPlace)} the fastest JS loop${n === 100 ? ' (target ≤ 0.30x)' : ''}, ${vs(t.wasm, t.handWasm)} the hand WebAssembly loop, ${vs(t.wasm, t.framework)} framework js; ` +
+        `${numpyText}; framework wasm allocated ${wasmBytes.toFixed(1)} B/step; all agree with the hand loop to 1e-12 after ${CHECK_STEPS} steps`,
     );
   }
   return rows;
