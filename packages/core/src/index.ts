@@ -22,7 +22,6 @@ export * from './codegen/emit-js.ts';
 export * from './codegen/compile.ts';
 export * from './codegen/backend.ts';
 export { emitWasm, staticLayout, WASM_STATIC_BASE, type EmittedWasm, type WasmStaticLayout } from './codegen/wasm/emit-wasm.ts';
-export { compileWasmKernel, type WasmKernel } from './codegen/wasm/wasm-kernel.ts';
 export { WASM_MATH_FUNCTIONS } from './codegen/wasm/math.ts';
 export { wasmMathFunctions } from './codegen/wasm/native-functions.ts';
 export * from './codegen/wasm/memory-limit.ts';
