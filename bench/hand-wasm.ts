@@ -32,30 +32,31 @@ export function handWasmSgdPrime(A: Float64Array, theta: Float64Array, x0: Float
   const m = new binaryen.Module();
   m.setFeatures(binaryen.Features.MVP | binaryen.Features.SIMD128);
   m.setMemory(Math.ceil(bytes / 65536), 65536, 'memory');
+  let labels = 0;
   // locals: 0 i (param), 1 row, 2 col, 3 j, 4 p, 5 acc v128, 6 r f64, 7 rv v128
   const get = (k: number, t: number): number => m.local.get(k, t);
   const set = (k: number, v: number): number => m.local.set(k, v);
-  const dot = (vecAt: (j: number) => number): number[] => [
+  const dot = (vecAt: (j: number) => number, label = `dot${labels++}`): number[] => [
     set(5, m.f64x2.splat(m.f64.const(0))),
     set(3, m.i32.const(0)),
     m.loop(
-      'dot',
+      label,
       m.block(null, [
         set(5, m.f64x2.add(get(5, V128), m.f64x2.mul(m.v128.load(0, 8, m.i32.add(get(1, I32), get(3, I32))), m.v128.load(0, 8, vecAt(get(3, I32)))))),
         set(3, m.i32.add(get(3, I32), m.i32.const(16))),
-        m.br('dot', m.i32.lt_u(get(3, I32), m.i32.const(d * 8))),
+        m.br(label, m.i32.lt_u(get(3, I32), m.i32.const(d * 8))),
       ]),
     ),
   ];
-  const axpy = (vecAt: (j: number) => number): number[] => [
+  const axpy = (vecAt: (j: number) => number, label = `axpy${labels++}`): number[] => [
     set(7, m.f64x2.splat(m.f64.mul(m.f64.const(eta), get(6, F64)))),
     set(3, m.i32.const(0)),
     m.loop(
-      'axpy',
+      label,
       m.block(null, [
         m.v128.store(0, 8, vecAt(get(3, I32)), m.f64x2.sub(m.v128.load(0, 8, vecAt(get(3, I32))), m.f64x2.mul(m.v128.load(0, 8, m.i32.add(get(1, I32), get(3, I32))), get(7, V128)))),
         set(3, m.i32.add(get(3, I32), m.i32.const(16))),
-        m.br('axpy', m.i32.lt_u(get(3, I32), m.i32.const(d * 8))),
+        m.br(label, m.i32.lt_u(get(3, I32), m.i32.const(d * 8))),
       ]),
     ),
   ];

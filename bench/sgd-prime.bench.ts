@@ -14,7 +14,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { ForwardTracker, RandomStream, Stepper } from '@sgdiff/core';
+import { ForwardTracker, RandomStream, setKernelBackend, Stepper } from '@sgdiff/core';
 import { defaultRegistry } from '@sgdiff/plugins';
 import { createSession, type RunSession } from '@sgdiff/cli';
 import { leastSquaresProblem } from './least-squares.ts';
@@ -168,12 +168,13 @@ export function sgdPrimeBenchmark(): string[] {
     [100, 50],
     [1000, 200],
   ]) {
-    const problem = leastSquaresProblem(n, d, registry, `solve sgd { iterations = 1  step = ${STEP}  track = forward }`);
+    const problem = leastSquaresProblem(n, d, registry, `solve sgd { iterations = 1  step = ${STEP}  track = forward  backend = js }`);
     const session = createSession(problem, registry, SEED, 'bench.sgd');
     const { instance } = session.kernels;
     const framework = frameworkRun(session);
     const wasmProblem = leastSquaresProblem(n, d, registry, `solve sgd { iterations = 1  step = ${STEP}  track = forward  backend = wasm }`);
     const wasm = frameworkRun(createSession(wasmProblem, registry, SEED, 'bench.sgd'));
+    setKernelBackend(undefined); // later benchmarks compile with compileKernel's default (js)
     const A = instance.values.get('A') as Float64Array;
     const hand = new HandSgdPrime(A, instance.theta, instance.x0, n, d);
     const inPlace = new InPlaceSgdPrime(A, instance.theta, instance.x0, n, d);
