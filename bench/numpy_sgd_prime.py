@@ -17,7 +17,7 @@ samples = rng.integers(0, n, size=steps)
 
 
 def run(count):
-    global x
+    global x, J
     for k in range(count):
         i = samples[k]
         a = A[i]

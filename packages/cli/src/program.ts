@@ -49,14 +49,14 @@ export function buildProgram(io: Output, registry: PluginRegistry = defaultRegis
     .option('--eval', 'evaluate F, ∇ₓF, ∇²ₓₓF and ∇²ₓθF at the start point and the drawn θ')
     .option('--seed <n>', 'seed of the random streams', parseSeed, 0)
     .option('--json', 'with --eval: print the evaluation as JSON')
-    .addOption(new Option('--backend <name>', 'with --eval: kernel code, wasm (WebAssembly SIMD) or js (default: wasm where the runtime has SIMD)').choices(['js', 'wasm']))
+    .addOption(new Option('--backend <name>', 'with --eval: kernel code, wasm (WebAssembly SIMD) or js (default: js)').choices(['js', 'wasm']))
     .option('--plugin <module>', 'load a plugin module (path or package; repeatable)', collect, [])
     .action(async (file: string, options: { format: 'text' | 'latex'; eval?: boolean; seed: number; json?: boolean; plugin: string[]; backend?: 'js' | 'wasm' }) => {
       const registry = await withPlugins(options.plugin);
       const { problem, warnings } = loadProblem(file, registry);
       if (warnings) io.err(warnings);
       if (!options.eval) return io.out(deriveFormulas(problem, registry, options.format));
-      setKernelBackend(options.backend ?? 'auto');
+      setKernelBackend(options.backend ?? 'js');
       const evaluation = evaluateAtStart(problem, registry, options.seed);
       io.out(options.json ? JSON.stringify(evaluation) : JSON.stringify(evaluation, null, 2));
     });

@@ -29,9 +29,9 @@ export const COMMON_SOLVER_OPTIONS: readonly OptionSpec[] = [
   {
     name: 'backend',
     type: 'enum',
-    default: 'auto',
-    values: ['auto', 'js', 'wasm'],
-    doc: 'Kernel code: WebAssembly with 128-bit SIMD (wasm), JavaScript (js), or auto: wasm where the runtime has WebAssembly SIMD, js elsewhere. The two agree to 1e-12 relative (sums are added in another order); the same as --backend.',
+    default: 'js',
+    values: ['js', 'wasm', 'auto'],
+    doc: 'Kernel code: JavaScript (js, the default until the whole suite passes on wasm), WebAssembly with 128-bit SIMD (wasm), or auto: wasm where the runtime has WebAssembly SIMD, js elsewhere. The two agree to 1e-12 relative (sums are added in another order); the same as --backend.',
   },
   {
     name: 'linear_solver',
