@@ -26,7 +26,7 @@ const FUNCTIONS: FunctionTable = new Map([
 ]);
 
 function compile(source: string): NonNullable<SgdCompileResult['problem']> {
-  const result = compileSgd(source, 'test.sgd', TEST_ENVIRONMENT, FUNCTIONS);
+  const result = compileSgd(source, 'test.sgd', TEST_ENVIRONMENT);
   expect(result.diagnostics.map(brief)).toEqual([]);
   return result.problem!;
 }
@@ -106,7 +106,7 @@ describe('lowering', () => {
   });
 
   it('returns no problem, only diagnostics, for a file with errors', () => {
-    const result = compileSgd('var x : R = 0\nminimize f(x) = y', 'bad.sgd', TEST_ENVIRONMENT, FUNCTIONS);
+    const result = compileSgd('var x : R = 0\nminimize f(x) = y', 'bad.sgd', TEST_ENVIRONMENT);
     expect(result.problem).toBeUndefined();
     expect(result.diagnostics.map(brief)).toEqual(["2:17 unknown-name: unknown name 'y'"]);
   });

@@ -298,7 +298,7 @@ const RIDGE = 0.1;
  * that only handles the first var or names its states the same for every var.
  */
 function leastSquares(registry: PluginRegistry, plugin: SolverPlugin, settings: Settings, phase: 'deterministic' | 'tracked'): Problem {
-  const b = new IRBuilder(registry.functions);
+  const b = new IRBuilder(registry.operators);
   const tensor = (kind: TensorSymbol['kind'], name: string, shape: number[], init: TensorSymbol['init']): TensorSymbol => ({
     kind,
     name,
