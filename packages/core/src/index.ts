@@ -8,6 +8,7 @@ export * from './ir/node.ts';
 export * from './ir/builder.ts';
 export * from './ir/functions.ts';
 export * from './ir/operator.ts';
+export * from './ir/evaluate.ts';
 export * from './ir/operators/builtin.ts';
 export * from './ir/operators/support.ts';
 export * from './ir/operators/arithmetic.ts';

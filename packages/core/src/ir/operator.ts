@@ -94,12 +94,13 @@ export interface OperatorSurface {
 
 /**
  * How the random-expression tests may use an operator: argument shapes written over the
- * symbols `n` and `d` (e.g. `['n,d', 'd']`), `i:n` for an index along an axis of extent n,
- * with the attributes to use.
+ * symbols `n` and `d` (`''` a scalar, `'d'` a vector, `'n,d'` a matrix; e.g. `['n,d', 'd']`),
+ * `i:n` or `i:d` for an index along an axis of that extent, with the attributes to use and,
+ * for a `size` attribute, the extent it takes (`sizeFrom`).
  */
 export interface GeneratorHint {
   /** Argument shapes and attributes that are valid together. */
-  readonly forms: ReadonlyArray<{ readonly args: readonly string[]; readonly attrs?: Attributes }>;
+  readonly forms: ReadonlyArray<{ readonly args: readonly string[]; readonly attrs?: Attributes; readonly sizeFrom?: 'n' | 'd' }>;
   /**
    * False when finite differences cannot be trusted at these argument values (a near tie of
    * `max`); the tests then skip the point.

@@ -195,8 +195,9 @@ export const expandOperator: OperatorRecord = {
   surface: [{ kind: 'newaxis', name: 'newaxis', params: [{ kind: 'tensor', name: 'v' }], forms: 'a vector' }],
   generate: {
     forms: [
-      { args: ['n'], attrs: { axis: 1, size: 3 } },
-      { args: ['d'], attrs: { axis: 0, size: 2 } },
+      { args: ['n'], attrs: { axis: 1 }, sizeFrom: 'd' },
+      { args: ['d'], attrs: { axis: 0 }, sizeFrom: 'n' },
+      { args: ['n'], attrs: { axis: 1 }, sizeFrom: 'n' },
     ],
   },
 };
