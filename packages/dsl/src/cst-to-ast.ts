@@ -241,7 +241,7 @@ class CstConverter {
   }
 
   call(cst: CstNode): A.CallExpr {
-    const callee = identifier(tokens(cst, 'Identifier')[0] ?? token(cst, 'Log'));
+    const callee = identifier(tokens(cst, 'Identifier')[0] ?? tokens(cst, 'Log')[0] ?? token(cst, 'Outer'));
     const args: A.Expr[] = [];
     const namedArgs: A.NamedArg[] = [];
     for (const arg of nodes(cst, 'argument')) {

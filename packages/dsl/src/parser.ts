@@ -260,9 +260,9 @@ export class SgdParser extends CstParser {
     ]);
   });
 
-  /** `name(args)`; `log` is a keyword elsewhere but also names the logarithm. */
+  /** `name(args)`; `log` and `outer` are keywords elsewhere but also name the logarithm and the outer product. */
   call = this.RULE('call', () => {
-    this.OR([{ ALT: () => this.CONSUME(T.Identifier) }, { ALT: () => this.CONSUME(T.Log) }]);
+    this.OR([{ ALT: () => this.CONSUME(T.Identifier) }, { ALT: () => this.CONSUME(T.Log) }, { ALT: () => this.CONSUME(T.Outer) }]);
     this.CONSUME(T.LParen);
     this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.argument) });
     this.CONSUME(T.RParen);

@@ -4,14 +4,13 @@
  * arguments, so equal subexpressions are shared (common-subexpression elimination for free).
  */
 import type { Shape } from './shape.ts';
-import type { OperatorRecord } from './operator.ts';
 
 /** Elementwise binary operators; a scalar operand broadcasts against a tensor one. */
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow';
 
 /**
  * The operator of a node: `const` and `input` (the leaves), or the name of a registered
- * {@link OperatorRecord} (`add`, `matvec`, `logsumexp`, ... and any a plugin registers).
+ * `OperatorRecord` (`add`, `matvec`, `logsumexp`, ... and any a plugin registers).
  */
 export type Op = string;
 

@@ -53,7 +53,9 @@ function applyShape(candidates: readonly SurfaceChoice[], spelling: string, args
   }
   const chosen = chooseSurface(candidates, args, attrs);
   if ('shape' in chosen) return chosen.shape;
-  ctx.error(range, attrs.axis !== undefined && chosen.error.includes('axis') ? 'invalid-axis' : 'shape-mismatch', `${spelling} ${chosen.error}`);
+  // A call's `axis = k` that the operand has no axis for is the axis's fault, not the shapes'.
+  const code = spelling.startsWith("'[") || attrs.axis === undefined || !chosen.error.includes('has no axis') ? 'shape-mismatch' : 'invalid-axis';
+  ctx.error(range, code, `${spelling} ${chosen.error}`);
   return undefined;
 }
 

@@ -7,7 +7,7 @@
 import type { Node } from '../node.ts';
 import type { OperatorRecord, PrintContext, Printed } from '../operator.ts';
 import { shapeMismatch } from '../operator.ts';
-import { formatShape, type Shape } from '../shape.ts';
+import { formatShape } from '../shape.ts';
 import { addOpt } from './support.ts';
 
 const tensorParams = (a: string, c: string) =>
@@ -128,7 +128,7 @@ export const transposeOperator: OperatorRecord = {
   },
   jvp: (b, _n, [t]) => b.transpose(t as Node),
   vjp: (b, _n, g) => [b.transpose(g)],
-  print: (_node, ctx) => (ctx.format === 'latex' ? { text: `{${ctx.wrap(ctx.args[0], 5)}}^\\top`, level: 4 } : { text: `transpose(${ctx.args[0].text})`, level: 5 }),
+  print: (_node, ctx) => (ctx.format === 'latex' ? { text: `{${ctx.wrap(ctx.args[0], 5)}}^\\top`, level: 5 } : { text: `transpose(${ctx.args[0].text})`, level: 5 }),
   surface: [{ kind: 'call', name: 'transpose', params: [{ kind: 'tensor', name: 'M' }], forms: 'transpose(M) of a matrix M' }],
   generate: { forms: [{ args: ['n,d'] }] },
 };
@@ -189,8 +189,8 @@ export const expandOperator: OperatorRecord = {
   print(node, ctx) {
     const a = ctx.args[0];
     if (ctx.format === 'latex') return node.axis === 1 ? { text: `${ctx.wrap(a, 5)} \\mathbf{1}_{${node.size}}^\\top`, level: 2 } : { text: `\\mathbf{1}_{${node.size}} {${ctx.wrap(a, 5)}}^\\top`, level: 2 };
-    const index = node.axis === 1 ? '[:, None]' : '[None, :]';
-    return { text: node.size === 1 ? `${ctx.wrap(a, 5)}${index}` : `expand(${a.text}, axis = ${node.axis}, size = ${node.size})`, level: 5 };
+    // As written in .sgd files: a column or a row, which repeats along the matrix it meets.
+    return { text: `${ctx.wrap(a, 5)}${node.axis === 1 ? '[:, None]' : '[None, :]'}`, level: 5 };
   },
   surface: [{ kind: 'newaxis', name: 'newaxis', params: [{ kind: 'tensor', name: 'v' }], forms: 'a vector' }],
   generate: {
