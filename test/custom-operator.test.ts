@@ -6,7 +6,7 @@
  */
 import { ContainerModule } from 'inversify';
 import { describe, expect, it } from 'vitest';
-import { OPERATORS, buildDerivativeGraphs, evaluateGraph, printFormulas, shapeMismatch, type Node, type OperatorRecord, type Problem } from '@sgdiff/core';
+import { OPERATORS, buildDerivativeGraphs, evaluateGraph, loopBuild, printFormulas, shapeMismatch, type Node, type OperatorRecord, type Problem } from '@sgdiff/core';
 import { compileSgd } from '@sgdiff/dsl';
 import { checkEnvironment } from '@sgdiff/cli';
 import { defaultRegistry } from '@sgdiff/plugins';
@@ -30,6 +30,16 @@ const cumsum: OperatorRecord = {
   print: (_node, ctx) => ({ text: ctx.format === 'latex' ? `\\operatorname{cumsum}\\left(${ctx.args[0].text}\\right)` : `cumsum(${ctx.args[0].text})`, level: 5 }),
   surface: [{ kind: 'call', name: 'cumsum', params: [{ kind: 'tensor', name: 'v' }], forms: 'cumsum(v) of a vector v' }],
   generate: { forms: [{ args: ['n'] }, { args: ['d'] }] },
+  // Kernels: out[0] = v[0], then out[k + 1] = out[k] + v[k + 1], reading back what was just stored.
+  lower: {
+    tensor: (ctx, node, out) => {
+      const { binary, indexAdd, indexConst, load, store } = loopBuild;
+      const v = node.args[0];
+      const next = (k: ReturnType<typeof indexConst>): ReturnType<typeof indexConst> => indexAdd(k, indexConst(1));
+      ctx.emit(store(out, indexConst(0), ctx.element(v, indexConst(0))));
+      ctx.loop(node.shape[0] - 1, (k) => ctx.emit(store(out, next(k), binary('add', load(out, k), ctx.element(v, next(k))))));
+    },
+  },
 };
 
 const registry = defaultRegistry([new ContainerModule(({ bind }) => void bind(OPERATORS).toConstantValue(cumsum))]);

@@ -25,7 +25,6 @@ export * from './codegen/plan.ts';
 export * from './codegen/loop-ir.ts';
 export * as loopBuild from './codegen/loop-build.ts';
 export * from './codegen/lowering.ts';
-export * from './codegen/lowerings.ts';
 export * from './codegen/lower.ts';
 export * from './codegen/emit-js.ts';
 export * from './codegen/compile.ts';

@@ -120,6 +120,7 @@ function expr(e: LoopExpr): string {
 
 function condition(c: LoopCondition): string {
   if (c.op === 'equal') return `${index(c.left)} === ${index(c.right)}`;
+  if (c.op === 'same') return `${expr(c.left)} === ${expr(c.right)}`;
   const value = expr(c.value);
   return `(${value} === ${INFINITY} || ${value} === ${MINUS_INFINITY})`;
 }

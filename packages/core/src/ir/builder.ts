@@ -101,7 +101,7 @@ export class IRBuilder {
     const attributeText = attributeKey(attrs);
     const key = `${op}:${attributeText}:${ordered.map((a) => a.id).join(':')}:${shape.join('x')}`;
     const frozen = Object.freeze([...shape]);
-    return this.intern(key, () => ({ op, args: ordered, shape: frozen, ...attrs }));
+    return this.intern(key, () => ({ op, args: ordered, shape: frozen, ...attrs, record }));
   }
 
   /** `a + b`. */

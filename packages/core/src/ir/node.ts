@@ -4,13 +4,14 @@
  * arguments, so equal subexpressions are shared (common-subexpression elimination for free).
  */
 import type { Shape } from './shape.ts';
+import type { OperatorRecord } from './operator.ts';
 
 /** Elementwise binary operators; a scalar operand broadcasts against a tensor one. */
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow';
 
 /**
  * The operator of a node: `const` and `input` (the leaves), or the name of a registered
- * `OperatorRecord` (`add`, `matvec`, `logsumexp`, ... and any a plugin registers).
+ * {@link OperatorRecord} (`add`, `matvec`, `logsumexp`, ... and any a plugin registers).
  */
 export type Op = string;
 
@@ -49,6 +50,8 @@ export interface Node {
   readonly size?: number;
   /** For reductions along an axis and `expand`: the axis. */
   readonly axis?: number;
+  /** The operator's record (every node but `const` and `input`), as JAX equations hold their primitive. */
+  readonly record?: OperatorRecord;
 }
 
 /** The key `kind:name` under which an input is interned. */

@@ -6,6 +6,7 @@
  * Records are registered through the plugin container (`OPERATORS`); the builder, the
  * differentiation engine, the printer, the checker and the lowering look them up by name.
  */
+import type { OperatorLowering } from '../codegen/lowering.ts';
 import type { IRBuilder } from './builder.ts';
 import type { FunctionTable } from './functions.ts';
 import type { Node } from './node.ts';
@@ -147,6 +148,8 @@ export interface OperatorRecord {
   readonly surface?: readonly OperatorSurface[];
   /** How the random-expression tests may build it; none when they cannot (internal helpers). */
   readonly generate?: GeneratorHint;
+  /** Its lowering to the loop IR, from which every backend emits kernels; none: it cannot be compiled. */
+  readonly lower?: OperatorLowering;
 }
 
 /** Thrown when two plugins register an operator of the same name. */

@@ -4,6 +4,9 @@
  * rule for extents of 1, written `g[None, :]` or `g[:, None]` in `.sgd` files). The builder
  * turns both into operands of the result's shape or scalars, so kernels see only those.
  */
+import { binary, unary } from '../../codegen/loop-build.ts';
+import type { LoopBinaryOperator } from '../../codegen/loop-ir.ts';
+import type { OperatorLowering } from '../../codegen/lowering.ts';
 import type { IRBuilder } from '../builder.ts';
 import { isConst, type Node } from '../node.ts';
 import type { OperatorRecord, PrintContext, Printed, Tensor } from '../operator.ts';
@@ -120,8 +123,20 @@ function printBinary(op: Binary) {
 
 const SYMBOL: Record<Binary, string> = { add: '+', sub: '-', mul: '*', div: '/', pow: '^' };
 
-/** A binary elementwise record: shape, folding, broadcasting and rewrites shared; derivatives its own. */
-function binary(op: Binary, doc: string, derivatives: Pick<OperatorRecord, 'jvp' | 'vjp'>): OperatorRecord {
+/** Entry by entry `a ∘ b` (a scalar operand is the same at every entry); `a^2` as a square, exact and cheap. */
+function lowerBinary(op: Binary): OperatorLowering {
+  return {
+    fusable: true,
+    element: (ctx, node, at) => {
+      const [a, c] = node.args;
+      if (op === 'pow' && isConst(c, 2)) return unary('square', ctx.element(a, at));
+      return binary(op as LoopBinaryOperator, ctx.element(a, at), ctx.element(c, at));
+    },
+  };
+}
+
+/** A binary elementwise record: shape, folding, broadcasting, rewrites and lowering shared; derivatives its own. */
+function elementwiseBinary(op: Binary, doc: string, derivatives: Pick<OperatorRecord, 'jvp' | 'vjp'>): OperatorRecord {
   return {
     name: op,
     doc,
@@ -142,23 +157,24 @@ function binary(op: Binary, doc: string, derivatives: Pick<OperatorRecord, 'jvp'
     ...derivatives,
     print: printBinary(op),
     surface: [{ kind: 'infix', name: SYMBOL[op], params: [{ kind: 'tensor', name: 'a' }, { kind: 'tensor', name: 'b' }], forms: 'operands of the same shape or a scalar operand' }],
+    lower: lowerBinary(op),
   };
 }
 
 /** `a + b`. */
-export const addOperator = binary('add', 'a + b, entrywise.', {
+export const addOperator = elementwiseBinary('add', 'a + b, entrywise.', {
   jvp: (b, n, [ta, tc]) => fit(b, addOpt(b, ta, tc) as Node, n.shape),
   vjp: (b, n, g) => [unbroadcast(b, g, n.args[0].shape), unbroadcast(b, g, n.args[1].shape)],
 });
 
 /** `a - b`. */
-export const subOperator = binary('sub', 'a − b, entrywise.', {
+export const subOperator = elementwiseBinary('sub', 'a − b, entrywise.', {
   jvp: (b, n, [ta, tc]) => fit(b, ta && tc ? b.sub(ta, tc) : (ta ?? b.neg(tc as Node)), n.shape),
   vjp: (b, n, g) => [unbroadcast(b, g, n.args[0].shape), unbroadcast(b, b.neg(g), n.args[1].shape)],
 });
 
 /** `a * b`. */
-export const mulOperator = binary('mul', 'a · b, entrywise.', {
+export const mulOperator = elementwiseBinary('mul', 'a · b, entrywise.', {
   jvp: (b, n, [ta, tc]) => {
     const [a, c] = n.args;
     return fit(b, addOpt(b, ta && b.mul(ta, c), tc && b.mul(a, tc)) as Node, n.shape);
@@ -170,7 +186,7 @@ export const mulOperator = binary('mul', 'a · b, entrywise.', {
 });
 
 /** `a / b`. */
-export const divOperator = binary('div', 'a / b, entrywise.', {
+export const divOperator = elementwiseBinary('div', 'a / b, entrywise.', {
   // y = a / c:  dy = (da − y dc) / c
   jvp: (b, n, [ta, tc]) => {
     const c = n.args[1];
@@ -185,7 +201,7 @@ export const divOperator = binary('div', 'a / b, entrywise.', {
 });
 
 /** `a ^ b`. */
-export const powOperator = binary('pow', 'a^b, entrywise.', {
+export const powOperator = elementwiseBinary('pow', 'a^b, entrywise.', {
   // y = a^c:  dy = c a^(c−1) da + log(a) y dc
   jvp: (b, n, [ta, tc]) => {
     const [a, c] = n.args;
@@ -219,6 +235,7 @@ export const negOperator: OperatorRecord = {
   vjp: (b, _n, g) => [b.neg(g)],
   print: (_node, ctx) => ({ text: `-${ctx.wrap(ctx.args[0], 3)}`, level: 3 }),
   surface: [{ kind: 'prefix', name: '-', params: [{ kind: 'tensor', name: 'a' }], forms: 'any operand' }],
+  lower: { fusable: true, element: (ctx, node, at) => unary('neg', ctx.element(node.args[0], at)) },
 };
 
 /** Every arithmetic operator. */

@@ -3,6 +3,7 @@
  * `ElementwiseFunction` supplies its value and f'(z) as IR), so one operator serves them all
  * and a plugin adds a function without touching any operator.
  */
+import { call } from '../../codegen/loop-build.ts';
 import type { IRBuilder } from '../builder.ts';
 import type { Node } from '../node.ts';
 import type { OperatorRecord } from '../operator.ts';
@@ -36,4 +37,5 @@ export const mapOperator: OperatorRecord = {
     if (ctx.format === 'text') return { text: `${node.fn}(${arg})`, level: 5 };
     return { text: ctx.functionLatex(node.fn as string, arg) ?? `\\operatorname{${node.fn}}\\left(${arg}\\right)`, level: 5 };
   },
+  lower: { fusable: true, element: (ctx, node, at) => call(ctx.functionIndex(node.fn as string), ctx.element(node.args[0], at)) },
 };

@@ -3,6 +3,7 @@
  * `scatter` and `scatterRow` (zero but for one entry or row), which `.sgd` files write as
  * `onehot(i, n)`. The index argument is an integer and never carries a derivative.
  */
+import { indexAdd, indexConst, indexMul, store } from '../../codegen/loop-build.ts';
 import type { Node } from '../node.ts';
 import type { OperatorRecord, PrintContext, Printed } from '../operator.ts';
 import { shapeMismatch } from '../operator.ts';
@@ -35,6 +36,7 @@ export const entryOperator: OperatorRecord = {
   vjp: (b, n, g) => [b.scatter(g, n.args[1], n.args[0].shape[0]), null],
   print: indexForm,
   surface: [{ kind: 'index', name: '[]', params: INDEX_PARAMS, forms: 'a vector v[i]' }],
+  lower: { element: (ctx, node) => ctx.element(node.args[0], ctx.index(node.args[1])) },
   generate: { forms: [{ args: ['n', 'i:n'] }, { args: ['d', 'i:d'] }] },
 };
 
@@ -59,6 +61,11 @@ export const rowOperator: OperatorRecord = {
   vjp: (b, n, g) => [b.scatterRow(g, n.args[1], n.args[0].shape[0]), null],
   print: indexForm,
   surface: [{ kind: 'index', name: '[]', params: INDEX_PARAMS, forms: 'a matrix A[i]' }],
+  lower: {
+    inPlace: true,
+    prepare: (ctx, node) => ctx.letIndex(indexMul(ctx.index(node.args[1]), indexConst(node.shape[0]))),
+    element: (ctx, node, at) => ctx.element(node.args[0], indexAdd(ctx.prepared(node), at)),
+  },
   generate: { forms: [{ args: ['n,d', 'i:n'] }] },
 };
 
@@ -96,6 +103,13 @@ export const scatterOperator: OperatorRecord = {
       build: (b, [i], { size }) => b.scatter(b.const(1), i, size as number),
     },
   ],
+  lower: {
+    tensor: (ctx, node, target) => {
+      const [g, i] = node.args;
+      ctx.emit({ kind: 'zero', buffer: target, start: 0, end: node.shape[0] });
+      ctx.emit(store(target, ctx.index(i), ctx.scalar(g)));
+    },
+  },
 };
 
 /** The `[size, d]` matrix, zero but for row `i` equal to `g`. */
@@ -113,6 +127,15 @@ export const scatterRowOperator: OperatorRecord = {
   },
   jvp: (b, n, [t]) => t && b.scatterRow(t, n.args[1], n.size as number),
   vjp: (b, n, g) => [b.row(g, n.args[1]), null],
+  lower: {
+    tensor: (ctx, node, target) => {
+      const [g, i] = node.args;
+      const d = g.shape[0];
+      ctx.emit({ kind: 'zero', buffer: target, start: 0, end: node.shape[0] * d });
+      const base = ctx.letIndex(indexMul(ctx.index(i), indexConst(d)));
+      ctx.loop(d, (k) => ctx.emit(store(target, indexAdd(base, k), ctx.element(g, k))));
+    },
+  },
   print(node, ctx) {
     const [g, i] = ctx.args;
     return ctx.format === 'latex' ? { text: `e_{${i.text}} {${ctx.wrap(g, 5)}}^\\top`, level: 2 } : { text: `onehot(${i.text}, ${node.size}) * ${ctx.wrap(g, 3)}`, level: 2 };

@@ -4,10 +4,12 @@
  * distances of rows). The first six are closed under differentiation; `sqdist`'s derivatives
  * are written with them.
  */
+import { binary, store, unary } from '../../codegen/loop-build.ts';
 import type { Node } from '../node.ts';
 import type { OperatorRecord, PrintContext, Printed } from '../operator.ts';
 import { shapeMismatch } from '../operator.ts';
 import { formatShape } from '../shape.ts';
+import { matrixIndex } from './lowering-support.ts';
 import { addOpt } from './support.ts';
 
 const tensorParams = (a: string, c: string) =>
@@ -48,6 +50,17 @@ export const matvecOperator: OperatorRecord = {
   },
   print: productText,
   surface: [{ kind: 'infix', name: '@', params: tensorParams('A', 'v'), forms: 'R[n, d] @ R[d]' }],
+  lower: {
+    readsAtRandom: true,
+    tensor: (ctx, node, target) => {
+      const [A, v] = node.args;
+      const [n, d] = A.shape;
+      ctx.loop(n, (r) => {
+        const dot = ctx.reduce('sum', d, (k) => binary('mul', ctx.element(A, matrixIndex(r, k, d)), ctx.element(v, k)));
+        ctx.emit(store(target, r, dot));
+      });
+    },
+  },
   generate: { forms: [{ args: ['n,d', 'd'] }] },
 };
 
@@ -76,6 +89,19 @@ export const vecmatOperator: OperatorRecord = {
   },
   print: productText,
   surface: [{ kind: 'infix', name: '@', params: tensorParams('w', 'A'), forms: 'R[n] @ R[n, d]' }],
+  lower: {
+    readsAtRandom: true,
+    tensor: (ctx, node, target) => {
+      const [w, A] = node.args;
+      const [n, d] = A.shape;
+      // Row by row, so A is read in memory order: target += w_r A[r].
+      ctx.emit({ kind: 'zero', buffer: target, start: 0, end: d });
+      ctx.loop(n, (r) => {
+        const weight = ctx.let(ctx.element(w, r));
+        ctx.loop(d, (k) => ctx.emit(store(target, k, binary('mul', weight, ctx.element(A, matrixIndex(r, k, d))), true)));
+      });
+    },
+  },
   generate: { forms: [{ args: ['n', 'n,d'] }] },
 };
 
@@ -105,6 +131,22 @@ export const matmulOperator: OperatorRecord = {
   },
   print: productText,
   surface: [{ kind: 'infix', name: '@', params: tensorParams('M', 'N'), forms: 'R[n, k] @ R[k, m]' }],
+  lower: {
+    readsAtRandom: true,
+    tensor: (ctx, node, target) => {
+      const [M, N] = node.args;
+      const [n, k] = M.shape;
+      const m = N.shape[1];
+      // Row r of the product is Σ_j M[r, j] N[j]: N and the target are read in memory order.
+      ctx.emit({ kind: 'zero', buffer: target, start: 0, end: n * m });
+      ctx.loop(n, (r) =>
+        ctx.loop(k, (j) => {
+          const weight = ctx.let(ctx.element(M, matrixIndex(r, j, k)));
+          ctx.loop(m, (c) => ctx.emit(store(target, matrixIndex(r, c, m), binary('mul', weight, ctx.element(N, matrixIndex(j, c, m))), true)));
+        }),
+      );
+    },
+  },
   generate: { forms: [{ args: ['n,d', 'd,n'] }, { args: ['d,n', 'n,d'] }, { args: ['n,d', 'd,d'] }] },
 };
 
@@ -130,6 +172,12 @@ export const transposeOperator: OperatorRecord = {
   vjp: (b, _n, g) => [b.transpose(g)],
   print: (_node, ctx) => (ctx.format === 'latex' ? { text: `{${ctx.wrap(ctx.args[0], 5)}}^\\top`, level: 5 } : { text: `transpose(${ctx.args[0].text})`, level: 5 }),
   surface: [{ kind: 'call', name: 'transpose', params: [{ kind: 'tensor', name: 'M' }], forms: 'transpose(M) of a matrix M' }],
+  lower: {
+    tensor: (ctx, node, target) => {
+      const [n, m] = node.args[0].shape;
+      ctx.loop(n, (r) => ctx.loop(m, (c) => ctx.emit(store(target, matrixIndex(c, r, n), ctx.element(node.args[0], matrixIndex(r, c, m))))));
+    },
+  },
   generate: { forms: [{ args: ['n,d'] }] },
 };
 
@@ -158,6 +206,17 @@ export const outerOperator: OperatorRecord = {
     return ctx.format === 'latex' ? { text: `${ctx.wrap(a, 5)} {${ctx.wrap(c, 5)}}^\\top`, level: 2 } : { text: `outer(${a.text}, ${c.text})`, level: 5 };
   },
   surface: [{ kind: 'call', name: 'outer', params: tensorParams('u', 'v'), forms: 'outer(u, v) of two vectors' }],
+  lower: {
+    readsAtRandom: true,
+    tensor: (ctx, node, target) => {
+      const [a, c] = node.args;
+      const d = c.shape[0];
+      ctx.loop(a.shape[0], (r) => {
+        const ar = ctx.let(ctx.element(a, r));
+        ctx.loop(d, (k) => ctx.emit(store(target, matrixIndex(r, k, d), binary('mul', ar, ctx.element(c, k)))));
+      });
+    },
+  },
   generate: { forms: [{ args: ['n', 'd'] }] },
 };
 
@@ -193,6 +252,19 @@ export const expandOperator: OperatorRecord = {
     return { text: `${ctx.wrap(a, 5)}${node.axis === 1 ? '[:, None]' : '[None, :]'}`, level: 5 };
   },
   surface: [{ kind: 'newaxis', name: 'newaxis', params: [{ kind: 'tensor', name: 'v' }], forms: 'a vector' }],
+  lower: {
+    readsAtRandom: true,
+    tensor: (ctx, node, target) => {
+      const v = node.args[0];
+      const [n, m] = node.shape;
+      if (node.axis === 1) {
+        ctx.loop(n, (r) => {
+          const value = ctx.let(ctx.element(v, r));
+          ctx.loop(m, (c) => ctx.emit(store(target, matrixIndex(r, c, m), value)));
+        });
+      } else ctx.loop(n, (r) => ctx.loop(m, (c) => ctx.emit(store(target, matrixIndex(r, c, m), ctx.element(v, c)))));
+    },
+  },
   generate: {
     forms: [
       { args: ['n'], attrs: { axis: 1 }, sizeFrom: 'd' },
@@ -242,6 +314,21 @@ export const sqdistOperator: OperatorRecord = {
   },
   print: (_node, ctx) => (ctx.format === 'latex' ? { text: `\\operatorname{sqdist}\\left(${ctx.args[0].text}, ${ctx.args[1].text}\\right)`, level: 5 } : { text: `sqdist(${ctx.args[0].text}, ${ctx.args[1].text})`, level: 5 }),
   surface: [{ kind: 'call', name: 'sqdist', params: tensorParams('X', 'Y'), forms: 'sqdist(X, Y) of R[p, k] and R[q, k]' }],
+  lower: {
+    readsAtRandom: true,
+    tensor: (ctx, node, target) => {
+      const [X, Y] = node.args;
+      const [p, q] = node.shape;
+      const k = X.shape[1];
+      // Σ_j (X[r, j] − Y[c, j])² directly: no cancellation, unlike ‖x‖² + ‖y‖² − 2 x·y.
+      ctx.loop(p, (r) =>
+        ctx.loop(q, (c) => {
+          const distance = ctx.reduce('sum', k, (j) => unary('square', binary('sub', ctx.element(X, matrixIndex(r, j, k)), ctx.element(Y, matrixIndex(c, j, k)))));
+          ctx.emit(store(target, matrixIndex(r, c, q), distance));
+        }),
+      );
+    },
+  },
   generate: { forms: [{ args: ['n,d', 'n,d'] }, { args: ['n,d', 'd,d'] }] },
 };
 

@@ -4,10 +4,13 @@
  * `logsumexp` is shifted by the maximum of each slice in its value and in its derivatives
  * (which are softmax weights exp(a − logsumexp(a)) ≤ 1), so entries of size 1e4 stay finite.
  */
+import { binary, constant, select, store } from '../../codegen/loop-build.ts';
 import { isScalar, sameShape, sizeOf, type Shape } from '../shape.ts';
 import type { Node } from '../node.ts';
+import type { LoopExpr, LoopIndex } from '../../codegen/loop-ir.ts';
 import type { OperatorRecord, PrintContext, Printed, Tensor } from '../operator.ts';
 import { shapeMismatch } from '../operator.ts';
+import { forEachSlice, logSumExpOfSlice, reductionLowering } from './lowering-support.ts';
 import { callForm, fit, logSumExp, reduceSlices, reductionShape, sliceCount, spread } from './support.ts';
 
 /** The `axis = 0|1` named argument of the reductions. */
@@ -24,6 +27,7 @@ export const broadcastOperator: OperatorRecord = {
   jvp: (b, n, [t]) => b.broadcast(t as Node, n.shape),
   vjp: (b, _n, g) => [b.sum(g)],
   print: (_node, ctx) => ctx.args[0],
+  lower: { inPlace: true, element: (ctx, node) => ctx.scalar(node.args[0]) },
 };
 
 function sumText(node: Node, ctx: PrintContext): Printed {
@@ -82,6 +86,7 @@ export const sumOperator: OperatorRecord = {
     },
     { kind: 'call', name: 'norm2', params: [{ kind: 'tensor', name: 'v' }], forms: 'norm2(v)', shape: () => [], build: (b, [v]) => b.norm2(v) },
   ],
+  lower: reductionLowering((ctx, length, read) => ctx.reduce('sum', length, read), false),
   generate: {
     forms: [{ args: ['n'] }, { args: ['n,d'] }, { args: ['n,d'], attrs: { axis: 0 } }, { args: ['n,d'], attrs: { axis: 1 } }, { args: ['d'], attrs: { axis: 0 } }],
   },
@@ -126,6 +131,7 @@ export const logsumexpOperator: OperatorRecord = {
       build: (b, [v], { axis }) => b.map('exp', b.sub(v, spread(b, b.logsumexp(v, axis), v.shape, axis))),
     },
   ],
+  lower: reductionLowering(logSumExpOfSlice, true),
   generate: {
     forms: [{ args: ['n'] }, { args: ['n,d'], attrs: { axis: 0 } }, { args: ['n,d'], attrs: { axis: 1 } }],
   },
@@ -134,9 +140,10 @@ export const logsumexpOperator: OperatorRecord = {
 /** Entries within this relative distance of a slice's maximum count as ties for the tests' finite differences. */
 const TIE = 1e-3;
 
+/** The largest entry; NaN if any entry is NaN, as the kernels' Math.max gives. */
 function maxOf(v: Float64Array): number {
   let m = -Infinity;
-  for (const x of v) if (x > m) m = x;
+  for (const x of v) m = Math.max(m, x);
   return m;
 }
 
@@ -163,6 +170,7 @@ export const maxOperator: OperatorRecord = {
   },
   print: (node, ctx) => callForm('max', node, ctx),
   surface: [{ kind: 'call', name: 'max', params: [{ kind: 'tensor', name: 'M' }], axis: AXIS, forms: 'max(M) or max(M, axis = 0|1)' }],
+  lower: reductionLowering((ctx, length, read) => ctx.reduce('max', length, read), false),
   generate: {
     forms: [{ args: ['n'] }, { args: ['n,d'] }, { args: ['n,d'], attrs: { axis: 0 } }, { args: ['n,d'], attrs: { axis: 1 } }],
     smoothAt([a], attrs) {
@@ -212,6 +220,19 @@ export const maxmaskOperator: OperatorRecord = {
   jvp: () => null,
   vjp: () => [null],
   print: (node, ctx) => callForm('maxmask', node, ctx),
+  lower: {
+    readsAtRandom: true,
+    tensor: (ctx, node, target) => {
+      const a = node.args[0];
+      forEachSlice(ctx, a.shape, node.axis, (_slice, length, entry) => {
+        const read = (k: LoopIndex): LoopExpr => ctx.element(a, entry(k));
+        const max = ctx.reduce('max', length, read);
+        const ties = ctx.reduce('sum', length, (k) => select({ op: 'same', left: read(k), right: max }, constant(1), constant(0)));
+        const weight = ctx.let(binary('div', constant(1), ties));
+        ctx.loop(length, (k) => ctx.emit(store(target, entry(k), select({ op: 'same', left: read(k), right: max }, weight, constant(0)))));
+      });
+    },
+  },
 };
 
 /** Every reduction operator. */
