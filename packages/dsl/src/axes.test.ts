@@ -132,6 +132,19 @@ minimize L(f, g; i) = -(f . a + g . b) + eps * sum(logsumexp((f[:, None] + g[Non
   });
 });
 
+describe('constant expressions', () => {
+  it("evaluate functions with the plugins' own implementations (the guarded sigmoid, not a copy)", () => {
+    // 1 / (1 + e^720) is 0 in doubles (e^720 overflows); the guarded form e^−720 / (1 + e^−720) is ≈ 1.2e-313.
+    const { ast } = parseSgd('const c = sigmoid(-720)\nconst s = softplus(800)\nminimize f() = c', 'c.sgd');
+    const { checked } = checkFile(ast as NonNullable<typeof ast>, TEST_ENVIRONMENT);
+    const sigmoid = TEST_ENVIRONMENT.operators.functions.get('sigmoid');
+    const softplus = TEST_ENVIRONMENT.operators.functions.get('softplus');
+    expect(checked?.consts.map((c) => c.value)).toEqual([sigmoid?.evaluate(-720), softplus?.evaluate(800)]);
+    expect(checked?.consts[0].value).toBeGreaterThan(0);
+    expect(checked?.consts[1].value).toBe(800);
+  });
+});
+
 describe('mistakes are positioned errors that name the shapes', () => {
   const CORPUS: ReadonlyArray<{ name: string; body: string; expected: string[] }> = [
     {
