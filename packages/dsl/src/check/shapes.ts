@@ -79,16 +79,14 @@ function callShape(call: CallExpr, ctx: CheckContext, scope: ExpressionScope): S
   }
   const size = params.findIndex((p) => p.kind === 'size');
   const sizeValue = size < 0 ? undefined : evaluatePositiveInteger(call.args[size], ctx, Infinity, 'invalid-argument', `the ${params[size].name} of '${name}'`);
-  const shapes: Array<Shape | undefined> = params.map((param, k) => {
-    const arg = call.args[k];
-    switch (param.kind) {
-      case 'tensor':
-        return inferShape(arg, ctx, scope);
-      case 'size':
-        return SCALAR;
-      case 'index':
-        return checkIndex(arg, sizeValue, (count) => `'${name}' has ${count} entries`, ctx, scope) ? SCALAR : undefined;
-    }
+  const shapes: Array<Shape | undefined> = params.map((param, k) => (param.kind === 'tensor' ? inferShape(call.args[k], ctx, scope) : SCALAR));
+  // An index ranges over the size argument, or over the first extent of the tensor argument it names.
+  params.forEach((param, k) => {
+    if (param.kind !== 'index') return;
+    const from = params.findIndex((p) => p.name === param.extentFrom);
+    const extent = params[from]?.kind === 'size' ? sizeValue : shapes[from]?.[0];
+    const has = (count: number): string => `'${name}' has ${count} entries`;
+    if (!checkIndex(call.args[k], extent, has, ctx, scope)) shapes[k] = undefined;
   });
   if (!attrs || shapes.some((s) => s === undefined) || (size >= 0 && sizeValue === undefined)) return undefined;
   const tensorShapes = shapes.filter((_, k) => params[k].kind !== 'size') as Shape[];
