@@ -49,7 +49,11 @@ export type LoopIndex =
   /** `left + right`. */
   | { readonly op: 'add'; readonly left: LoopIndex; readonly right: LoopIndex }
   /** `left · right`. */
-  | { readonly op: 'mul'; readonly left: LoopIndex; readonly right: LoopIndex };
+  | { readonly op: 'mul'; readonly left: LoopIndex; readonly right: LoopIndex }
+  /** `⌊left / right⌋` for a positive `right` (the row of a flat matrix index). */
+  | { readonly op: 'div'; readonly left: LoopIndex; readonly right: LoopIndex }
+  /** `left mod right` for a positive `right` (the column of a flat matrix index). */
+  | { readonly op: 'mod'; readonly left: LoopIndex; readonly right: LoopIndex };
 
 /** Binary operators on doubles, with IEEE semantics (`pow` and `max` as `Math.pow` and `Math.max`, NaN-propagating). */
 export type LoopBinaryOperator = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'max';

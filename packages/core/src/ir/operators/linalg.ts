@@ -9,7 +9,7 @@ import type { Node } from '../node.ts';
 import type { OperatorRecord, PrintContext, Printed } from '../operator.ts';
 import { shapeMismatch } from '../operator.ts';
 import { formatShape } from '../shape.ts';
-import { matrixIndex } from './lowering-support.ts';
+import { matrixIndex, rowAndColumn } from './lowering-support.ts';
 import { addOpt } from './support.ts';
 
 const tensorParams = (a: string, c: string) =>
@@ -252,17 +252,14 @@ export const expandOperator: OperatorRecord = {
     return { text: `${ctx.wrap(a, 5)}${node.axis === 1 ? '[:, None]' : '[None, :]'}`, level: 5 };
   },
   surface: [{ kind: 'newaxis', name: 'newaxis', params: [{ kind: 'tensor', name: 'v' }], forms: 'a vector' }],
+  // Read in place, never stored: entry (r, c) is v[r] (axis 1) or v[c] (axis 0), so
+  // `C - f[:, None]` costs no n×m buffer.
   lower: {
+    inPlace: true,
     readsAtRandom: true,
-    tensor: (ctx, node, target) => {
-      const v = node.args[0];
-      const [n, m] = node.shape;
-      if (node.axis === 1) {
-        ctx.loop(n, (r) => {
-          const value = ctx.let(ctx.element(v, r));
-          ctx.loop(m, (c) => ctx.emit(store(target, matrixIndex(r, c, m), value)));
-        });
-      } else ctx.loop(n, (r) => ctx.loop(m, (c) => ctx.emit(store(target, matrixIndex(r, c, m), ctx.element(v, c)))));
+    element: (ctx, node, at) => {
+      const [row, column] = rowAndColumn(at, node.shape[1]);
+      return ctx.element(node.args[0], node.axis === 1 ? row : column);
     },
   },
   generate: {

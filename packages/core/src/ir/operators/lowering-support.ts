@@ -1,5 +1,5 @@
 /** Loop-IR helpers shared by the built-in operators' lowerings: matrix entries and slices along an axis. */
-import { binary, constant, indexAdd, indexConst, indexMul, select, store, unary } from '../../codegen/loop-build.ts';
+import { binary, constant, indexAdd, indexConst, indexDiv, indexMod, indexMul, select, store, unary } from '../../codegen/loop-build.ts';
 import type { LoopExpr, LoopIndex } from '../../codegen/loop-ir.ts';
 import type { LoweringContext, OperatorLowering } from '../../codegen/lowering.ts';
 import type { Node } from '../node.ts';
@@ -8,6 +8,22 @@ import { sizeOf, type Shape } from '../shape.ts';
 /** The flat index of entry `(r, c)` of a matrix with `columns` columns. */
 export function matrixIndex(r: LoopIndex, c: LoopIndex, columns: number): LoopIndex {
   return indexAdd(indexMul(r, indexConst(columns)), c);
+}
+
+/**
+ * The row and column of the flat index `at` of an entry of a matrix with `columns` columns. The
+ * lowerings build such indices as `r·columns + c` with `0 ≤ c < columns` ({@link matrixIndex}),
+ * which splits without a division; any other index (a flat loop over every entry) is divided.
+ */
+export function rowAndColumn(at: LoopIndex, columns: number): readonly [LoopIndex, LoopIndex] {
+  const multiple = (e: LoopIndex): LoopIndex | undefined => (e.op === 'mul' && e.right.op === 'const' && e.right.value === columns ? e.left : undefined);
+  if (at.op === 'add') {
+    const row = multiple(at.left);
+    if (row) return [row, at.right];
+  }
+  const row = multiple(at);
+  if (row) return [row, indexConst(0)];
+  return [indexDiv(at, columns), indexMod(at, columns)];
 }
 
 /**
