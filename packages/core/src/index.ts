@@ -11,6 +11,7 @@ export * from './ir/operator.ts';
 export * from './ir/evaluate.ts';
 export * from './ir/operators/builtin.ts';
 export * from './ir/operators/support.ts';
+export * from './ir/operators/lowering-support.ts';
 export * from './ir/operators/arithmetic.ts';
 export * from './ir/operators/elementwise.ts';
 export * from './ir/operators/reductions.ts';

@@ -12,7 +12,7 @@ import { isConst, type Node } from '../node.ts';
 import type { OperatorRecord, PrintContext, Printed, Tensor } from '../operator.ts';
 import { shapeMismatch } from '../operator.ts';
 import { isScalar, sameShape, sizeOf, type Shape } from '../shape.ts';
-import { addOpt, at, fit, unbroadcast } from './support.ts';
+import { addOpt, entryAt, fit, unbroadcast } from './support.ts';
 
 /** The elementwise binary operators. */
 type Binary = 'add' | 'sub' | 'mul' | 'div' | 'pow';
@@ -96,7 +96,7 @@ const FOLD: Record<Binary, (a: number, b: number) => number> = {
 function evaluateBinary(op: Binary) {
   return (args: readonly Tensor[], _attrs: unknown, shape: Shape): Float64Array => {
     const out = new Float64Array(sizeOf(shape));
-    for (let j = 0; j < out.length; j++) out[j] = FOLD[op](at(args[0], j), at(args[1], j));
+    for (let j = 0; j < out.length; j++) out[j] = FOLD[op](entryAt(args[0], j), entryAt(args[1], j));
     return out;
   };
 }

@@ -72,7 +72,7 @@ export function logSumExp(v: Float64Array): number {
 }
 
 /** Entry `j` of `t`, a scalar standing for every entry. */
-export function at(t: Tensor, j: number): number {
+export function entryAt(t: Tensor, j: number): number {
   return t.shape.length === 0 ? t.data[0] : t.data[j];
 }
 
