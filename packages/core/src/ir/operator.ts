@@ -80,8 +80,11 @@ export interface OperatorSurface {
   readonly name: string;
   /** Positional parameters. */
   readonly params: readonly SurfaceParameter[];
-  /** Optional named arguments; only `axis` exists, with its allowed values. */
-  readonly axis?: { readonly values: readonly number[] };
+  /**
+   * Accepts the named argument `axis = k` (the only named argument an operator may take), which
+   * becomes the `axis` attribute; the shape rule says which axes the operands have.
+   */
+  readonly takesAxis?: boolean;
   /** Forms the message of a shape error lists, e.g. `R[n, k] @ R[k, m]`. */
   readonly forms: string;
   /**

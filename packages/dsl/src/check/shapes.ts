@@ -95,7 +95,7 @@ function callShape(call: CallExpr, ctx: CheckContext, scope: ExpressionScope): S
 
 /** The `axis` of a call, checked to be an integer; `undefined` after reporting a bad named argument. */
 function callAttributes(call: CallExpr, candidates: readonly SurfaceChoice[], ctx: CheckContext): Attributes | undefined {
-  const takesAxis = candidates.some((c) => c.surface.axis !== undefined);
+  const takesAxis = candidates.some((c) => c.surface.takesAxis);
   let attrs: Attributes | undefined = {};
   for (const arg of call.namedArgs) {
     if (arg.name.name !== 'axis' || !takesAxis) {

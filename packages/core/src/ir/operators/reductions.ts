@@ -13,9 +13,6 @@ import { shapeMismatch } from '../operator.ts';
 import { forEachSlice, logSumExpOfSlice, reductionLowering } from './lowering-support.ts';
 import { callForm, fit, logSumExp, reduceSlices, reductionShape, sliceCount, spread } from './support.ts';
 
-/** The `axis = 0|1` named argument of the reductions. */
-const AXIS = { values: [0, 1] };
-
 /** A scalar repeated to the node's shape (made by `IRBuilder.broadcast`, never written in source). */
 export const broadcastOperator: OperatorRecord = {
   name: 'broadcast',
@@ -72,7 +69,7 @@ export const sumOperator: OperatorRecord = {
   },
   print: sumText,
   surface: [
-    { kind: 'call', name: 'sum', params: [{ kind: 'tensor', name: 'M' }], axis: AXIS, forms: 'sum(M) or sum(M, axis = 0|1)' },
+    { kind: 'call', name: 'sum', params: [{ kind: 'tensor', name: 'M' }], takesAxis: true, forms: 'sum(M) or sum(M, axis = 0|1)' },
     {
       kind: 'infix',
       name: '.',
@@ -117,12 +114,12 @@ export const logsumexpOperator: OperatorRecord = {
   },
   print: (node, ctx) => callForm('logsumexp', node, ctx),
   surface: [
-    { kind: 'call', name: 'logsumexp', params: [{ kind: 'tensor', name: 'M' }], axis: AXIS, forms: 'logsumexp(M) or logsumexp(M, axis = 0|1)' },
+    { kind: 'call', name: 'logsumexp', params: [{ kind: 'tensor', name: 'M' }], takesAxis: true, forms: 'logsumexp(M) or logsumexp(M, axis = 0|1)' },
     {
       kind: 'call',
       name: 'softmax',
       params: [{ kind: 'tensor', name: 'v' }],
-      axis: AXIS,
+      takesAxis: true,
       forms: 'softmax(v) or softmax(M, axis = 0|1)',
       shape: (args, attrs) => {
         const reduced = reductionShape(args, attrs);
@@ -169,7 +166,7 @@ export const maxOperator: OperatorRecord = {
     return [b.mul(spread(b, g, a.shape, n.axis), b.apply('maxmask', [a], axisOf(n)))];
   },
   print: (node, ctx) => callForm('max', node, ctx),
-  surface: [{ kind: 'call', name: 'max', params: [{ kind: 'tensor', name: 'M' }], axis: AXIS, forms: 'max(M) or max(M, axis = 0|1)' }],
+  surface: [{ kind: 'call', name: 'max', params: [{ kind: 'tensor', name: 'M' }], takesAxis: true, forms: 'max(M) or max(M, axis = 0|1)' }],
   lower: reductionLowering((ctx, length, read) => ctx.reduce('max', length, read), false),
   generate: {
     forms: [{ args: ['n'] }, { args: ['n,d'] }, { args: ['n,d'], attrs: { axis: 0 } }, { args: ['n,d'], attrs: { axis: 1 } }],
