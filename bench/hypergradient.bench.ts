@@ -84,7 +84,7 @@ function ridgeSource(t: number, v: Variant): string {
 
 function ridgeSession(t: number, v: Variant): RunSession {
   const registry = defaultRegistry();
-  const { problem, diagnostics } = compileSgd(ridgeSource(t, v), 'hypergradient.sgd', checkEnvironment(registry), registry.functions);
+  const { problem, diagnostics } = compileSgd(ridgeSource(t, v), 'hypergradient.sgd', checkEnvironment(registry));
   if (!problem) throw new Error(`hypergradient bench: the ridge problem failed to compile: ${diagnostics.map((d) => d.message).join('; ')}`);
   return createSession(problem, registry, SEED, 'hypergradient.sgd');
 }

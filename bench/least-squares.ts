@@ -16,7 +16,7 @@ export function leastSquaresProblem(n: number, d: number, registry: PluginRegist
     solve,
     '',
   ].join('\n');
-  const { problem, diagnostics } = compileSgd(source, 'bench.sgd', checkEnvironment(registry), registry.functions);
+  const { problem, diagnostics } = compileSgd(source, 'bench.sgd', checkEnvironment(registry));
   if (!problem) throw new Error(`benchmark problem failed to compile: ${diagnostics.map((d) => d.message).join('; ')}`);
   return problem;
 }

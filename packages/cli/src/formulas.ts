@@ -14,7 +14,7 @@ export function deriveFormulas(problem: Problem, registry: PluginRegistry, forma
     ...vars.map((v, k) => ({ label: latex ? `\\nabla^2_{${name(v.name)} x} F \\cdot v` : `∇²_${v.name},x F · v`, node: graphs.hvp[k] })),
     ...vars.map((v, k) => ({ label: latex ? `\\nabla^2_{${name(v.name)} \\theta} F \\cdot u` : `∇²_${v.name},θ F · u`, node: graphs.cross[k] })),
   ];
-  const printed = printFormulas(formulas, format, registry.functions);
+  const printed = printFormulas(formulas, format, registry.operators);
   // F = E_ξ f: every derivative of F is the mean of the per-sample derivative over the sample.
   const mean = (body: string): string => {
     if (!sample) return body;

@@ -20,7 +20,7 @@ export interface LoadedProblem {
 /** What the checker may use, as the loaded plugins declare it. */
 export function checkEnvironment(registry: PluginRegistry): CheckEnvironment {
   return {
-    functions: new Set(registry.functions.keys()),
+    operators: registry.operators,
     solvers: new Map([...registry.solvers].map(([name, solver]) => [name, { options: registry.solverOptions(solver) }])),
     metrics: new Set(registry.metrics.keys()),
     sources: registry.sources,
@@ -42,7 +42,7 @@ export function loadProblem(file: string, registry: PluginRegistry, overrides: r
     throw new UserError(`${file}: error: cannot read file: ${reason}`);
   }
   const edited = applyOverrides(source, file, overrides);
-  const { problem, diagnostics } = compileSgd(edited.source, file, checkEnvironment(registry), registry.functions);
+  const { problem, diagnostics } = compileSgd(edited.source, file, checkEnvironment(registry));
   if (!problem || diagnostics.some((d) => d.severity === 'error')) {
     const fromFlags = diagnostics.flatMap((d) => {
       const flag = overrideAt(edited.spans, d);

@@ -38,6 +38,7 @@ export type DiagnosticCode =
   | 'invalid-argument'
   // Expressions.
   | 'shape-mismatch'
+  | 'invalid-axis'
   | 'invalid-index'
   | 'index-out-of-range'
   // The objective.

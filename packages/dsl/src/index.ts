@@ -4,7 +4,7 @@
  * core `Problem`. User mistakes never throw: they come back as {@link Diagnostic}s.
  * @packageDocumentation
  */
-import type { FunctionTable, Problem } from '@sgdiff/core';
+import type { Problem } from '@sgdiff/core';
 import type { SgdFile } from './ast.ts';
 import { checkFile } from './checker.ts';
 import type { CheckEnvironment } from './check/environment.ts';
@@ -58,13 +58,13 @@ export function parseSgd(source: string, file: string): SgdParseResult {
  * errors (a tree patched up by error recovery would yield misleading diagnostics).
  * @param source - the file's text
  * @param file - the name to report it under
- * @param env - the functions, solvers, metrics and data sources the file may use
- * @param functions - the elementwise function implementations (every name in `env.functions`)
+ * @param env - the operators, functions, solvers, metrics and data sources the file may use;
+ *   the problem's IR is built with `env.operators`
  */
-export function compileSgd(source: string, file: string, env: CheckEnvironment, functions: FunctionTable): SgdCompileResult {
+export function compileSgd(source: string, file: string, env: CheckEnvironment): SgdCompileResult {
   const parsed = parseSource(source);
   if (!parsed.ast) return { file, diagnostics: parsed.diagnostics };
   const { checked, diagnostics } = checkFile(parsed.ast, env);
   if (!checked || hasErrors(diagnostics)) return { file, diagnostics };
-  return { file, problem: lowerFile(checked, source, functions), diagnostics };
+  return { file, problem: lowerFile(checked, source, env.operators), diagnostics };
 }

@@ -1,17 +1,11 @@
 /**
- * `@sgdiff/plugins`: the built-in differentiation rules, elementwise functions, solvers,
+ * `@sgdiff/plugins`: the registration of the built-in operators, the elementwise functions, solvers,
  * metrics and data sources, registered through the public plugin API.
  * @packageDocumentation
  */
 export * from './module.ts';
 export * from './functions/builtin.ts';
 export * from './metrics.ts';
-export * from './rules/arithmetic.ts';
-export * from './rules/elementwise.ts';
-export * from './rules/reductions.ts';
-export * from './rules/linalg.ts';
-export * from './rules/indexing.ts';
-export * from './rules/shapes.ts';
 export * from './solvers/gradient-descent.ts';
 export * from './solvers/inexact-sgd.ts';
 export * from './solvers/fixed-point.ts';

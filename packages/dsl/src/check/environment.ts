@@ -1,8 +1,8 @@
 /**
- * What the checker needs to know about the installed plugins. The DSL knows no solver,
- * metric, data source or elementwise function by itself: the host (the CLI) describes them.
+ * What the checker needs to know about the installed plugins. The DSL knows no operator,
+ * solver, metric, data source or elementwise function by itself: the host (the CLI) describes them.
  */
-import type { DataSource, OptionSpec } from '@sgdiff/core';
+import type { DataSource, OperatorTable, OptionSpec } from '@sgdiff/core';
 
 /** A solver as the checker sees it: the options its `solve` (or `outer_solve`) block accepts. */
 export interface SolverDescription {
@@ -25,8 +25,11 @@ export interface SourceDescription {
 
 /** The names a `.sgd` file may use beyond its own declarations. */
 export interface CheckEnvironment {
-  /** Elementwise functions, e.g. `exp log log1p sqrt softplus sigmoid tanh` plus plugin ones. */
-  readonly functions: ReadonlySet<string>;
+  /**
+   * The operators (their shape rules, constant evaluation and `.sgd` spellings) and the
+   * elementwise functions (`exp log log1p sqrt softplus sigmoid tanh` plus plugin ones).
+   */
+  readonly operators: OperatorTable;
   /** Solvers by name, with the options of their `solve` block. */
   readonly solvers: ReadonlyMap<string, SolverDescription>;
   /** Outer solvers (loops on θ driven by a hypergradient) by name, with the options of their `outer_solve` block; may be empty. */
