@@ -8,7 +8,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createSession, loadProblem, registryWith, runCli } from '@sgdiff/cli';
+import { createSession, exactReference, loadProblem, registryWith, runCli } from '@sgdiff/cli';
+import type { Reference } from '@sgdiff/core';
 
 function file(text: string): string {
   const path = join(mkdtempSync(join(tmpdir(), 'sgd-singular-')), 'p.sgd');
@@ -16,10 +17,10 @@ function file(text: string): string {
   return path;
 }
 
-async function sessionOf(text: string): Promise<ReturnType<typeof createSession>> {
+async function sessionOf(text: string): Promise<{ reference: Reference }> {
   const registry = await registryWith([]);
   const path = file(text);
-  return createSession(loadProblem(path, registry).problem, registry, 0, path);
+  return { reference: exactReference(createSession(loadProblem(path, registry).problem, registry, 0, path)) };
 }
 
 async function sgd(...args: string[]): Promise<{ code: number; err: string }> {

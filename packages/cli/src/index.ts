@@ -14,6 +14,7 @@ export * from './summary.ts';
 export * from './plugins.ts';
 export * from './run/overrides.ts';
 export * from './run/session.ts';
+export * from './run/metrics.ts';
 export * from './run/job.ts';
 export * from './run/monte-carlo.ts';
 export * from './run/aggregate.ts';

@@ -1,11 +1,12 @@
 /**
  * `@sgdiff/plugins`: the built-in differentiation rules, elementwise functions, solvers,
- * metrics and data sources, registered through the public plugin API.
+ * metrics, outer solvers and data sources, registered through the public plugin API.
  * @packageDocumentation
  */
 export * from './module.ts';
 export * from './functions/builtin.ts';
 export * from './metrics.ts';
+export * from './outer-solvers.ts';
 export * from './rules/arithmetic.ts';
 export * from './rules/elementwise.ts';
 export * from './rules/reductions.ts';

@@ -3,9 +3,10 @@
  * tokens a third-party plugin uses.
  */
 import { ContainerModule } from 'inversify';
-import { FUNCTIONS, METRICS, RULE_SETS, SOLVERS, SOURCES, PluginRegistry, type DataSource, type RuleSet } from '@sgdiff/core';
+import { FUNCTIONS, METRICS, OUTER_SOLVERS, RULE_SETS, SOLVERS, SOURCES, PluginRegistry, type DataSource, type RuleSet } from '@sgdiff/core';
 import { builtinFunctions } from './functions/builtin.ts';
 import { builtinMetrics } from './metrics.ts';
+import { builtinOuterSolvers } from './outer-solvers.ts';
 import { arithmeticRules } from './rules/arithmetic.ts';
 import { elementwiseRules } from './rules/elementwise.ts';
 import { indexingRules } from './rules/indexing.ts';
@@ -25,12 +26,13 @@ export const builtinSolvers = [gdSolver, sgdSolver, inexactSgdSolver, fixedPoint
 /** The built-in data sources. */
 export const builtinSources: readonly DataSource[] = [mnistSource];
 
-/** Registers the built-in rules, functions, solvers, metrics and data sources. */
+/** Registers the built-in rules, functions, solvers, metrics, outer solvers and data sources. */
 export const builtinPlugins = new ContainerModule(({ bind }) => {
   for (const set of builtinRuleSets) bind(RULE_SETS).toConstantValue(set);
   for (const fn of builtinFunctions) bind(FUNCTIONS).toConstantValue(fn);
   for (const solver of builtinSolvers) bind(SOLVERS).toConstantValue(solver);
   for (const metric of builtinMetrics) bind(METRICS).toConstantValue(metric);
+  for (const outer of builtinOuterSolvers) bind(OUTER_SOLVERS).toConstantValue(outer);
   for (const source of builtinSources) bind(SOURCES).toConstantValue(source);
 });
 

@@ -8,10 +8,10 @@ import { mergeRuleSets, type RuleTable } from '../diff/rules.ts';
 import type { ElementwiseFunction, FunctionTable } from '../ir/functions.ts';
 import { COMMON_SOLVER_OPTIONS } from '../solver/common-options.ts';
 import type { SolverPlugin } from '../solver/contract.ts';
-import type { MetricSpec } from './contracts.ts';
+import type { MetricPlugin, OuterSolverPlugin } from './contracts.ts';
 import type { DataSource } from './data-source.ts';
 import type { OptionSpec } from './options.ts';
-import { FUNCTIONS, METRICS, RULE_SETS, SOLVERS, SOURCES } from './tokens.ts';
+import { FUNCTIONS, METRICS, OUTER_SOLVERS, RULE_SETS, SOLVERS, SOURCES } from './tokens.ts';
 
 function byName<T extends { readonly name: string }>(kind: string, items: readonly T[]): ReadonlyMap<string, T> {
   const map = new Map<string, T>();
@@ -34,8 +34,10 @@ export class PluginRegistry {
   readonly functions: FunctionTable;
   /** Solvers by name. */
   readonly solvers: ReadonlyMap<string, SolverPlugin>;
-  /** Metrics by name. */
-  readonly metrics: ReadonlyMap<string, MetricSpec>;
+  /** Metrics by name, in registration order (the order traces list them). */
+  readonly metrics: ReadonlyMap<string, MetricPlugin>;
+  /** Outer solvers by name. */
+  readonly outerSolvers: ReadonlyMap<string, OuterSolverPlugin>;
   /** Data sources by name. */
   readonly sources: ReadonlyMap<string, DataSource>;
 
@@ -44,7 +46,8 @@ export class PluginRegistry {
     this.rules = mergeRuleSets(getAllOrNone(container, RULE_SETS as symbol));
     this.functions = byName('function', getAllOrNone<ElementwiseFunction>(container, FUNCTIONS as symbol));
     this.solvers = byName('solver', getAllOrNone<SolverPlugin>(container, SOLVERS as symbol));
-    this.metrics = byName('metric', getAllOrNone<MetricSpec>(container, METRICS as symbol));
+    this.metrics = byName('metric', getAllOrNone<MetricPlugin>(container, METRICS as symbol));
+    this.outerSolvers = byName('outer solver', getAllOrNone<OuterSolverPlugin>(container, OUTER_SOLVERS as symbol));
     this.sources = byName('data source', getAllOrNone<DataSource>(container, SOURCES as symbol));
     for (const solver of this.solvers.values()) {
       const clash = solver.options.find((o) => COMMON_SOLVER_OPTIONS.some((c) => c.name === o.name));
