@@ -19,7 +19,7 @@ export const mirrorOuterSolver: OuterSolverPlugin = {
   doc: 'Mirror descent on the simplex: θ_{m+1} ∝ θ_m ⊙ exp(−η_m g_m) (θ must start positive).',
   options: outerSolverOptions('0.1'),
   init(theta) {
-    if (theta.some((v) => !(v > 0))) return 'mirror descent needs θ with positive entries at the start';
+    if (theta.some((v) => !(v > 0))) return 'needs θ with positive entries at the start';
     return {
       update(theta, gradient, step) {
         let total = 0;

@@ -26,10 +26,11 @@ export function chooseMetrics(registry: PluginRegistry, problem: Problem, settin
   const asked = problem.report?.metrics ?? [];
   const tracks = tracksJacobian({ problem, settings });
   // The default list skips, without a word, what the run was not set up for (no tracking, no outer objective).
-  const candidates =
-    asked.length > 0
-      ? asked.flatMap((name) => registry.metrics.get(name) ?? [])
-      : [...registry.metrics.values()].filter((m) => (!m.needs.jacobian || tracks) && (!m.needs.outer || hyper !== undefined));
+  const named = asked.flatMap((name) => registry.metrics.get(name) ?? []);
+  // A report line naming no column the run can record (e.g. only hypergradient_error with estimator = sid) records the default set.
+  const candidates = named.some((m) => (m.columns?.(info) ?? [m.name]).length > 0)
+    ? named
+    : [...registry.metrics.values()].filter((m) => (!m.needs.jacobian || tracks) && (!m.needs.outer || hyper !== undefined));
   const plugins: MetricPlugin[] = [];
   const leftOut = new Map<string, string[]>();
   for (const plugin of candidates) {

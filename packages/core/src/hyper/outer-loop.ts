@@ -38,7 +38,7 @@ export class OuterSolverInitError extends Error {
 /** Runs the outer loop with `solver`, updating `theta` in place; returns one record per step. */
 export function runOuterLoop(solver: OuterSolverPlugin, iterations: number, step: (m: number) => number, theta: Float64Array, oracle: HypergradientOracle): OuterStep[] {
   const started = solver.init(theta);
-  if (typeof started === 'string') throw new OuterSolverInitError(`outer_solve ${solver.name}: ${started}`);
+  if (typeof started === 'string') throw new OuterSolverInitError(`outer_solve ${solver.name} ${started}`);
   const steps: OuterStep[] = [];
   for (let m = 0; m < iterations; m++) {
     const { gradient, objective } = oracle(theta);

@@ -85,8 +85,9 @@ export interface OuterSolverPlugin {
   /** Its options (every outer solver has `iterations` and `step`, an expression of m). */
   readonly options: readonly OptionSpec[];
   /**
-   * Checks θ₀ and prepares the solver's state; returns why it cannot start (e.g. mirror descent
-   * needs θ₀ > 0) as a string, or the update.
+   * Checks θ₀ and prepares the solver's state; returns why it cannot start as a string that
+   * follows `outer_solve NAME ` in the message (e.g. `needs θ with positive entries at the
+   * start`), or the update.
    */
   init(theta: Float64Array): OuterUpdate | string;
 }
