@@ -39,7 +39,7 @@ describe('Lanczos', () => {
     const result = lanczosExtremes(product(H, n), n, { tolerance: 1e-8, maxIterations: 200 });
     const L = dense[n - 1];
     expect(result.converged).toBe(true);
-    // Residual ≤ 1e-8·L puts an eigenvalue within 1e-8·L of each Ritz value (symmetric H).
+    // An error bound ≤ 1e-8·L puts an eigenvalue within 1e-8·L of each Ritz value (symmetric H).
     expect(Math.abs(result.largest - L)).toBeLessThanOrEqual(1e-8 * L);
     expect(Math.abs(result.smallest - dense[0])).toBeLessThanOrEqual(1e-8 * L);
     expect(result.residual).toBeLessThanOrEqual(1e-8 * L);

@@ -2,11 +2,14 @@
  * Extreme eigenvalues of a symmetric operator given only as products v ↦ Hv (the Hessian of a
  * problem too large to form), by the Lanczos process with full reorthogonalization.
  *
- * Accuracy: for a symmetric H and a Ritz pair (θ, y) with ‖y‖ = 1, some eigenvalue of H lies
- * within the residual ‖Hy − θy‖ = |β_j s_j| of θ (s_j the last entry of the tridiagonal
- * eigenvector). The process stops when both extreme Ritz pairs have a residual at most
- * `tolerance`·max|θ|; from a random start vector, the eigenvalues found are the extreme ones with
- * probability one (a start orthogonal to an extreme eigenvector has measure zero).
+ * Accuracy: for a symmetric H and a Ritz pair (θ, y) with ‖y‖ = 1 and residual
+ * r = ‖Hy − θy‖ = |β_j s_j| (s_j the last entry of the tridiagonal eigenvector), some eigenvalue
+ * of H lies within r of θ, and within r²/δ when no other eigenvalue is within δ of θ
+ * (Kato–Temple). The error bound used is min(r, r²/δ) with δ estimated by the gap to the next
+ * Ritz value (Ritz values approach the spectrum from inside, so this gap is an estimate, not a
+ * guarantee); the process stops when both extreme bounds are at most `tolerance`·max|θ|. From a
+ * random start vector the eigenvalues found are the extreme ones with probability one (a start
+ * orthogonal to an extreme eigenvector has measure zero).
  */
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { dotProduct } from '../linalg/vector.ts';
@@ -18,7 +21,7 @@ export interface LanczosResult {
   readonly smallest: number;
   /** The largest Ritz value. */
   readonly largest: number;
-  /** The larger of the two extreme Ritz residuals ‖Hy − θy‖ reached. */
+  /** The larger of the two extreme error bounds min(r, r²/δ) reached (see the file comment). */
   readonly residual: number;
   /** Products with H used. */
   readonly iterations: number;
@@ -34,6 +37,11 @@ export interface LanczosOptions {
   readonly maxIterations?: number;
   /** Seed of the start vector (default 0), so results are reproducible. */
   readonly seed?: number;
+  /**
+   * Stop as soon as the smallest Ritz value exceeds its error bound (a certificate that the
+   * eigenvalue it approximates is positive), without waiting for `tolerance`.
+   */
+  readonly untilPositive?: boolean;
 }
 
 /** Ritz values are re-extracted every this many steps (an m×m eigendecomposition each time). */
@@ -74,6 +82,7 @@ export function lanczosExtremes(apply: (v: Float64Array, into: Float64Array) => 
       last = ritzExtremes(alpha, beta, invariant ? 0 : b, m);
       const target = tolerance * Math.max(Math.abs(last.smallest), Math.abs(last.largest));
       if (invariant || last.residual <= target) return { ...last, converged: true };
+      if (options.untilPositive && last.smallest - last.residual > 0) return last;
     }
     beta.push(b);
     q = Float64Array.from(w);
@@ -86,7 +95,7 @@ function scale(v: Float64Array, c: number): void {
   for (let j = 0; j < v.length; j++) v[j] *= c;
 }
 
-/** Extreme eigenpairs of the m×m tridiagonal T (diagonal `alpha`, off-diagonal `beta`), with residuals |b·s_m|. */
+/** Extreme eigenpairs of the m×m tridiagonal T (diagonal `alpha`, off-diagonal `beta`), with error bounds min(r, r²/δ), r = |b·s_m|. */
 function ritzExtremes(alpha: readonly number[], beta: readonly number[], b: number, m: number): LanczosResult {
   const T = new Matrix(m, m);
   for (let i = 0; i < m; i++) {
@@ -99,12 +108,12 @@ function ritzExtremes(alpha: readonly number[], beta: readonly number[], b: numb
   const eig = new EigenvalueDecomposition(T, { assumeSymmetric: true });
   const values = eig.realEigenvalues;
   const vectors = eig.eigenvectorMatrix;
-  let lo = 0;
-  let hi = 0;
-  for (let i = 1; i < m; i++) {
-    if (values[i] < values[lo]) lo = i;
-    if (values[i] > values[hi]) hi = i;
-  }
-  const residual = Math.max(Math.abs(b * vectors.get(m - 1, lo)), Math.abs(b * vectors.get(m - 1, hi)));
-  return { smallest: values[lo], largest: values[hi], residual, iterations: m, converged: false };
+  const order = values.map((_, i) => i).sort((a, c) => values[a] - values[c]);
+  const bound = (at: number, next: number | undefined): number => {
+    const r = Math.abs(b * vectors.get(m - 1, order[at]));
+    const gap = next === undefined ? Infinity : Math.abs(values[order[at]] - values[order[next]]);
+    return Math.min(r, (r * r) / gap);
+  };
+  const residual = Math.max(bound(0, m > 1 ? 1 : undefined), bound(m - 1, m > 1 ? m - 2 : undefined));
+  return { smallest: values[order[0]], largest: values[order[m - 1]], residual, iterations: m, converged: false };
 }

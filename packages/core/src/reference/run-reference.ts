@@ -37,7 +37,7 @@ export function computeRunReference(kernels: ProblemKernels, theta: Float64Array
   if (mode === 'exact') return computeReference(kernels, theta, start);
   if (mode === 'iterative') return computeIterativeReference(kernels, theta, start, options);
   const lanczos = lanczosAt(kernels, start, theta, options.seed);
-  const warning = lanczos.converged ? undefined : `Lanczos at x₀ did not converge: μ and L have a Ritz residual of ${lanczos.residual.toExponential(2)} after ${lanczos.iterations} products`;
+  const warning = lanczos.converged ? undefined : `Lanczos at x₀ did not converge: μ and L have an error bound of ${lanczos.residual.toExponential(2)} after ${lanczos.iterations} products`;
   return { mode: 'none', ...conditioningOf(lanczos), ...(warning ? { warning } : {}) };
 }
 
