@@ -5,7 +5,7 @@
  * checker takes its name and options from the registry), with its init refusing a θ₀.
  */
 import { ContainerModule } from 'inversify';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
