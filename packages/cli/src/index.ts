@@ -20,6 +20,7 @@ export * from './run/monte-carlo.ts';
 export * from './run/aggregate.ts';
 export * from './run/result.ts';
 export * from './run/out-dir.ts';
+export * from './run/instance-file.ts';
 export * from './run/plot.ts';
 export * from './run/command.ts';
 export * from './run/hyper-session.ts';

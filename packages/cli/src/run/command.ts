@@ -6,7 +6,8 @@ import { errorMetric, ImplicitSolveError, OuterSolverInitError, type OuterSolver
 import { DEFAULT_LOG_POINTS } from '@sgdiff/dsl';
 import { UserError } from '../errors.ts';
 import { collect, parsePositiveInteger, parseSeed } from '../flags.ts';
-import { byName, instanceJson } from '../json.ts';
+import { byName } from '../json.ts';
+import { instanceJsonPieces } from './instance-file.ts';
 import { loadProblem } from '../load.ts';
 import { registryWith } from '../plugins.ts';
 import type { Output } from '../program.ts';
@@ -73,7 +74,7 @@ async function runCommand(file: string, flags: RunFlags, io: Output): Promise<vo
   const stats = aggregate(results);
   const diverged = results.find((r) => r.divergence);
   if (diverged?.divergence) {
-    if (flags.out) writeOutDir(flags.out, { 'instance.json': JSON.stringify(instanceJson(session.problem, session.kernels.instance)), 'trace.csv': traceCsv(stats, metrics) });
+    if (flags.out) writeOutDir(flags.out, { 'instance.json': instanceJsonPieces(session.problem, session.kernels.instance), 'trace.csv': traceCsv(stats, metrics) });
     // With --json stdout holds JSON or nothing: the diagnosis goes to stderr.
     if (!flags.json) io.out(summary(file, session, stats, metrics, flags));
     const twoOverL = 2 / session.reference.L;
@@ -87,7 +88,7 @@ async function runCommand(file: string, flags: RunFlags, io: Output): Promise<vo
   const sid = sidAggregate(results);
   if (flags.out) {
     writeOutDir(flags.out, {
-      'instance.json': JSON.stringify(instanceJson(session.problem, session.kernels.instance)),
+      'instance.json': instanceJsonPieces(session.problem, session.kernels.instance),
       'trace.csv': traceCsv(stats, metrics),
       'result.json': JSON.stringify(document, null, 2),
       'plot.svg': await plotTraces(stats, metrics.filter((m) => m !== 'step'), `${file} — ${session.program.solver.name}, track = ${session.settings.track}`),
@@ -115,7 +116,7 @@ function runOuterCommand(session: RunSession, job: RunJob, flags: RunFlags, oute
   const document = { outer: { estimator: run.estimator, iterations: run.steps.length, theta: byName(run.theta, paramLayout), objective: last.objective, exactObjective: last.exactObjective } };
   if (flags.out) {
     writeOutDir(flags.out, {
-      'instance.json': JSON.stringify(instanceJson(session.problem, session.kernels.instance)),
+      'instance.json': instanceJsonPieces(session.problem, session.kernels.instance),
       'outer.csv': outerCsv(run),
       'result.json': JSON.stringify(document, null, 2),
     });
