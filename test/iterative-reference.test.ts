@@ -170,5 +170,10 @@ solve gd { iterations = 10 step = 0.1 }
     expect(r.code).toBe(0);
     expect(r.err).toContain('metrics left out of the trace: suboptimality, distance (the reference is not certified');
     expect(readFileSync(join(out, 'trace.csv'), 'utf8').split('\n')[0]).toBe('k,gradient_norm,step');
+    // The iterative reference finds the same: Lanczos at x* = 0 sees the eigenvalue −2 of diag(2, −2).
+    const iterative = await sgd('run', tempFile(saddle.replace('step = 0.1', 'step = 0.1 reference = iterative')));
+    expect(iterative.code).toBe(0);
+    expect(iterative.err).toMatch(/reference not certified: the Hessian at x\* is not positive definite \(Lanczos smallest eigenvalue -2\.000e\+0/);
+    expect(iterative.err).toContain('metrics left out of the trace: suboptimality, distance');
   });
 });
