@@ -1,6 +1,6 @@
 /** Reads, checks and lowers a `.sgd` file, or fails with every diagnostic of the file. */
 import { readFileSync } from 'node:fs';
-import { OUTER_SOLVERS, type PluginRegistry, type Problem } from '@sgdiff/core';
+import type { PluginRegistry, Problem } from '@sgdiff/core';
 import { compileSgd, formatDiagnostics, type CheckEnvironment } from '@sgdiff/dsl';
 import { UserError } from './errors.ts';
 import { applyOverrides, overrideAt, type OptionOverride } from './run/overrides.ts';
@@ -24,8 +24,8 @@ export function checkEnvironment(registry: PluginRegistry): CheckEnvironment {
     solvers: new Map([...registry.solvers].map(([name, solver]) => [name, { options: registry.solverOptions(solver) }])),
     metrics: new Set(registry.metrics.keys()),
     sources: registry.sources,
-    // The framework's outer solvers (`outer_solve NAME`); plugins cannot add any yet.
-    outerSolvers: OUTER_SOLVERS,
+    // Outer solvers (`outer_solve NAME`) registered on the OUTER_SOLVERS token.
+    outerSolvers: registry.outerSolvers,
   };
 }
 

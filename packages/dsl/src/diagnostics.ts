@@ -54,6 +54,7 @@ export type DiagnosticCode =
   | 'duplicate-option'
   | 'invalid-option-value'
   | 'option-out-of-range'
+  | 'reference-over-budget'
   // Hypergradients: the upper objective and its loop.
   | 'missing-outer'
   | 'analytic-needs-value'

@@ -1,11 +1,12 @@
 /**
  * `@sgdiff/plugins`: the registration of the built-in operators, the elementwise functions, solvers,
- * metrics and data sources, registered through the public plugin API.
+ * metrics, outer solvers and data sources, registered through the public plugin API.
  * @packageDocumentation
  */
 export * from './module.ts';
 export * from './functions/builtin.ts';
 export * from './metrics.ts';
+export * from './outer-solvers.ts';
 export * from './solvers/gradient-descent.ts';
 export * from './solvers/inexact-sgd.ts';
 export * from './solvers/fixed-point.ts';

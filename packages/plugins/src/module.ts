@@ -3,9 +3,10 @@
  * tokens a third-party plugin uses.
  */
 import { ContainerModule } from 'inversify';
-import { FUNCTIONS, METRICS, OPERATORS, SOLVERS, SOURCES, PluginRegistry, builtinOperators, type DataSource } from '@sgdiff/core';
+import { FUNCTIONS, METRICS, OPERATORS, OUTER_SOLVERS, SOLVERS, SOURCES, PluginRegistry, builtinOperators, type DataSource } from '@sgdiff/core';
 import { builtinFunctions } from './functions/builtin.ts';
 import { builtinMetrics } from './metrics.ts';
+import { builtinOuterSolvers } from './outer-solvers.ts';
 import { gdSolver, sgdSolver } from './solvers/gradient-descent.ts';
 import { fixedPointSolver } from './solvers/fixed-point.ts';
 import { inexactSgdSolver } from './solvers/inexact-sgd.ts';
@@ -17,12 +18,13 @@ export const builtinSolvers = [gdSolver, sgdSolver, inexactSgdSolver, fixedPoint
 /** The built-in data sources. */
 export const builtinSources: readonly DataSource[] = [mnistSource];
 
-/** Registers the built-in operators, functions, solvers, metrics and data sources. */
+/** Registers the built-in operators, functions, solvers, metrics, outer solvers and data sources. */
 export const builtinPlugins = new ContainerModule(({ bind }) => {
   for (const operator of builtinOperators) bind(OPERATORS).toConstantValue(operator);
   for (const fn of builtinFunctions) bind(FUNCTIONS).toConstantValue(fn);
   for (const solver of builtinSolvers) bind(SOLVERS).toConstantValue(solver);
   for (const metric of builtinMetrics) bind(METRICS).toConstantValue(metric);
+  for (const outer of builtinOuterSolvers) bind(OUTER_SOLVERS).toConstantValue(outer);
   for (const source of builtinSources) bind(SOURCES).toConstantValue(source);
 });
 

@@ -2,11 +2,12 @@
 import { availableParallelism } from 'node:os';
 import { SingleBar, Presets } from 'cli-progress';
 import { Option, type Command } from 'commander';
-import { errorMetric, ImplicitSolveError, RUN_METRICS } from '@sgdiff/core';
+import { errorMetric, ImplicitSolveError, OuterSolverInitError, type OuterSolverPlugin, type RunReference } from '@sgdiff/core';
 import { DEFAULT_LOG_POINTS } from '@sgdiff/dsl';
 import { UserError } from '../errors.ts';
 import { collect, parsePositiveInteger, parseSeed } from '../flags.ts';
-import { byName, instanceJson } from '../json.ts';
+import { byName } from '../json.ts';
+import { instanceJsonPieces } from './instance-file.ts';
 import { loadProblem } from '../load.ts';
 import { registryWith } from '../plugins.ts';
 import type { Output } from '../program.ts';
@@ -18,7 +19,7 @@ import { parseOverride } from './overrides.ts';
 import { outerCsv, runOuter } from './outer.ts';
 import { plotTraces } from './plot.ts';
 import { runDocument, traceCsv } from './result.ts';
-import { createSession, tracksJacobian, type RunSession } from './session.ts';
+import { createSession, type RunSession } from './session.ts';
 
 /** Options of `sgd run`, as commander parses them. */
 interface RunFlags {
@@ -49,7 +50,7 @@ export function registerRun(program: Command, io: Output): void {
         await runCommand(file, flags, io);
       } catch (error) {
         // A singular or indefinite Hessian met during the run is a property of the file's problem.
-        if (error instanceof ImplicitSolveError) throw new UserError(`${file}: error: ${error.message}`);
+        if (error instanceof ImplicitSolveError || error instanceof OuterSolverInitError) throw new UserError(`${file}: error: ${error.message}`);
         throw error;
       }
     });
@@ -63,17 +64,17 @@ async function runCommand(file: string, flags: RunFlags, io: Output): Promise<vo
   if (loaded.warnings) io.err(loaded.warnings);
   if (flags.out) checkOutDir(flags.out);
   const session = createSession(loaded.problem, registry, flags.seed, file);
-  if (session.reference.warning) io.err(`${file}: warning: reference not certified: ${session.reference.warning}`);
+  for (const warning of sessionWarnings(session)) io.err(`${file}: warning: ${warning}`);
   const logPoints = loaded.problem.report?.logPoints ?? DEFAULT_LOG_POINTS;
   const job: RunJob = { file, source: loaded.source, seed: flags.seed, plugins: flags.plugin, logPoints, reference: session.reference };
-  if (session.problem.outerSolve) return io.out(runOuterCommand(session, job, flags));
+  if (session.problem.outerSolve) return io.out(runOuterCommand(session, job, flags, registry.outerSolvers));
   const workers = Math.min(flags.workers, availableParallelism() * 4);
   const results = await withProgress(session, flags.runs, (onProgress) => monteCarlo(session, job, flags.runs, workers, onProgress));
-  const metrics = reportedMetrics(session);
+  const metrics = session.metrics.columns;
   const stats = aggregate(results);
   const diverged = results.find((r) => r.divergence);
   if (diverged?.divergence) {
-    if (flags.out) writeOutDir(flags.out, { 'instance.json': JSON.stringify(instanceJson(session.problem, session.kernels.instance)), 'trace.csv': traceCsv(stats, metrics) });
+    if (flags.out) writeOutDir(flags.out, { 'instance.json': instanceJsonPieces(session.problem, session.kernels.instance), 'trace.csv': traceCsv(stats, metrics) });
     // With --json stdout holds JSON or nothing: the diagnosis goes to stderr.
     if (!flags.json) io.out(summary(file, session, stats, metrics, flags));
     const twoOverL = 2 / session.reference.L;
@@ -87,7 +88,7 @@ async function runCommand(file: string, flags: RunFlags, io: Output): Promise<vo
   const sid = sidAggregate(results);
   if (flags.out) {
     writeOutDir(flags.out, {
-      'instance.json': JSON.stringify(instanceJson(session.problem, session.kernels.instance)),
+      'instance.json': instanceJsonPieces(session.problem, session.kernels.instance),
       'trace.csv': traceCsv(stats, metrics),
       'result.json': JSON.stringify(document, null, 2),
       'plot.svg': await plotTraces(stats, metrics.filter((m) => m !== 'step'), `${file} — ${session.program.solver.name}, track = ${session.settings.track}`),
@@ -97,26 +98,25 @@ async function runCommand(file: string, flags: RunFlags, io: Output): Promise<vo
   io.out(flags.json ? JSON.stringify(document) : summary(file, session, stats, metrics, flags));
 }
 
-/**
- * The report line's metrics, or every metric the run can fill (jacobian_error only when
- * {@link tracksJacobian}); `hypergradient_error` stands for one column per chosen estimator (SID's go to sid.csv).
- */
-function reportedMetrics(session: RunSession): string[] {
-  const perEstimator = (session.hyper?.chosen ?? []).filter((e) => e !== 'sid').map(errorMetric);
-  const asked = session.problem.report?.metrics.flatMap((m) => (m === 'hypergradient_error' ? perEstimator : (RUN_METRICS as readonly string[]).includes(m) ? [m] : []));
-  if (asked && asked.length > 0) return asked;
-  return [...RUN_METRICS.filter((m) => m !== 'jacobian_error' || tracksJacobian(session)), ...perEstimator];
+/** The warnings of a session, once each: the reference's, g*'s, and the metrics left out. */
+function sessionWarnings(session: RunSession): string[] {
+  const { reference, hyper, metrics } = session;
+  const warnings: string[] = [];
+  if (reference.warning) warnings.push(reference.mode !== 'none' && !reference.certified ? `reference not certified: ${reference.warning}` : `reference: ${reference.warning}`);
+  if (hyper?.warning) warnings.push(hyper.warning);
+  if (metrics.warning) warnings.push(metrics.warning);
+  return warnings;
 }
 
 /** The outer loop: hyperparameter optimization; writes outer.csv and result.json with the final θ. */
-function runOuterCommand(session: RunSession, job: RunJob, flags: RunFlags): string {
-  const run = runOuter(session, job);
+function runOuterCommand(session: RunSession, job: RunJob, flags: RunFlags, outerSolvers: ReadonlyMap<string, OuterSolverPlugin>): string {
+  const run = runOuter(session, job, outerSolvers);
   const { paramLayout } = session.kernels.instance;
   const last = run.steps[run.steps.length - 1];
   const document = { outer: { estimator: run.estimator, iterations: run.steps.length, theta: byName(run.theta, paramLayout), objective: last.objective, exactObjective: last.exactObjective } };
   if (flags.out) {
     writeOutDir(flags.out, {
-      'instance.json': JSON.stringify(instanceJson(session.problem, session.kernels.instance)),
+      'instance.json': instanceJsonPieces(session.problem, session.kernels.instance),
       'outer.csv': outerCsv(run),
       'result.json': JSON.stringify(document, null, 2),
     });
@@ -171,9 +171,24 @@ function summary(file: string, session: RunSession, stats: Aggregate, metrics: r
   });
   return [
     `${file}: ${session.program.solver.name}, ${settings.iterations} iterations, track = ${settings.track}, ${stats.runs} run${stats.runs > 1 ? 's' : ''}, seed ${flags.seed}`,
-    `reference: ${reference.quadratic ? 'exact linear solve (F is quadratic in x)' : `Newton, ${reference.newtonSteps} steps`}${reference.certified ? ', certified' : ', NOT certified'}; ` +
-      `mu = ${reference.mu.toPrecision(4)}, L = ${reference.L.toPrecision(4)}, kappa = ${reference.kappa.toPrecision(4)}, F* = ${reference.objective.toPrecision(8)}`,
+    referenceLine(reference),
     `at k = ${stats.k[last]}${stats.runs > 1 ? ' (mean over runs)' : ''}:`,
     ...rows,
   ].join('\n');
+}
+
+/** The summary's reference line. */
+function referenceLine(reference: RunReference): string {
+  const constants = `mu = ${reference.mu.toPrecision(4)}, L = ${reference.L.toPrecision(4)}, kappa = ${reference.kappa.toPrecision(4)}`;
+  if (reference.mode === 'none') return `reference: none; ${constants} (Lanczos at x0)`;
+  const certified = reference.certified ? ', certified' : ', NOT certified';
+  const objective = `F* = ${reference.objective.toPrecision(8)}`;
+  if (reference.mode === 'iterative') {
+    const { lanczos } = reference;
+    return (
+      `reference: iterative, Newton-CG ${reference.newtonSteps} steps (${reference.cgProducts} Hessian-vector products), Lanczos ${lanczos.start.iterations} + ${lanczos.solution.iterations} products${certified}; ` +
+      `${constants}, ${objective}`
+    );
+  }
+  return `reference: ${reference.quadratic ? 'exact linear solve (F is quadratic in x)' : `Newton, ${reference.newtonSteps} steps`}${certified}; ${constants}, ${objective}`;
 }

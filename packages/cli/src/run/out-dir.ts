@@ -2,7 +2,7 @@
  * `--out DIR`: checked before any work, written atomically. Files go to a fresh sibling
  * directory that is renamed to DIR at the end, so DIR is either absent or complete.
  */
-import { existsSync, mkdtempSync, readdirSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from '../errors.ts';
 
@@ -22,17 +22,29 @@ export function checkOutDir(dir: string): void {
   }
 }
 
-/** Writes `files` (name → content) as the directory `dir`, all at once. */
-export function writeOutDir(dir: string, files: Readonly<Record<string, string>>): void {
+/** Writes `files` (name → content, or content in pieces for a file too large for one string) as the directory `dir`, all at once. */
+export function writeOutDir(dir: string, files: Readonly<Record<string, string | Iterable<string>>>): void {
   const target = resolve(dir);
   let staging: string | undefined;
   try {
     staging = mkdtempSync(join(dirname(target), `.${basename(target)}.partial-`));
-    for (const [name, content] of Object.entries(files)) writeFileSync(join(staging, name), content);
+    for (const [name, content] of Object.entries(files)) {
+      if (typeof content === 'string') writeFileSync(join(staging, name), content);
+      else writePieces(join(staging, name), content);
+    }
     if (existsSync(target)) rmdirSync(target);
     renameSync(staging, target);
   } catch (error) {
     if (staging) rmSync(staging, { recursive: true, force: true });
     throw new UserError(`--out ${dir}: error: cannot write the results: ${(error as Error).message}`);
+  }
+}
+
+function writePieces(path: string, pieces: Iterable<string>): void {
+  const fd = openSync(path, 'w');
+  try {
+    for (const piece of pieces) writeSync(fd, piece);
+  } finally {
+    closeSync(fd);
   }
 }

@@ -9,10 +9,10 @@ import type { ElementwiseFunction, FunctionTable } from '../ir/functions.ts';
 import { OperatorTable, type OperatorRecord } from '../ir/operator.ts';
 import { COMMON_SOLVER_OPTIONS } from '../solver/common-options.ts';
 import type { SolverPlugin } from '../solver/contract.ts';
-import type { MetricSpec } from './contracts.ts';
+import type { MetricPlugin, OuterSolverPlugin } from './contracts.ts';
 import type { DataSource } from './data-source.ts';
 import type { OptionSpec } from './options.ts';
-import { FUNCTIONS, METRICS, OPERATORS, SOLVERS, SOURCES } from './tokens.ts';
+import { FUNCTIONS, METRICS, OPERATORS, OUTER_SOLVERS, SOLVERS, SOURCES } from './tokens.ts';
 
 function byName<T extends { readonly name: string }>(kind: string, items: readonly T[]): ReadonlyMap<string, T> {
   const map = new Map<string, T>();
@@ -37,8 +37,10 @@ export class PluginRegistry {
   readonly functions: FunctionTable;
   /** Solvers by name. */
   readonly solvers: ReadonlyMap<string, SolverPlugin>;
-  /** Metrics by name. */
-  readonly metrics: ReadonlyMap<string, MetricSpec>;
+  /** Metrics by name, in registration order (the order traces list them). */
+  readonly metrics: ReadonlyMap<string, MetricPlugin>;
+  /** Outer solvers by name. */
+  readonly outerSolvers: ReadonlyMap<string, OuterSolverPlugin>;
   /** Data sources by name. */
   readonly sources: ReadonlyMap<string, DataSource>;
 
@@ -48,7 +50,8 @@ export class PluginRegistry {
     this.operators = new OperatorTable(getAllOrNone<OperatorRecord>(container, OPERATORS as symbol), this.functions);
     this.rules = rulesOf(this.operators);
     this.solvers = byName('solver', getAllOrNone<SolverPlugin>(container, SOLVERS as symbol));
-    this.metrics = byName('metric', getAllOrNone<MetricSpec>(container, METRICS as symbol));
+    this.metrics = byName('metric', getAllOrNone<MetricPlugin>(container, METRICS as symbol));
+    this.outerSolvers = byName('outer solver', getAllOrNone<OuterSolverPlugin>(container, OUTER_SOLVERS as symbol));
     this.sources = byName('data source', getAllOrNone<DataSource>(container, SOURCES as symbol));
     for (const solver of this.solvers.values()) {
       const clash = solver.options.find((o) => COMMON_SOLVER_OPTIONS.some((c) => c.name === o.name));
