@@ -10,6 +10,7 @@ import { describePlugins } from './describe-plugins.ts';
 import { collect, parseSeed } from './flags.ts';
 import { registryWith } from './plugins.ts';
 import { summarize, summaryJson } from './summary.ts';
+import packageJson from '../package.json' with { type: 'json' };
 
 /** Where a command writes; injectable so tests can capture output. */
 export interface Output {
@@ -26,6 +27,7 @@ export function buildProgram(io: Output, registry: PluginRegistry = defaultRegis
   const program = new Command('sgd')
     .description('sgdiff: parametric stochastic optimization with derivatives')
     .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, '')), writeErr: (s) => io.err(s.replace(/\n$/, '')) })
+    .version(packageJson.version, '-V, --version', 'print the version of sgd')
     .exitOverride()
     .showHelpAfterError();
 

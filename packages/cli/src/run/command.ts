@@ -14,7 +14,7 @@ import { aggregate, aggregateSeries, type Aggregate } from './aggregate.ts';
 import type { JobRunResult, RunJob } from './job.ts';
 import { monteCarlo } from './monte-carlo.ts';
 import { checkOutDir, writeOutDir } from './out-dir.ts';
-import { parseOverride } from './overrides.ts';
+import { parseSetFlags } from './overrides.ts';
 import { outerCsv, runOuter } from './outer.ts';
 import { plotTraces } from './plot.ts';
 import { runDocument, traceCsv } from './result.ts';
@@ -38,7 +38,7 @@ export function registerRun(program: Command, io: Output): void {
     .description('run the solver of a .sgd file with derivative tracking, against the exact x*(θ) and ∂θx*(θ)')
     .argument('<file>', 'the .sgd file')
     .option('--seed <n>', 'seed of the instance and of the runs', parseSeed, 0)
-    .option('--set <solve.KEY=VALUE>', 'override a solve option, or a const or dim value with const.NAME=VALUE, dim.NAME=VALUE (repeatable)', collect, [])
+    .option('--set <solve.KEY=VALUE>', 'override a solve option, or a value with const.NAME=VALUE, dim.NAME=VALUE, param.NAME=VALUE, param.NAME[i]=VALUE (0-based; repeatable)', collect, [])
     .option('--runs <R>', 'Monte Carlo runs', parsePositiveInteger, 1)
     .addOption(new Option('--workers <W>', 'worker threads for the runs (results do not depend on it)').argParser(parsePositiveInteger).default(1))
     .option('--out <dir>', 'write instance.json, trace.csv, result.json and plot.svg into this new directory')
@@ -57,15 +57,15 @@ export function registerRun(program: Command, io: Output): void {
 
 /** The body of `sgd run FILE`. */
 async function runCommand(file: string, flags: RunFlags, io: Output): Promise<void> {
-  const overrides = flags.set.map(parseOverride);
+  const overrides = parseSetFlags(flags.set);
   const registry = await registryWith(flags.plugin);
-  const loaded = loadProblem(file, registry, overrides);
+  const loaded = loadProblem(file, registry, overrides.text);
   if (loaded.warnings) io.err(loaded.warnings);
   if (flags.out) checkOutDir(flags.out);
-  const session = createSession(loaded.problem, registry, flags.seed, file);
+  const session = createSession(loaded.problem, registry, flags.seed, file, undefined, overrides.entries);
   if (session.reference.warning) io.err(`${file}: warning: reference not certified: ${session.reference.warning}`);
   const logPoints = loaded.problem.report?.logPoints ?? DEFAULT_LOG_POINTS;
-  const job: RunJob = { file, source: loaded.source, seed: flags.seed, plugins: flags.plugin, logPoints, reference: session.reference };
+  const job: RunJob = { file, source: loaded.source, seed: flags.seed, plugins: flags.plugin, logPoints, reference: session.reference, paramEntries: overrides.entries };
   if (session.problem.outerSolve) return io.out(runOuterCommand(session, job, flags));
   const workers = Math.min(flags.workers, availableParallelism() * 4);
   const results = await withProgress(session, flags.runs, (onProgress) => monteCarlo(session, job, flags.runs, workers, onProgress));

@@ -6,6 +6,7 @@ import { HypergradientObserver, logSchedule, runSolver, stochasticImplicitDiffer
 import { compileSgd } from '@sgdiff/dsl';
 import { checkEnvironment } from '../load.ts';
 import { registryWith } from '../plugins.ts';
+import type { ParamEntryOverride } from './param-entries.ts';
 import { createSession, tracksJacobian, type RunSession } from './session.ts';
 
 /** A serializable description of runs to execute. */
@@ -22,6 +23,8 @@ export interface RunJob {
   readonly logPoints: number;
   /** The reference computed by the main thread for this instance, so workers do not recompute it. */
   readonly reference?: Reference;
+  /** `--set param.NAME[i]=VALUE` entries set on the drawn instance. */
+  readonly paramEntries?: readonly ParamEntryOverride[];
 }
 
 /** The iterations at which a session's runs record metrics. */
@@ -68,5 +71,5 @@ export async function sessionOfJob(job: RunJob): Promise<RunSession> {
   const registry = await registryWith(job.plugins);
   const { problem } = compileSgd(job.source, job.file, checkEnvironment(registry), registry.functions);
   if (!problem) throw new Error('the job source no longer checks');
-  return createSession(problem, registry, job.seed, job.file, job.reference);
+  return createSession(problem, registry, job.seed, job.file, job.reference, job.paramEntries);
 }

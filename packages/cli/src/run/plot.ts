@@ -2,8 +2,7 @@
  * Charts of traces as SVG: log-scaled lines of each series' mean, with the 10–90% band when
  * there are several runs. Drawn by vega-lite, rendered headless by vega.
  */
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
 import type { Aggregate } from './aggregate.ts';
 
 /** One point of a {@link BandChart} series. */
@@ -64,6 +63,8 @@ export async function renderBandChart(chart: BandChart): Promise<string> {
       { mark: { type: 'line', strokeWidth: 1.6, point: chart.markers === true }, encoding: { x, y: { ...y, field: 'mean', title: chart.yTitle }, color } },
     ],
   } as unknown as TopLevelSpec;
+  // Loaded on first use: vega takes longer to import than the rest of `sgd` together.
+  const [vega, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
   return view.toSVG();
 }
