@@ -74,7 +74,7 @@ export async function build() {
     sourcemap: 'linked',
     tsconfig: join(packagesDir, '..', 'tsconfig.json'),
     external: [...EXTERNAL, 'tsx/esm/api'],
-    define: { SGD_SHARED_MODULES: JSON.stringify(SHARED) },
+    define: { SGD_SHARED_MODULES: JSON.stringify(SHARED), SGD_BUILD: 'true' },
     // Bundled CommonJS modules call require() for Node's built-ins.
     banner: { js: "import { createRequire as __sgdRequire } from 'node:module'; const require = __sgdRequire(import.meta.url);" },
   };
