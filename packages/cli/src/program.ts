@@ -6,7 +6,8 @@ import { evaluateAtStart } from './evaluate.ts';
 import { deriveFormulas } from './formulas.ts';
 import { loadProblem } from './load.ts';
 import { registerRun } from './run/command.ts';
-import { describePlugins } from './describe-plugins.ts';
+import { HELP_AFTER } from './help-text.ts';
+import { describePlugins, pluginsDescription } from './describe-plugins.ts';
 import { collect, parseSeed } from './flags.ts';
 import { registryWith } from './plugins.ts';
 import { summarize, summaryJson } from './summary.ts';
@@ -20,6 +21,11 @@ export interface Output {
   err(text: string): void;
 }
 
+
+/** The width to wrap listings to: the terminal's (at most 120), or 100 when the output is not a terminal. */
+function terminalWidth(): number {
+  return process.stdout.isTTY ? Math.min(120, process.stdout.columns) : 100;
+}
 
 /** Builds the `sgd` program; `registry` holds the plugins its commands use. */
 export function buildProgram(io: Output, registry: PluginRegistry = defaultRegistry()): Command {
@@ -64,10 +70,19 @@ export function buildProgram(io: Output, registry: PluginRegistry = defaultRegis
   program
     .command('plugins')
     .description('list the solvers, functions, metrics and derivative rules the loaded plugins provide')
+    .option('--json', 'print the listing as JSON')
     .option('--plugin <module>', 'load a plugin module (path or package; repeatable)', collect, [])
-    .action(async (options: { plugin: string[] }) => io.out(describePlugins(await withPlugins(options.plugin))));
+    .action(async (options: { plugin: string[]; json?: boolean }) => {
+      const registry = await withPlugins(options.plugin);
+      io.out(options.json ? JSON.stringify(pluginsDescription(registry), null, 2) : describePlugins(registry, terminalWidth()));
+    });
 
   registerRun(program, io);
+  program.addHelpText('after', HELP_AFTER['']);
+  for (const command of program.commands) {
+    const help = HELP_AFTER[command.name()];
+    if (help) command.addHelpText('after', help);
+  }
 
   return program;
 }

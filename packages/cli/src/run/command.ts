@@ -41,7 +41,7 @@ export function registerRun(program: Command, io: Output): void {
     .option('--set <solve.KEY=VALUE>', 'override a solve option, or a value with const.NAME=VALUE, dim.NAME=VALUE, param.NAME=VALUE, param.NAME[i]=VALUE (0-based; repeatable)', collect, [])
     .option('--runs <R>', 'Monte Carlo runs', parsePositiveInteger, 1)
     .addOption(new Option('--workers <W>', 'worker threads for the runs (results do not depend on it)').argParser(parsePositiveInteger).default(1))
-    .option('--out <dir>', 'write instance.json, trace.csv, result.json and plot.svg into this new directory')
+    .option('--out <dir>', 'write instance.json, trace.csv, result.json, plot.svg (and sid.csv or outer.csv) into this new directory')
     .option('--plugin <module>', 'load a plugin module (path or package; repeatable)', collect, [])
     .option('--json', 'print result.json on stdout instead of the summary')
     .action(async (file: string, flags: RunFlags) => {
