@@ -1,4 +1,5 @@
 /** Reads, checks and lowers a `.sgd` file, or fails with every diagnostic of the file. */
+import { dirname, resolve } from 'node:path';
 import { OUTER_SOLVERS, type PluginRegistry, type Problem } from '@sgdiff/core';
 import { compileSgd, formatDiagnostics, type CheckEnvironment, type Diagnostic } from '@sgdiff/dsl';
 import { UserError } from './errors.ts';
@@ -29,9 +30,13 @@ function formatCapped(file: string, source: string, diagnostics: readonly Diagno
   return `${formatDiagnostics(file, source, listed)}\n\n${file}: and ${more} more (${diagnostics.length} diagnostics, ${errors} errors); fix the first ones and check again`;
 }
 
-/** What the checker may use, as the loaded plugins declare it. */
-export function checkEnvironment(registry: PluginRegistry): CheckEnvironment {
+/**
+ * What the checker may use, as the loaded plugins declare it; with `file`, data-source paths
+ * are resolved against the file's directory.
+ */
+export function checkEnvironment(registry: PluginRegistry, file?: string): CheckEnvironment {
   return {
+    ...(file !== undefined ? { resolvePath: (path: string) => resolve(dirname(file), path) } : {}),
     functions: new Set(registry.functions.keys()),
     solvers: new Map([...registry.solvers].map(([name, solver]) => [name, { options: registry.solverOptions(solver) }])),
     metrics: new Set(registry.metrics.keys()),
@@ -48,7 +53,7 @@ export function checkEnvironment(registry: PluginRegistry): CheckEnvironment {
 export function loadProblem(file: string, registry: PluginRegistry, overrides: readonly OptionOverride[] = []): LoadedProblem {
   const source = readSourceFile(file);
   const edited = applyOverrides(source, file, overrides);
-  const { problem, diagnostics } = compileSgd(edited.source, file, checkEnvironment(registry), registry.functions);
+  const { problem, diagnostics } = compileSgd(edited.source, file, checkEnvironment(registry, file), registry.functions);
   if (!problem || diagnostics.some((d) => d.severity === 'error')) {
     const fromFlags = diagnostics.flatMap((d) => {
       const flag = overrideAt(edited.spans, d);

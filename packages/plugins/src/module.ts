@@ -15,6 +15,7 @@ import { gdSolver, sgdSolver } from './solvers/gradient-descent.ts';
 import { fixedPointSolver } from './solvers/fixed-point.ts';
 import { inexactSgdSolver } from './solvers/inexact-sgd.ts';
 import { mnistSource } from './sources/mnist.ts';
+import { fileSources } from './sources/file-sources.ts';
 
 /** Every built-in rule family. */
 export const builtinRuleSets: readonly RuleSet[] = [arithmeticRules, elementwiseRules, reductionRules, linalgRules, indexingRules];
@@ -23,7 +24,7 @@ export const builtinRuleSets: readonly RuleSet[] = [arithmeticRules, elementwise
 export const builtinSolvers = [gdSolver, sgdSolver, inexactSgdSolver, fixedPointSolver];
 
 /** The built-in data sources. */
-export const builtinSources: readonly DataSource[] = [mnistSource];
+export const builtinSources: readonly DataSource[] = [mnistSource, ...fileSources];
 
 /** Registers the built-in rules, functions, solvers, metrics and data sources. */
 export const builtinPlugins = new ContainerModule(({ bind }) => {

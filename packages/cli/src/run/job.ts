@@ -69,7 +69,7 @@ export function executeRuns(session: RunSession, job: RunJob, runs: readonly num
 /** Rebuilds the session of a job (in a worker). */
 export async function sessionOfJob(job: RunJob): Promise<RunSession> {
   const registry = await registryWith(job.plugins);
-  const { problem } = compileSgd(job.source, job.file, checkEnvironment(registry), registry.functions);
+  const { problem } = compileSgd(job.source, job.file, checkEnvironment(registry, job.file), registry.functions);
   if (!problem) throw new Error('the job source no longer checks');
   return createSession(problem, registry, job.seed, job.file, job.reference, job.paramEntries);
 }

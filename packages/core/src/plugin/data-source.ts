@@ -10,6 +10,12 @@ import type { Shape } from '../ir/shape.ts';
 export type DataSourceArgType =
   /** A string literal, `split = "train"`; restricted to {@link DataSourceArg.values} when given. */
   | 'string'
+  /**
+   * A file path as a string literal, `file = "A.npy"`: relative to the `.sgd` file's directory.
+   * The checker resolves it (through its environment's `resolvePath`), so the source receives
+   * an absolute path.
+   */
+  | 'path'
   /** A constant expression with an integer value. */
   | 'integer'
   /** A constant expression with a finite value. */

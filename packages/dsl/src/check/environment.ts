@@ -35,4 +35,9 @@ export interface CheckEnvironment {
   readonly metrics: ReadonlySet<string>;
   /** Data sources usable after `from`; may be empty. */
   readonly sources: ReadonlyMap<string, SourceDescription>;
+  /**
+   * Makes a `path` argument of a data source absolute: relative to the checked file's
+   * directory. Without it, paths are passed on as written.
+   */
+  readonly resolvePath?: (path: string) => string;
 }
