@@ -75,7 +75,7 @@ async function runCommand(file: string, flags: RunFlags, io: Output): Promise<vo
   if (diverged?.divergence) {
     if (flags.out) writeOutDir(flags.out, { 'instance.json': JSON.stringify(instanceJson(session.problem, session.kernels.instance)), 'trace.csv': traceCsv(stats, metrics) });
     // With --json stdout holds JSON or nothing: the diagnosis goes to stderr.
-    if (!flags.json) io.out(summary(file, session, stats, metrics, flags));
+    if (!flags.json) io.out(summary(file, session, stats, metrics, flags, undefined, diverged.divergence.iteration));
     const twoOverL = 2 / session.reference.L;
     throw new UserError(
       `${file}: error: run ${results.indexOf(diverged)} diverged at iteration ${diverged.divergence.iteration}: step ${diverged.divergence.step.toPrecision(4)}, 2/L = ${twoOverL.toPrecision(4)}` +
@@ -94,7 +94,7 @@ async function runCommand(file: string, flags: RunFlags, io: Output): Promise<vo
       ...(sid ? { 'sid.csv': traceCsv(sid, [errorMetric('sid')]) } : {}),
     });
   }
-  io.out(flags.json ? JSON.stringify(document) : summary(file, session, stats, metrics, flags));
+  io.out(flags.json ? JSON.stringify(document) : summary(file, session, stats, metrics, flags, sid));
 }
 
 /**
@@ -159,11 +159,12 @@ async function withProgress(session: RunSession, runs: number, work: (onProgress
   }
 }
 
-function summary(file: string, session: RunSession, stats: Aggregate, metrics: readonly string[], flags: RunFlags): string {
+function summary(file: string, session: RunSession, stats: Aggregate, metrics: readonly string[], flags: RunFlags, sid?: Aggregate, divergedAt?: number): string {
   const { reference, settings } = session;
   const fmt = (v: number): string => (Number.isFinite(v) ? v.toExponential(3) : '—');
   const last = stats.k.length - 1;
-  const width = Math.max(...metrics.map((m) => m.length));
+  const sidMetric = errorMetric('sid');
+  const width = Math.max(...metrics.map((m) => m.length), sid ? sidMetric.length : 0);
   const rows = metrics.map((m) => {
     const band = stats.metrics[m];
     const spread = stats.runs > 1 ? `  [10%: ${fmt(band.q10[last])}, 90%: ${fmt(band.q90[last])}]` : '';
@@ -173,7 +174,9 @@ function summary(file: string, session: RunSession, stats: Aggregate, metrics: r
     `${file}: ${session.program.solver.name}, ${settings.iterations} iterations, track = ${settings.track}, ${stats.runs} run${stats.runs > 1 ? 's' : ''}, seed ${flags.seed}`,
     `reference: ${reference.quadratic ? 'exact linear solve (F is quadratic in x)' : `Newton, ${reference.newtonSteps} steps`}${reference.certified ? ', certified' : ', NOT certified'}; ` +
       `mu = ${reference.mu.toPrecision(4)}, L = ${reference.L.toPrecision(4)}, kappa = ${reference.kappa.toPrecision(4)}, F* = ${reference.objective.toPrecision(8)}`,
-    `at k = ${stats.k[last]}${stats.runs > 1 ? ' (mean over runs)' : ''}:`,
+    divergedAt !== undefined ? `diverged at iteration ${divergedAt}; the last values recorded before it, at k = ${stats.k[last]}:` : `at k = ${stats.k[last]}${stats.runs > 1 ? ' (mean over runs)' : ''}:`,
     ...rows,
+    // SID runs its own iterations after the solver's: its error at its last one.
+    ...(sid ? [`  ${sidMetric.padEnd(width)}  ${fmt(sid.metrics[sidMetric].mean[sid.k.length - 1])}  (after ${sid.k[sid.k.length - 1]} SID iterations)`] : []),
   ].join('\n');
 }
