@@ -82,3 +82,12 @@ describe('sgd plugins', () => {
     expect(d.sources.map((s) => s.name)).toContain('mnist');
   });
 });
+
+describe('docs/solver-plugins.md', () => {
+  it('lists every option every solver gets, in its table', () => {
+    const doc = readFileSync('docs/solver-plugins.md', 'utf8');
+    const section = doc.slice(doc.indexOf('## Options every solver gets'), doc.indexOf('## Loading a plugin'));
+    const listed = [...section.matchAll(/^\| `([a-z_]+)` \|/gm)].map((m) => m[1]);
+    expect(listed).toEqual(COMMON_SOLVER_OPTIONS.map((o) => o.name));
+  });
+});
