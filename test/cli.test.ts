@@ -83,8 +83,8 @@ describe('sgd derive', () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain('t1 = x . A[i] - theta[i]');
     expect(r.out).toContain('∇_x F = mean over i of A[i] * t1');
-    expect(r.out).toContain('∇²_x,x F · v = mean over i of A[i] * (A[i] . v_x)');
-    expect(r.out).toContain('∇²_x,θ F · u = mean over i of A[i] * -u_theta[i]');
+    expect(r.out).toContain('∇²_x,x F · v_x = mean over i of A[i] * (A[i] . v_x)');
+    expect(r.out).toContain('∇²_x,theta F · u_theta = mean over i of -(A[i] * u_theta[i])');
   });
 
   it('prints LaTeX', async () => {

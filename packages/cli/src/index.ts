@@ -10,6 +10,7 @@ export * from './json.ts';
 export * from './evaluate.ts';
 export * from './sources.ts';
 export * from './formulas.ts';
+export * from './simplify-for-print.ts';
 export * from './summary.ts';
 export * from './plugins.ts';
 export * from './describe-plugins.ts';

@@ -57,12 +57,13 @@ export function buildProgram(io: Output, registry: PluginRegistry = defaultRegis
     .option('--eval', 'evaluate F, ∇ₓF, ∇²ₓₓF and ∇²ₓθF at the start point and the drawn θ')
     .option('--seed <n>', 'seed of the random streams', parseSeed, 0)
     .option('--json', 'with --eval: print the evaluation as JSON')
+    .option('--unsimplified', 'print the derivative graphs as differentiated, without the simplification for reading')
     .option('--plugin <module>', 'load a plugin module (path or package; repeatable)', collect, [])
-    .action(async (file: string, options: { format: 'text' | 'latex'; eval?: boolean; seed: number; json?: boolean; plugin: string[] }) => {
+    .action(async (file: string, options: { format: 'text' | 'latex'; eval?: boolean; seed: number; json?: boolean; unsimplified?: boolean; plugin: string[] }) => {
       const registry = await withPlugins(options.plugin);
       const { problem, warnings } = loadProblem(file, registry);
       if (warnings) io.err(warnings);
-      if (!options.eval) return io.out(deriveFormulas(problem, registry, options.format));
+      if (!options.eval) return io.out(deriveFormulas(problem, registry, options.format, options.unsimplified));
       const evaluation = evaluateAtStart(problem, registry, options.seed);
       io.out(options.json ? JSON.stringify(evaluation) : JSON.stringify(evaluation, null, 2));
     });
