@@ -97,6 +97,23 @@ describe('data from files in a .sgd problem', () => {
     }
   });
 
+  it('dims are taken from the data: dim n = rows(npy(...)), dim d = cols(csv(...))', async () => {
+    const dir = mkdtempSync(join(FIXTURES, '.tmp-'));
+    const path = join(dir, 'p.sgd');
+    writeFileSync(
+      path,
+      'dim n = rows(npy(file = "../A.npy"))\ndim d = cols(csv(file = "../A.csv", header_rows = 1))\ndata A : R[n, d] from npy(file = "../A.npy")\nvar x : R[d] = 0\nminimize f(x) = 0.5 * norm2(A @ x) + 0.5 * norm2(x)\n',
+    );
+    const r = await sgd('check', path, '--json');
+    expect(r.err).toBe('');
+    expect(JSON.parse(r.out).dims).toEqual({ n: 3, d: 4 });
+    writeFileSync(path, 'dim n = rows(npy(file = "../missing.npy"))\ndim m = cols(npy(file = "../y_i4.npy"))\ndim k = rows(mnist(split = "train"))\nvar x : R = 0\nminimize f(x) = x^2\n');
+    const bad = await sgd('check', path);
+    expect(bad.err).toMatch(/p\.sgd:1:14: error: npy: \S*missing\.npy: no such file/);
+    expect(bad.err).toMatch(/p\.sgd:2:9: error: npy: the data has shape \(3\), which has no cols/);
+    expect(bad.err).toMatch(/p\.sgd:3:14: error: mnist: this source cannot tell its shape; write the dim's value/);
+  });
+
   it('CSV and JSON errors name the line and column, or the index path', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sgd-data-'));
     writeFileSync(join(dir, 'bad.csv'), '1,2,3,4\n5,6,x,8\n9,10,11,12\n');

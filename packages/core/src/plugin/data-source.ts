@@ -64,6 +64,13 @@ export interface DataSource {
    * @param seed - the run's seed; a source whose data is fixed ignores it
    */
   read(shape: Shape, args: DataSourceArgs, seed: number): Float64Array;
+  /**
+   * Optional: the shape the source holds for `args`, or why it cannot be read (a message, as
+   * for {@link check}). Sources that have one let a file take its dims from the data:
+   * `dim n = rows(npy(file = "A.npy"))`.
+   * @param args - every declared argument, given or defaulted
+   */
+  shape?(args: DataSourceArgs): Shape | string;
 }
 
 /**

@@ -3,6 +3,7 @@
  * unary minus, parentheses and the standard elementwise functions. Used for dims, consts,
  * type extents, distribution arguments, initial values, indices and numeric solver options.
  */
+import { isSourceExtent, sourceExtent } from './source-extent.ts';
 import type { BinaryExpr, CallExpr, Expr, NameRef, SourceRange } from '../ast.ts';
 import type { DiagnosticCode } from '../diagnostics.ts';
 import { CONSTANT_FUNCTIONS, REDUCTIONS } from './builtins.ts';
@@ -99,6 +100,7 @@ function constantBinary(expr: BinaryExpr, ctx: CheckContext, before: number): nu
 
 function constantCall(call: CallExpr, ctx: CheckContext, before: number): number | undefined {
   const name = call.callee.name;
+  if (isSourceExtent(call)) return sourceExtent(call, ctx, before);
   const evaluate = CONSTANT_FUNCTIONS.get(name);
   if (!ctx.env.functions.has(name) && !REDUCTIONS.has(name)) {
     reportUnknownFunction(call, ctx);

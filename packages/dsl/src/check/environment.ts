@@ -21,6 +21,8 @@ export interface SourceDescription {
   readonly args: DataSource['args'];
   /** Why a tensor of the declared shape cannot be read with the (valid, defaulted) arguments; see `DataSource.check` in `@sgdiff/core`. */
   readonly check: DataSource['check'];
+  /** The shape the source holds, for `rows(...)` and `cols(...)` in dims; see `DataSource.shape`. */
+  readonly shape?: DataSource['shape'];
 }
 
 /** The names a `.sgd` file may use beyond its own declarations. */

@@ -101,6 +101,13 @@ function fileSource(name: string, doc: string, extra: DataSource['args'], parse:
     doc,
     args: [{ name: 'file', type: 'path', doc: 'The file, relative to the .sgd file.' }, ...extra],
     check,
+    shape(args) {
+      try {
+        return table(args).shape;
+      } catch (error) {
+        return (error as Error).message;
+      }
+    },
     read(shape, args) {
       const reason = check(shape, args);
       if (reason !== undefined) throw new Error(`${name}: ${reason}`);
