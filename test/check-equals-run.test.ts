@@ -3,7 +3,7 @@
  * tracking, a step that is 0 or infinite at k = 0), the run summary shows SID's error, and a
  * divergence is named by one iteration.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -86,6 +86,14 @@ describe('the run summary', () => {
     const sidError = (document.final as Record<string, number>).hypergradient_error_sid;
     expect(sidError).toBeGreaterThan(0);
     expect(text.out).toMatch(new RegExp(`\\n  hypergradient_error_sid +${sidError.toExponential(3).replace('.', '\\.').replace('+', '\\+')}  \\(after 300 SID iterations\\)`));
+  });
+
+  it('says where the plot is with --out, creating missing parent directories', async () => {
+    const out = join(dir, 'not', 'yet', 'run');
+    const r = await sgd('run', 'examples/least-squares.sgd', '--set', 'solve.iterations=100', '--out', out);
+    expect(r.code).toBe(0);
+    expect(r.out.split('\n').at(-1)).toBe(`plot: ${join(out, 'plot.svg')} (with instance.json, trace.csv, result.json)`);
+    expect(readFileSync(join(out, 'plot.svg'), 'utf8')).toMatch(/^<svg/);
   });
 
   it('names a divergence by the iteration the error names', async () => {

@@ -1,5 +1,6 @@
 /** `sgd run FILE`: runs the file's solver with derivative tracking, over Monte Carlo runs, against the exact reference. */
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import { Option, type Command } from 'commander';
 import { errorMetric, ImplicitSolveError, RUN_METRICS } from '@sgdiff/core';
@@ -95,6 +96,8 @@ async function runCommand(file: string, flags: RunFlags, io: Output): Promise<vo
     });
   }
   io.out(flags.json ? JSON.stringify(document) : summary(file, session, stats, metrics, flags, sid));
+  // Where the plot is, for the reader of the summary.
+  if (flags.out && !flags.json) io.out(`plot: ${join(flags.out, 'plot.svg')} (with instance.json, trace.csv, result.json${sid ? ', sid.csv' : ''})`);
 }
 
 /**
