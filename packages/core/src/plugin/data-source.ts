@@ -66,7 +66,7 @@ export interface DataSource {
   read(shape: Shape, args: DataSourceArgs, seed: number): Float64Array;
   /**
    * Optional: the shape the source holds for `args`, or why it cannot be read (a message, as
-   * for {@link check}). Sources that have one let a file take its dims from the data:
+   * `check` returns). Sources that have one let a file take its dims from the data:
    * `dim n = rows(npy(file = "A.npy"))`.
    * @param args - every declared argument, given or defaulted
    */
