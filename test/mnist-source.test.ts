@@ -125,7 +125,7 @@ data y : R[m] from mnist(field = "labels")`));
   it('lists the source in sgd plugins', async () => {
     const r = await sgd('plugins');
     expect(r.code).toBe(0);
-    expect(r.out).toContain('mnist: Handwritten digits');
-    expect(r.out).toContain('split = (required)  ("train" | "validation" | "all")');
+    expect(r.out).toMatch(/\n {2}mnist +Handwritten digits/);
+    expect(r.out).toMatch(/\n {2}split +\(required\) +"train" \| "validation" \| "all" /);
   });
 });

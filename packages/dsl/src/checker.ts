@@ -9,6 +9,7 @@ import { hasErrors, sortDiagnostics, type Diagnostic } from './diagnostics.ts';
 import { CheckContext, type DeclaredSymbol } from './check/context.ts';
 import { checkConst, checkDim, checkSample, checkTensor, type CheckedTensor } from './check/declarations.ts';
 import type { CheckEnvironment } from './check/environment.ts';
+import { checkFirstSteps } from './check/first-step.ts';
 import { checkEstimator, checkOuterSolveHasOuter } from './check/hyper.ts';
 import { StatementLimits } from './check/limits.ts';
 import { checkObjective, type ObjectiveNames } from './check/objective.ts';
@@ -124,6 +125,7 @@ export function checkFile(file: SgdFile, env: CheckEnvironment): CheckResult {
   for (const block of blocks) {
     checkEstimator(block, outerDecl, ctx);
     if (block.$type === 'SolveDecl') checkReferenceBudget(block, solve, tensors, ctx);
+    checkFirstSteps(block, ctx);
   }
   if (minimize) checkSampleArguments(samples, objectiveUses(minimize, outerDecl, outerNames), ctx);
   if (!objective) {

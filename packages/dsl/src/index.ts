@@ -60,6 +60,20 @@ export function parseSgd(source: string, file: string): SgdParseResult {
  * @param file - the name to report it under
  * @param env - the operators, functions, solvers, metrics and data sources the file may use;
  *   the problem's IR is built with `env.operators`
+ * @example Compile a file and differentiate it (test/doc-examples.test.ts runs this):
+ * ```ts
+ * import { buildDerivativeGraphs } from '@sgdiff/core';
+ * import { compileSgd } from '@sgdiff/dsl';
+ * import { defaultRegistry } from '@sgdiff/plugins';
+ * import { checkEnvironment } from '@sgdiff/cli';
+ *
+ * const registry = defaultRegistry();
+ * const source = 'var x : R = 1\nminimize f(x) = (x - 3)^2\n';
+ * const { problem, diagnostics } = compileSgd(source, 'quadratic.sgd', checkEnvironment(registry));
+ * if (!problem) throw new Error(diagnostics.map((d) => d.message).join('\n'));
+ * const graphs = buildDerivativeGraphs(problem, registry.rules);
+ * console.log(graphs.gradX.length); // 1: ∇ₓF for the one var
+ * ```
  */
 export function compileSgd(source: string, file: string, env: CheckEnvironment): SgdCompileResult {
   const parsed = parseSource(source);

@@ -5,6 +5,7 @@
 import { CstParser } from 'chevrotain';
 import * as T from './lexer.ts';
 import { syntaxErrorMessages } from './syntax-messages.ts';
+import { skipGrammarValidation } from './grammar-validation.ts';
 
 /**
  * The grammar. Precedence, lowest first: `+ -`; `* / . @`; unary `-`; `^` (right
@@ -16,6 +17,7 @@ export class SgdParser extends CstParser {
       recoveryEnabled: true,
       nodeLocationTracking: 'full',
       errorMessageProvider: syntaxErrorMessages,
+      skipValidations: skipGrammarValidation,
     });
     this.performSelfAnalysis();
   }

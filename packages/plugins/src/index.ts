@@ -13,3 +13,7 @@ export * from './solvers/fixed-point.ts';
 export * from './solvers/step-option.ts';
 export * from './sources/mnist.ts';
 export * from './sources/mnist-data.ts';
+export * from './sources/file-sources.ts';
+export * from './sources/npy-format.ts';
+export * from './sources/zip-entries.ts';
+export * from './sources/text-tables.ts';

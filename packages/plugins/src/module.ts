@@ -11,12 +11,13 @@ import { gdSolver, sgdSolver } from './solvers/gradient-descent.ts';
 import { fixedPointSolver } from './solvers/fixed-point.ts';
 import { inexactSgdSolver } from './solvers/inexact-sgd.ts';
 import { mnistSource } from './sources/mnist.ts';
+import { fileSources } from './sources/file-sources.ts';
 
 /** The built-in solvers. */
 export const builtinSolvers = [gdSolver, sgdSolver, inexactSgdSolver, fixedPointSolver];
 
 /** The built-in data sources. */
-export const builtinSources: readonly DataSource[] = [mnistSource];
+export const builtinSources: readonly DataSource[] = [mnistSource, ...fileSources];
 
 /** Registers the built-in operators, functions, solvers, metrics, outer solvers and data sources. */
 export const builtinPlugins = new ContainerModule(({ bind }) => {
@@ -28,7 +29,29 @@ export const builtinPlugins = new ContainerModule(({ bind }) => {
   for (const source of builtinSources) bind(SOURCES).toConstantValue(source);
 });
 
-/** A registry with the built-in plugins and then `extra` modules loaded. */
+/**
+ * A registry with the built-in plugins and then `extra` modules loaded.
+ * @example Write a solver plugin and load it (test/doc-examples.test.ts runs this):
+ * ```ts
+ * import { ContainerModule } from 'inversify';
+ * import { SOLVERS, type SolverPlugin } from '@sgdiff/core';
+ * import { defaultRegistry } from '@sgdiff/plugins';
+ *
+ * // Gradient descent with the fixed step η = 1, as a step map x ↦ x − η ∇ₓf.
+ * const plainGd: SolverPlugin = {
+ *   name: 'plain_gd',
+ *   doc: 'Gradient descent with the step 1.',
+ *   sampling: 'full',
+ *   options: [],
+ *   stepMap: (ctx) => {
+ *     const eta = ctx.builder.const(1);
+ *     return { next: ctx.vars.map((x, k) => (ctx.gradient[k] ? ctx.builder.sub(x, ctx.builder.mul(eta, ctx.gradient[k])) : x)) };
+ *   },
+ * };
+ * const registry = defaultRegistry([new ContainerModule(({ bind }) => void bind(SOLVERS).toConstantValue(plainGd))]);
+ * console.log(registry.solvers.has('plain_gd')); // true
+ * ```
+ */
 export function defaultRegistry(extra: readonly ContainerModule[] = []): PluginRegistry {
   return PluginRegistry.fromModules([builtinPlugins, ...extra]);
 }

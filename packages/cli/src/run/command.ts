@@ -1,5 +1,6 @@
 /** `sgd run FILE`: runs the file's solver with derivative tracking, over Monte Carlo runs, against the exact reference. */
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import { Option, type Command } from 'commander';
 import { errorMetric, ImplicitSolveError, OuterSolverInitError, type OuterSolverPlugin, type RunReference } from '@sgdiff/core';
@@ -15,7 +16,7 @@ import { aggregate, aggregateSeries, type Aggregate } from './aggregate.ts';
 import type { JobRunResult, RunJob } from './job.ts';
 import { monteCarlo } from './monte-carlo.ts';
 import { checkOutDir, writeOutDir } from './out-dir.ts';
-import { parseOverride } from './overrides.ts';
+import { parseSetFlags } from './overrides.ts';
 import { outerCsv, runOuter } from './outer.ts';
 import { plotTraces } from './plot.ts';
 import { runDocument, traceCsv } from './result.ts';
@@ -39,10 +40,10 @@ export function registerRun(program: Command, io: Output): void {
     .description('run the solver of a .sgd file with derivative tracking, against the exact x*(θ) and ∂θx*(θ)')
     .argument('<file>', 'the .sgd file')
     .option('--seed <n>', 'seed of the instance and of the runs', parseSeed, 0)
-    .option('--set <solve.KEY=VALUE>', 'override a solve option, or a const or dim value with const.NAME=VALUE, dim.NAME=VALUE (repeatable)', collect, [])
+    .option('--set <solve.KEY=VALUE>', 'override a solve option, or a value with const.NAME=VALUE, dim.NAME=VALUE, param.NAME=VALUE, param.NAME[i]=VALUE (0-based; repeatable)', collect, [])
     .option('--runs <R>', 'Monte Carlo runs', parsePositiveInteger, 1)
     .addOption(new Option('--workers <W>', 'worker threads for the runs (results do not depend on it)').argParser(parsePositiveInteger).default(1))
-    .option('--out <dir>', 'write instance.json, trace.csv, result.json and plot.svg into this new directory')
+    .option('--out <dir>', 'write instance.json, trace.csv, result.json, plot.svg (and sid.csv or outer.csv) into this new directory')
     .option('--plugin <module>', 'load a plugin module (path or package; repeatable)', collect, [])
     .option('--json', 'print result.json on stdout instead of the summary')
     .action(async (file: string, flags: RunFlags) => {
@@ -58,15 +59,15 @@ export function registerRun(program: Command, io: Output): void {
 
 /** The body of `sgd run FILE`. */
 async function runCommand(file: string, flags: RunFlags, io: Output): Promise<void> {
-  const overrides = flags.set.map(parseOverride);
+  const overrides = parseSetFlags(flags.set);
   const registry = await registryWith(flags.plugin);
-  const loaded = loadProblem(file, registry, overrides);
+  const loaded = loadProblem(file, registry, overrides.text);
   if (loaded.warnings) io.err(loaded.warnings);
   if (flags.out) checkOutDir(flags.out);
-  const session = createSession(loaded.problem, registry, flags.seed, file);
+  const session = createSession(loaded.problem, registry, flags.seed, file, undefined, overrides.entries);
   for (const warning of sessionWarnings(session)) io.err(`${file}: warning: ${warning}`);
   const logPoints = loaded.problem.report?.logPoints ?? DEFAULT_LOG_POINTS;
-  const job: RunJob = { file, source: loaded.source, seed: flags.seed, plugins: flags.plugin, logPoints, reference: session.reference };
+  const job: RunJob = { file, source: loaded.source, seed: flags.seed, plugins: flags.plugin, logPoints, reference: session.reference, paramEntries: overrides.entries };
   if (session.problem.outerSolve) return io.out(runOuterCommand(session, job, flags, registry.outerSolvers));
   const workers = Math.min(flags.workers, availableParallelism() * 4);
   const results = await withProgress(session, flags.runs, (onProgress) => monteCarlo(session, job, flags.runs, workers, onProgress));
@@ -76,7 +77,7 @@ async function runCommand(file: string, flags: RunFlags, io: Output): Promise<vo
   if (diverged?.divergence) {
     if (flags.out) writeOutDir(flags.out, { 'instance.json': instanceJsonPieces(session.problem, session.kernels.instance), 'trace.csv': traceCsv(stats, metrics) });
     // With --json stdout holds JSON or nothing: the diagnosis goes to stderr.
-    if (!flags.json) io.out(summary(file, session, stats, metrics, flags));
+    if (!flags.json) io.out(summary(file, session, stats, metrics, flags, undefined, diverged.divergence.iteration));
     const twoOverL = 2 / session.reference.L;
     throw new UserError(
       `${file}: error: run ${results.indexOf(diverged)} diverged at iteration ${diverged.divergence.iteration}: step ${diverged.divergence.step.toPrecision(4)}, 2/L = ${twoOverL.toPrecision(4)}` +
@@ -95,7 +96,9 @@ async function runCommand(file: string, flags: RunFlags, io: Output): Promise<vo
       ...(sid ? { 'sid.csv': traceCsv(sid, [errorMetric('sid')]) } : {}),
     });
   }
-  io.out(flags.json ? JSON.stringify(document) : summary(file, session, stats, metrics, flags));
+  io.out(flags.json ? JSON.stringify(document) : summary(file, session, stats, metrics, flags, sid));
+  // Where the plot is, for the reader of the summary.
+  if (flags.out && !flags.json) io.out(`plot: ${join(flags.out, 'plot.svg')} (with instance.json, trace.csv, result.json${sid ? ', sid.csv' : ''})`);
 }
 
 /** The warnings of a session, once each: the reference's, g*'s, and the metrics left out. */
@@ -159,11 +162,12 @@ async function withProgress(session: RunSession, runs: number, work: (onProgress
   }
 }
 
-function summary(file: string, session: RunSession, stats: Aggregate, metrics: readonly string[], flags: RunFlags): string {
+function summary(file: string, session: RunSession, stats: Aggregate, metrics: readonly string[], flags: RunFlags, sid?: Aggregate, divergedAt?: number): string {
   const { reference, settings } = session;
   const fmt = (v: number): string => (Number.isFinite(v) ? v.toExponential(3) : '—');
   const last = stats.k.length - 1;
-  const width = Math.max(...metrics.map((m) => m.length));
+  const sidMetric = errorMetric('sid');
+  const width = Math.max(...metrics.map((m) => m.length), sid ? sidMetric.length : 0);
   const rows = metrics.map((m) => {
     const band = stats.metrics[m];
     const spread = stats.runs > 1 ? `  [10%: ${fmt(band.q10[last])}, 90%: ${fmt(band.q90[last])}]` : '';
@@ -172,8 +176,10 @@ function summary(file: string, session: RunSession, stats: Aggregate, metrics: r
   return [
     `${file}: ${session.program.solver.name}, ${settings.iterations} iterations, track = ${settings.track}, ${stats.runs} run${stats.runs > 1 ? 's' : ''}, seed ${flags.seed}`,
     referenceLine(reference),
-    `at k = ${stats.k[last]}${stats.runs > 1 ? ' (mean over runs)' : ''}:`,
+    divergedAt !== undefined ? `diverged at iteration ${divergedAt}; the last values recorded before it, at k = ${stats.k[last]}:` : `at k = ${stats.k[last]}${stats.runs > 1 ? ' (mean over runs)' : ''}:`,
     ...rows,
+    // SID runs its own iterations after the solver's: its error at its last one.
+    ...(sid ? [`  ${sidMetric.padEnd(width)}  ${fmt(sid.metrics[sidMetric].mean[sid.k.length - 1])}  (after ${sid.k[sid.k.length - 1]} SID iterations)`] : []),
   ].join('\n');
 }
 

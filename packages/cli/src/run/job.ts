@@ -6,6 +6,7 @@ import { HypergradientObserver, logSchedule, runSolver, sidFixedPoint, stochasti
 import { compileSgd } from '@sgdiff/dsl';
 import { checkEnvironment } from '../load.ts';
 import { registryWith } from '../plugins.ts';
+import type { ParamEntryOverride } from './param-entries.ts';
 import { createSession, tracksJacobian, type RunSession } from './session.ts';
 
 /** A serializable description of runs to execute. */
@@ -22,6 +23,8 @@ export interface RunJob {
   readonly logPoints: number;
   /** The reference computed by the main thread for this instance, so workers do not recompute it. */
   readonly reference?: RunReference;
+  /** `--set param.NAME[i]=VALUE` entries set on the drawn instance. */
+  readonly paramEntries?: readonly ParamEntryOverride[];
 }
 
 /** The iterations at which a session's runs record metrics. */
@@ -87,7 +90,7 @@ export function executeRuns(session: RunSession, job: RunJob, runs: readonly num
 /** Rebuilds the session of a job (in a worker). */
 export async function sessionOfJob(job: RunJob): Promise<RunSession> {
   const registry = await registryWith(job.plugins);
-  const { problem } = compileSgd(job.source, job.file, checkEnvironment(registry));
+  const { problem } = compileSgd(job.source, job.file, checkEnvironment(registry, job.file));
   if (!problem) throw new Error('the job source no longer checks');
-  return createSession(problem, registry, job.seed, job.file, job.reference);
+  return createSession(problem, registry, job.seed, job.file, job.reference, job.paramEntries);
 }

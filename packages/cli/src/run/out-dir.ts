@@ -2,11 +2,11 @@
  * `--out DIR`: checked before any work, written atomically. Files go to a fresh sibling
  * directory that is renamed to DIR at the end, so DIR is either absent or complete.
  */
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from '../errors.ts';
 
-/** Fails unless DIR can be created (or is an empty directory) in a writable parent. */
+/** Fails unless DIR can be created (or is an empty directory) in a writable parent, which is created when missing (`--out out/run1` in a fresh clone). */
 export function checkOutDir(dir: string): void {
   const target = resolve(dir);
   if (existsSync(target)) {
@@ -15,6 +15,7 @@ export function checkOutDir(dir: string): void {
   }
   const parent = dirname(target);
   try {
+    mkdirSync(parent, { recursive: true });
     // access(2) grants root W_OK even where nothing can be created (/proc): probe by creating a directory.
     rmdirSync(mkdtempSync(join(parent, `.${basename(target)}.probe-`)));
   } catch {

@@ -23,6 +23,7 @@ import {
   type StepProgram,
   type Tracking,
 } from '@sgdiff/core';
+import { withParamEntries, type ParamEntryOverride } from './param-entries.ts';
 import { UserError } from '../errors.ts';
 import { createHyperSession, type HyperSession } from './hyper-session.ts';
 import { chooseMetrics, type ChosenMetrics } from './metrics.ts';
@@ -76,13 +77,20 @@ export interface RunSettings {
  * `reference`, when given, is the one the main thread computed for the same instance (workers
  * take it rather than repeat the Newton solves, which dominate the setup on large problems).
  */
-export function createSession(problem: Problem, registry: PluginRegistry, seed: number, file: string, reference?: RunReference): RunSession {
+export function createSession(
+  problem: Problem,
+  registry: PluginRegistry,
+  seed: number,
+  file: string,
+  reference?: RunReference,
+  paramEntries: readonly ParamEntryOverride[] = [],
+): RunSession {
   const solve = problem.solve;
   if (!solve) throw new UserError(`${file}: error: the file has no solve block; add one, e.g. 'solve gd { iterations = 1000 }'`);
   const solver = registry.solvers.get(solve.solver);
   if (!solver) throw new UserError(`${file}: error: unknown solver '${solve.solver}'`);
   const graphs = buildDerivativeGraphs(problem, registry.rules);
-  const instance = drawInstance(problem, seed, registrySourceReader(registry));
+  const instance = withParamEntries(drawInstance(problem, seed, registrySourceReader(registry)), problem, file, paramEntries);
   const kernels = new ProblemKernels(problem, graphs, instance, registry.functions);
   const option = String(solve.options.reference ?? 'automatic') as ReferenceOption;
   const budget = Number(solve.options.reference_budget ?? Infinity);

@@ -64,9 +64,17 @@ function wrapIn(p: Printed, level: number, open = '(', close = ')'): string {
   return p.level < level ? `${open}${p.text}${close}` : p.text;
 }
 
-/** A declared name in LaTeX: Greek letter names become the letter, underscores are escaped. */
+/**
+ * A declared name in LaTeX: a Greek letter name becomes the letter, a longer name is upright
+ * (`\\mathrm{loglam}`, not a product of italic letters), and the part after the first underscore
+ * is a subscript (`x_0` → `x_{0}`, `lam_max` → `\\lambda_{\\mathrm{max}}` for `lambda_max`).
+ */
 export function latexName(name: string): string {
-  return GREEK.has(name) ? `\\${name}` : name.replace(/_/g, '\\_');
+  const at = name.indexOf('_');
+  if (at > 0 && at < name.length - 1) return `${latexName(name.slice(0, at))}_{${latexName(name.slice(at + 1))}}`;
+  if (GREEK.has(name)) return `\\${name}`;
+  const escaped = name.replace(/_/g, '\\_');
+  return name.length > 1 ? `\\mathrm{${escaped}}` : escaped;
 }
 
 function inputName(node: Node, format: PrintFormat): string {

@@ -5,6 +5,7 @@
  * Used for dims, consts, type extents, distribution arguments, initial values, indices and
  * numeric solver options.
  */
+import { isSourceExtent, sourceExtent } from './source-extent.ts';
 import type { BinaryExpr, CallExpr, Expr, NameRef, SourceRange } from '../ast.ts';
 import type { DiagnosticCode } from '../diagnostics.ts';
 import { SCALAR, type OperatorRecord } from '@sgdiff/core';
@@ -115,6 +116,7 @@ function constantBinary(expr: BinaryExpr, ctx: CheckContext, before: number): nu
 
 function constantCall(call: CallExpr, ctx: CheckContext, before: number): number | undefined {
   const name = call.callee.name;
+  if (isSourceExtent(call)) return sourceExtent(call, ctx, before);
   const fn = ctx.env.operators.functions.get(name);
   if (!callableNames(ctx).includes(name)) {
     reportUnknownFunction(call, ctx);

@@ -21,6 +21,8 @@ export interface SourceDescription {
   readonly args: DataSource['args'];
   /** Why a tensor of the declared shape cannot be read with the (valid, defaulted) arguments; see `DataSource.check` in `@sgdiff/core`. */
   readonly check: DataSource['check'];
+  /** The shape the source holds, for `rows(...)` and `cols(...)` in dims; see `DataSource.shape`. */
+  readonly shape?: DataSource['shape'];
 }
 
 /** The names a `.sgd` file may use beyond its own declarations. */
@@ -38,4 +40,9 @@ export interface CheckEnvironment {
   readonly metrics: ReadonlySet<string>;
   /** Data sources usable after `from`; may be empty. */
   readonly sources: ReadonlyMap<string, SourceDescription>;
+  /**
+   * Makes a `path` argument of a data source absolute: relative to the checked file's
+   * directory. Without it, paths are passed on as written.
+   */
+  readonly resolvePath?: (path: string) => string;
 }
