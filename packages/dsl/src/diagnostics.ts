@@ -13,6 +13,7 @@ export type DiagnosticCode =
   // Lexing and parsing.
   | 'invalid-token'
   | 'syntax-error'
+  | 'expression-too-deep'
   // Names and declarations.
   | 'unknown-name'
   | 'duplicate-declaration'
