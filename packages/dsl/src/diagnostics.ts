@@ -107,14 +107,14 @@ export function formatDiagnostic(file: string, source: string, d: Diagnostic): s
   const header = `${file}:${start.line}:${start.column}: ${d.severity}: ${d.message}`;
   const starts = lineStarts(source);
   const lineStart = starts[start.line - 1] ?? source.length;
-  const lineEnd = start.line < starts.length ? starts[start.line] - 1 : source.length;
+  const lineEnd = start.line < starts.length ? starts[start.line] - (source[starts[start.line] - 2] === '\r' ? 2 : 1) : source.length;
   const at = Math.min(lineStart + start.column - 1, lineEnd);
   const from = Math.max(lineStart, at - ECHO_BEFORE);
   const to = Math.min(lineEnd, from + ECHO_WIDTH);
-  const lineText = source.slice(from, to).replace(/\r$/, '');
+  const lineText = source.slice(from, to);
   const before = lineText.slice(0, at - from);
   const cutBefore = from > lineStart;
-  const cutAfter = to < lineEnd && source.slice(to, lineEnd) !== '\r';
+  const cutAfter = to < lineEnd;
   // Keep tabs so the caret lines up under the same characters as in the source line.
   const indent = (cutBefore ? ' ' : '') + before.replace(/[^\t]/g, ' ');
   const available = Math.max(lineText.length - before.length, 1);
@@ -129,8 +129,9 @@ let indexed: { source: string; starts: number[] } | undefined;
 
 function lineStarts(source: string): number[] {
   if (indexed?.source !== source) {
+    // The lexer's line terminators: `\r\n`, `\n`, and a lone `\r`.
     const starts = [0];
-    for (let i = source.indexOf('\n'); i >= 0; i = source.indexOf('\n', i + 1)) starts.push(i + 1);
+    for (const end of source.matchAll(/\r\n?|\n/g)) starts.push(end.index + end[0].length);
     indexed = { source, starts };
   }
   return indexed.starts;
