@@ -178,7 +178,7 @@ describe('sgd run', () => {
     expect(Number(iteration)).toBeGreaterThan(0);
     expect(Number(iteration)).toBeLessThan(100000);
     expect(Number(step) / Number(twoOverL)).toBeCloseTo(10, 2);
-    expect(readdirSync(out).sort()).toEqual(['instance.json', 'trace.csv']);
+    expect(readdirSync(out).sort()).toEqual(['instance.json', 'manifest.json', 'trace.csv']);
     expect(readFileSync(join(out, 'trace.csv'), 'utf8')).toMatch(/^k,/);
   });
 
@@ -315,14 +315,14 @@ solve gd { iterations = 10 step = 1 / L }
       expect(existsSync('/proc/x')).toBe(false);
     });
 
-    it('writes exactly the four documents into a fresh directory', async () => {
+    it('writes exactly the four documents and their manifest into a fresh directory', async () => {
       const parent = mkdtempSync(join(tmpdir(), 'sgd-out-'));
       const target = join(parent, 'results');
       mkdirSync(join(parent, 'unrelated'));
       const r = await sgd('run', file, '--out', target);
       expect(r.code).toBe(0);
       expect(readdirSync(parent).sort()).toEqual(['results', 'unrelated']); // no staging directory left behind
-      expect(readdirSync(target).sort()).toEqual(['instance.json', 'plot.svg', 'result.json', 'trace.csv']);
+      expect(readdirSync(target).sort()).toEqual(['instance.json', 'manifest.json', 'plot.svg', 'result.json', 'trace.csv']);
       expect(readFileSync(join(target, 'trace.csv'), 'utf8')).toMatch(/^k,/);
       expect(readFileSync(join(target, 'plot.svg'), 'utf8')).toMatch(/^<svg/);
       const result = JSON.parse(readFileSync(join(target, 'result.json'), 'utf8'));

@@ -3,12 +3,25 @@
  * LaTeX, headed by the file's own var and param names, simplified for reading unless
  * `unsimplified` (see simplify-for-print.ts).
  */
-import { buildDerivativeGraphs, latexName, printFormulas, type Formula, type PluginRegistry, type PrintFormat, type Problem } from '@sgdiff/core';
+import { buildDerivativeGraphs, latexName, printFormulas, topologicalOrder, type Formula, type Node, type PluginRegistry, type PrintFormat, type Problem } from '@sgdiff/core';
 import { PrintSimplifier } from './simplify-for-print.ts';
 
 /** `x`, or `(x, y)` for several names. */
 function group(names: readonly string[]): string {
   return names.length === 1 ? names[0] : `(${names.join(', ')})`;
+}
+
+/**
+ * Formulas taller than this are printed as built: the print simplifier recurses along chains of
+ * sums and products, and the front end admits expressions up to 1000 levels deep.
+ */
+const MAX_SIMPLIFIED_HEIGHT = 200;
+
+/** The height of `node`'s DAG (1 for a leaf), computed without recursion. */
+function height(node: Node): number {
+  const heights = new Map<Node, number>();
+  for (const n of topologicalOrder([node])) heights.set(n, 1 + Math.max(0, ...n.args.map((a) => heights.get(a) ?? 0)));
+  return heights.get(node) ?? 1;
 }
 
 /** Renders the derivative formulas of `problem`; shared subexpressions are printed once, first. */
@@ -24,7 +37,7 @@ export function deriveFormulas(problem: Problem, registry: PluginRegistry, forma
   const v = latex ? (varNames.length === 1 ? `v_{${varNames[0]}}` : 'v') : varNames.length === 1 ? `v_${varNames[0]}` : 'v';
   const u = latex ? (paramNames.length === 1 ? `u_{${paramNames[0]}}` : 'u') : paramNames.length === 1 ? `u_${paramNames[0]}` : 'u';
   const simplifier = new PrintSimplifier(problem.builder);
-  const shown = <N extends Formula['node']>(node: N): N => (unsimplified || !node ? node : (simplifier.simplify(node) as N));
+  const shown = <N extends Formula['node']>(node: N): N => (unsimplified || !node || height(node) > MAX_SIMPLIFIED_HEIGHT ? node : (simplifier.simplify(node) as N));
   const formulas: Formula[] = [
     { label: 'f', node: shown(graphs.value) },
     ...vars.map((x, k) => ({ label: latex ? `\\nabla_{${name(x.name)}} F` : `∇_${x.name} F`, node: shown(graphs.gradX[k]) })),

@@ -20,7 +20,8 @@ export type { CheckedOuter } from './check/outer.ts';
 export type { CheckedSample } from './check/samples.ts';
 export { DEFAULT_LOG_POINTS } from './check/report.ts';
 export { checkFile, type CheckResult, type CheckedFile, type NamedValue } from './checker.ts';
-export { formatDiagnostic, formatDiagnostics, hasErrors, sortDiagnostics } from './diagnostics.ts';
+export { ECHO_WIDTH, formatDiagnostic, formatDiagnostics, hasErrors, sortDiagnostics } from './diagnostics.ts';
+export { MAX_EXPRESSION_DEPTH, MAX_NESTING } from './depth.ts';
 export type { Diagnostic, DiagnosticCode, Severity } from './diagnostics.ts';
 export { lowerFile } from './lower.ts';
 

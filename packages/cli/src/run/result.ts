@@ -203,7 +203,8 @@ function referenceDocument(reference: RunReference, session: RunSession, hypergr
 export function traceCsv(aggregate: Aggregate, metrics: readonly string[]): string {
   const bands = aggregate.runs > 1;
   const header = ['k', ...metrics, ...(bands ? metrics.flatMap((m) => [`${m}_q10`, `${m}_median`, `${m}_q90`]) : [])];
-  const num = (v: number): string => (Number.isNaN(v) ? '' : String(v));
+  // Non-finite values (NaN, ±Infinity) are empty cells, as they are null in the JSON files.
+  const num = (v: number): string => (Number.isFinite(v) ? String(v) : '');
   const rows = aggregate.k.map((k, j) => {
     const cells = [String(k), ...metrics.map((m) => num(aggregate.metrics[m].mean[j]))];
     if (bands) for (const m of metrics) cells.push(num(aggregate.metrics[m].q10[j]), num(aggregate.metrics[m].median[j]), num(aggregate.metrics[m].q90[j]));

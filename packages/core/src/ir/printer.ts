@@ -46,10 +46,13 @@ export function printFormulas(formulas: readonly Formula[], format: PrintFormat,
     memo.set(node, printed);
     return printed;
   };
+  // Every node is rendered in post-order, its arguments already memoized (or named): `render`
+  // then never recurses more than one level, however deep the formula.
   for (const node of topologicalOrder(roots)) {
+    const printed = render(node);
     if ((uses.get(node) ?? 0) > 1 && worthNaming(node, operators)) {
       const name = format === 'latex' ? `t_{${shared.length + 1}}` : `t${shared.length + 1}`;
-      shared.push({ name, text: render(node).text });
+      shared.push({ name, text: printed.text });
       names.set(node, name);
     }
   }
