@@ -11,12 +11,15 @@ import { gdSolver, sgdSolver } from './solvers/gradient-descent.ts';
 import { fixedPointSolver } from './solvers/fixed-point.ts';
 import { inexactSgdSolver } from './solvers/inexact-sgd.ts';
 import { mnistSource } from './sources/mnist.ts';
+import { gridSource } from './sources/grid.ts';
+import { sinkhornSolver } from './solvers/sinkhorn.ts';
+import { marginalViolationMetric } from './sinkhorn-metrics.ts';
 
 /** The built-in solvers. */
-export const builtinSolvers = [gdSolver, sgdSolver, inexactSgdSolver, fixedPointSolver];
+export const builtinSolvers = [gdSolver, sgdSolver, inexactSgdSolver, fixedPointSolver, sinkhornSolver];
 
 /** The built-in data sources. */
-export const builtinSources: readonly DataSource[] = [mnistSource];
+export const builtinSources: readonly DataSource[] = [mnistSource, gridSource];
 
 /** Registers the built-in operators, functions, solvers, metrics, outer solvers and data sources. */
 export const builtinPlugins = new ContainerModule(({ bind }) => {
@@ -24,6 +27,7 @@ export const builtinPlugins = new ContainerModule(({ bind }) => {
   for (const fn of builtinFunctions) bind(FUNCTIONS).toConstantValue(fn);
   for (const solver of builtinSolvers) bind(SOLVERS).toConstantValue(solver);
   for (const metric of builtinMetrics) bind(METRICS).toConstantValue(metric);
+  bind(METRICS).toConstantValue(marginalViolationMetric);
   for (const outer of builtinOuterSolvers) bind(OUTER_SOLVERS).toConstantValue(outer);
   for (const source of builtinSources) bind(SOURCES).toConstantValue(source);
 });
