@@ -13,3 +13,8 @@ export * from './solvers/fixed-point.ts';
 export * from './solvers/step-option.ts';
 export * from './sources/mnist.ts';
 export * from './sources/mnist-data.ts';
+export * from './solvers/sinkhorn.ts';
+export * from './solvers/sinkhorn-inputs.ts';
+export * from './solvers/sinkhorn-reference.ts';
+export * from './sinkhorn-metrics.ts';
+export * from './sources/grid.ts';

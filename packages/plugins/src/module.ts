@@ -13,7 +13,7 @@ import { inexactSgdSolver } from './solvers/inexact-sgd.ts';
 import { mnistSource } from './sources/mnist.ts';
 import { gridSource } from './sources/grid.ts';
 import { sinkhornSolver } from './solvers/sinkhorn.ts';
-import { marginalViolationMetric } from './sinkhorn-metrics.ts';
+import { marginalViolationMetric, simplexHypergradientErrorMetric } from './sinkhorn-metrics.ts';
 
 /** The built-in solvers. */
 export const builtinSolvers = [gdSolver, sgdSolver, inexactSgdSolver, fixedPointSolver, sinkhornSolver];
@@ -27,7 +27,7 @@ export const builtinPlugins = new ContainerModule(({ bind }) => {
   for (const fn of builtinFunctions) bind(FUNCTIONS).toConstantValue(fn);
   for (const solver of builtinSolvers) bind(SOLVERS).toConstantValue(solver);
   for (const metric of builtinMetrics) bind(METRICS).toConstantValue(metric);
-  bind(METRICS).toConstantValue(marginalViolationMetric);
+  for (const metric of [marginalViolationMetric, simplexHypergradientErrorMetric]) bind(METRICS).toConstantValue(metric);
   for (const outer of builtinOuterSolvers) bind(OUTER_SOLVERS).toConstantValue(outer);
   for (const source of builtinSources) bind(SOURCES).toConstantValue(source);
 });
