@@ -1,9 +1,11 @@
 /**
  * The optimal-transport reference: a long log-domain Sinkhorn run on plain arrays, stopped and
- * certified by its marginal violation, giving W_ε (the value of the dual L4 at the potentials),
- * the potentials in the balanced gauge (Σf = Σg, the minimum-norm pair) and the gradients of
- * W_ε: with respect to a it is the potential f (envelope theorem, ∇_a L4 = f), with respect to
- * the points X of the squared-distance cost it is Σ_j P_ij · 2(X_i − Y_j).
+ * certified by its marginal violation, giving the minimum ℓ = min L4 of the dual as the paper
+ * writes it, the entropic transport cost W_ε = ⟨C, P⟩ + ε⟨P, log P⟩ (at the solution
+ * ℓ = ε − W_ε: the paper's eq. (20) equates them, a sign slip, since its z = −f of the usual dual),
+ * the potentials in the balanced gauge (Σf = Σg, the minimum-norm pair) and the gradients of ℓ
+ * (the hypergradient g* the runs compare against): ∇_a ℓ = f by the envelope theorem, and for
+ * the squared-distance cost ∂ℓ/∂C_ij = −P_ij, so ∇_{X_i} ℓ = −Σ_j P_ij · 2(X_i − Y_j).
  */
 
 /** An entropic OT problem: histograms, the n×m cost (row-major) and ε. */
@@ -20,8 +22,10 @@ export interface OtProblem {
 
 /** What the reference returns. */
 export interface OtReference {
-  /** W_ε = L4(f, g) at the potentials. */
+  /** ℓ = L4(f, g) at the potentials, the minimum of the dual as the `.sgd` files write it. */
   readonly value: number;
+  /** The entropic transport cost W_ε = ⟨C, P⟩ + ε⟨P, log P⟩ = ε − ℓ at the solution. */
+  readonly transportCost: number;
   /** The potential paired with a (the paper's z_a), balanced gauge. */
   readonly f: Float64Array;
   /** The potential paired with b (z_b), balanced gauge. */
@@ -112,24 +116,29 @@ export function sinkhornReference(problem: OtProblem, tolerance = 1e-13, maxIter
   for (let i = 0; i < n; i++) value += f[i] * a[i];
   for (let j = 0; j < m; j++) value += g[j] * b[j];
   const plan = transportPlan(problem, f, g);
-  for (const p of plan) value += epsilon * p;
-  return { value, f, g, violation, iterations, certified: violation <= tolerance };
+  let transportCost = 0;
+  plan.forEach((p, ij) => {
+    value += epsilon * p;
+    // ⟨C, P⟩ + ε⟨P, log P⟩ with log P_ij = −(f_i + g_j + C_ij)/ε.
+    transportCost -= p * (f[Math.floor(ij / m)] + g[ij % m]);
+  });
+  return { value, transportCost, f, g, violation, iterations, certified: violation <= tolerance };
 }
 
-/** ∇_a W_ε: the potential f (balanced gauge; on the simplex only its centered part matters). */
+/** ∇_a ℓ: the potential f (balanced gauge; on the simplex only its centered part matters). ∇_a W_ε = −f. */
 export function gradientWithRespectToA(reference: OtReference): Float64Array {
   return Float64Array.from(reference.f);
 }
 
 /**
- * ∇_X W_ε for the cost C_ij = ‖X_i − Y_j‖² (X : n×k, Y : m×k, row-major): by the envelope
- * theorem ∂W/∂C_ij = P_ij, so ∇_{X_i} W = Σ_j P_ij · 2(X_i − Y_j).
+ * ∇_X ℓ for the cost C_ij = ‖X_i − Y_j‖² (X : n×k, Y : m×k, row-major): by the envelope
+ * theorem ∂ℓ/∂C_ij = −P_ij, so ∇_{X_i} ℓ = −Σ_j P_ij · 2(X_i − Y_j) (and ∇_X W_ε its opposite).
  */
 export function gradientWithRespectToPoints(problem: OtProblem, reference: OtReference, X: Float64Array, Y: Float64Array, k: number): Float64Array {
   const n = problem.a.length;
   const m = problem.b.length;
   const plan = transportPlan(problem, reference.f, reference.g);
   const gradient = new Float64Array(n * k);
-  for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) for (let d = 0; d < k; d++) gradient[i * k + d] += 2 * plan[i * m + j] * (X[i * k + d] - Y[j * k + d]);
+  for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) for (let d = 0; d < k; d++) gradient[i * k + d] -= 2 * plan[i * m + j] * (X[i * k + d] - Y[j * k + d]);
   return gradient;
 }
