@@ -53,8 +53,15 @@ export const sinkhornSolver: SolverPlugin = {
       doc: 'How the shift (f + c, g − c) is fixed: balanced (Σ_i f_i = Σ_j g_j after every step: the minimum-norm potentials, an isolated fixed point) or none (the plain updates; the implicit solve works on the range).',
     },
   ],
-  // The suite's problems are not entropic duals (no a, b, C, eps): this solver is checked on its
-  // own problem in test/optimal-transport.test.ts instead.
+  // The suite's problems are not entropic duals (no a, b, C, eps), so only its option
+  // declarations are checked there; the map itself is checked on its own problem in
+  // test/optimal-transport.test.ts (iterates, forward/reverse/finite-difference Jacobians).
+  conformance: {
+    excludes: (['quadratic', 'logistic', 'gauge'] as const).map((problem) => ({
+      problem,
+      reason: 'not an entropic dual: the Sinkhorn updates read the histograms a, b, the cost and eps, which this problem lacks',
+    })),
+  },
   stepMap(ctx) {
     const b = ctx.builder;
     const inputs = sinkhornInputs(ctx.problem, b);
