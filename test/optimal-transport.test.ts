@@ -271,3 +271,35 @@ describe('Fig. 2d: n = 100 grid points, m = 30, ε = 0.1', () => {
     expect(implicit.result.implicit!.condition).toBeLessThan(10);
   }, 120_000);
 });
+
+describe('bad input: errors naming the file and the declaration, never an internal error', () => {
+  async function errorsOf(edits: Array<[string, string]>): Promise<{ code: number; err: string }> {
+    const file = variant([...edits, ['  iterations = 60', '  iterations = 2']]);
+    const err: string[] = [];
+    const code = await runCli(['run', file], { out: () => {}, err: (s) => err.push(s) });
+    return { code, err: err.join('\n') };
+  }
+
+  it('a histogram off the simplex and ε ≤ 0, all at once', async () => {
+    const { code, err } = await errorsOf([
+      ['param a : R[n] = ahat / sum(ahat)', 'param a : R[n] = ahat'],
+      ['const eps = 0.1', 'const eps = -0.1'],
+    ]);
+    expect(code).toBe(1);
+    expect(err).toMatch(/ot\.sgd: error: solve sinkhorn: param 'a' must sum to 1 within 1e-9 \(the dual is unbounded otherwise\); its entries sum to \d/);
+    expect(err).toMatch(/ot\.sgd: error: solve sinkhorn: const 'eps' must be positive; it is -0\.1/);
+    expect(err).not.toMatch(/internal error/);
+  }, 60_000);
+
+  it('a negative entry and a missing histogram', async () => {
+    const negative = await errorsOf([['data b : R[m] = bhat / sum(bhat)', 'data b : R[m] = (bhat - 0.5) / sum(bhat - 0.5)']]);
+    expect(negative.code).toBe(1);
+    expect(negative.err).toMatch(/error: solve sinkhorn: data 'b' must be a histogram with positive entries \(log b is taken\); entry \d+ is -/);
+    const missing = await errorsOf([
+      ['data b : R[m] = bhat / sum(bhat)', 'data w : R[m] = bhat / sum(bhat)'],
+      ['g . b +', 'g . w +'],
+    ]);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/ot\.sgd: error: solve sinkhorn reads the entropic dual's inputs by name; this problem lacks the histogram 'b'/);
+  }, 60_000);
+});

@@ -18,3 +18,4 @@ export * from './solvers/sinkhorn-inputs.ts';
 export * from './solvers/sinkhorn-reference.ts';
 export * from './sinkhorn-metrics.ts';
 export * from './sources/grid.ts';
+export * from './solvers/sinkhorn-instance.ts';

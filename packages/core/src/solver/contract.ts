@@ -10,6 +10,7 @@ import type { Shape } from '../ir/shape.ts';
 import type { OptionSpec } from '../plugin/options.ts';
 import type { Problem } from '../problem/problem.ts';
 import type { ConformanceDeclaration } from './conformance-declaration.ts';
+import type { SolverInputError } from './input-error.ts';
 
 /** What a solver may use to build its step map. */
 export interface StepMapContext {
@@ -87,4 +88,10 @@ export interface SolverPlugin {
   stepMap(ctx: StepMapContext): StepMap;
   /** What the solver declares to the conformance suite: exclusions, option values, its expected rate. */
   readonly conformance?: ConformanceDeclaration;
+  /**
+   * Checks of the drawn instance the solver needs (e.g. histograms on the simplex), made before
+   * its step map is built: every problem found, each naming its declaration; empty when none.
+   * A run with problems stops with a {@link SolverInputError} the CLI reports with the file's name.
+   */
+  checkInstance?(problem: Problem, values: ReadonlyMap<string, Float64Array>): readonly string[];
 }

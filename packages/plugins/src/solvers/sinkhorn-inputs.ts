@@ -3,7 +3,7 @@
  * the names the entropic dual is written with. The step map needs them as IR (not numbers) so
  * that whichever of them is the param is differentiated through the iterations.
  */
-import type { IRBuilder, Node, Problem } from '@sgdiff/core';
+import { SolverInputError, type IRBuilder, type Node, type Problem } from '@sgdiff/core';
 
 /** The inputs of the entropic dual, as IR nodes of the problem. */
 export interface SinkhornInputs {
@@ -20,7 +20,7 @@ export interface SinkhornInputs {
 /**
  * The dual's inputs by name: tensors `a` and `b`; the tensor `C` or, without one, the point
  * clouds `X`, `Y` (cost `sqdist(X, Y)`, so that `X` may be the param); ε as the const or scalar
- * tensor `eps`. Throws an error saying what is missing and how to declare it.
+ * tensor `eps`. Throws a {@link SolverInputError} saying what is missing and how to declare it.
  */
 export function sinkhornInputs(problem: Problem, b: IRBuilder): SinkhornInputs {
   const tensor = (name: string): Node | undefined => problem.tensors.find((t) => t.name === name && t.kind !== 'var')?.node;
@@ -40,12 +40,14 @@ export function sinkhornInputs(problem: Problem, b: IRBuilder): SinkhornInputs {
   const epsilon = constant ? b.const(constant.value) : tensor('eps');
   if (!epsilon) missing.push("'eps' (a const or a scalar data or param)");
   if (missing.length > 0 || !a || !hb || !cost || !epsilon) {
-    throw new Error(`solve sinkhorn reads the entropic dual's inputs by name; this problem lacks ${missing.join('; ')}`);
+    throw new SolverInputError([`solve sinkhorn reads the entropic dual's inputs by name; this problem lacks ${missing.join('; ')}`]);
   }
-  if (epsilon.shape.length !== 0) throw new Error(`solve sinkhorn: 'eps' must be a scalar, got a tensor of shape [${epsilon.shape.join(', ')}]`);
-  if (a.shape.length !== 1 || hb.shape.length !== 1) throw new Error("solve sinkhorn: the histograms 'a' and 'b' must be vectors");
-  if (cost.shape.length !== 2 || cost.shape[0] !== a.shape[0] || cost.shape[1] !== hb.shape[0]) {
-    throw new Error(`solve sinkhorn: the cost is [${cost.shape.join(', ')}] but a has ${a.shape[0]} and b has ${hb.shape[0]} entries`);
+  const problems: string[] = [];
+  if (epsilon.shape.length !== 0) problems.push(`solve sinkhorn: 'eps' must be a scalar, got a tensor of shape [${epsilon.shape.join(', ')}]`);
+  if (a.shape.length !== 1 || hb.shape.length !== 1) problems.push("solve sinkhorn: the histograms 'a' and 'b' must be vectors");
+  else if (cost.shape.length !== 2 || cost.shape[0] !== a.shape[0] || cost.shape[1] !== hb.shape[0]) {
+    problems.push(`solve sinkhorn: the cost is [${cost.shape.join(', ')}] but 'a' has ${a.shape[0]} and 'b' has ${hb.shape[0]} entries`);
   }
+  if (problems.length > 0) throw new SolverInputError(problems);
   return { a, b: hb, cost, epsilon };
 }

@@ -15,16 +15,17 @@
  * Σ_i f_i = Σ_j g_j, i.e. (f, g) orthogonal to the null direction (1_n, −1_m): the minimum-norm
  * representative, the one the exact reference's minimum-norm Newton steps reach.
  */
-import type { IRBuilder, Node, SolverPlugin, StepMapContext } from '@sgdiff/core';
+import { SolverInputError, type IRBuilder, type Node, type SolverPlugin, type StepMapContext } from '@sgdiff/core';
 import { sinkhornInputs } from './sinkhorn-inputs.ts';
+import { checkSinkhornInstance } from './sinkhorn-instance.ts';
 
 /** The two potentials among the vars: f pairs with a (length n), g with b (length m). */
 function potentials(ctx: StepMapContext, n: number, m: number): { g: Node; fIndex: number } {
   const vars = ctx.vars;
-  if (vars.length !== 2) throw new Error(`solve sinkhorn needs exactly two vars, the potentials f : R[n] and g : R[m]; got ${vars.length}`);
+  if (vars.length !== 2) throw new SolverInputError([`solve sinkhorn needs exactly two vars, the potentials f : R[n] and g : R[m]; got ${vars.length}`]);
   const length = (v: Node): number => (v.shape.length === 1 ? v.shape[0] : -1);
   const fIndex = length(vars[0]) === n && length(vars[1]) === m ? 0 : length(vars[1]) === n && length(vars[0]) === m ? 1 : -1;
-  if (fIndex < 0) throw new Error(`solve sinkhorn: the vars must be the potentials f : R[${n}] (paired with a) and g : R[${m}] (paired with b)`);
+  if (fIndex < 0) throw new SolverInputError([`solve sinkhorn: the vars must be the potentials f : R[${n}] (paired with a) and g : R[${m}] (paired with b)`]);
   return { g: vars[1 - fIndex], fIndex };
 }
 
@@ -62,6 +63,7 @@ export const sinkhornSolver: SolverPlugin = {
       reason: 'not an entropic dual: the Sinkhorn updates read the histograms a, b, the cost and eps, which this problem lacks',
     })),
   },
+  checkInstance: checkSinkhornInstance,
   stepMap(ctx) {
     const b = ctx.builder;
     const inputs = sinkhornInputs(ctx.problem, b);
