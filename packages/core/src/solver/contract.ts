@@ -10,7 +10,6 @@ import type { Shape } from '../ir/shape.ts';
 import type { OptionSpec } from '../plugin/options.ts';
 import type { Problem } from '../problem/problem.ts';
 import type { ConformanceDeclaration } from './conformance-declaration.ts';
-import type { SolverInputError } from './input-error.ts';
 
 /** What a solver may use to build its step map. */
 export interface StepMapContext {
@@ -91,7 +90,7 @@ export interface SolverPlugin {
   /**
    * Checks of the drawn instance the solver needs (e.g. histograms on the simplex), made before
    * its step map is built: every problem found, each naming its declaration; empty when none.
-   * A run with problems stops with a {@link SolverInputError} the CLI reports with the file's name.
+   * A run with problems stops with a `SolverInputError` the CLI reports with the file's name.
    */
   checkInstance?(problem: Problem, values: ReadonlyMap<string, Float64Array>): readonly string[];
 }
