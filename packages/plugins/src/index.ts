@@ -19,3 +19,4 @@ export * from './solvers/sinkhorn-reference.ts';
 export * from './sinkhorn-metrics.ts';
 export * from './sources/grid.ts';
 export * from './solvers/sinkhorn-instance.ts';
+export * from './mirror-ascent.ts';

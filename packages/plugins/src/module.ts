@@ -7,6 +7,7 @@ import { FUNCTIONS, METRICS, OPERATORS, OUTER_SOLVERS, SOLVERS, SOURCES, PluginR
 import { builtinFunctions } from './functions/builtin.ts';
 import { builtinMetrics } from './metrics.ts';
 import { builtinOuterSolvers } from './outer-solvers.ts';
+import { mirrorAscentOuterSolver } from './mirror-ascent.ts';
 import { gdSolver, sgdSolver } from './solvers/gradient-descent.ts';
 import { fixedPointSolver } from './solvers/fixed-point.ts';
 import { inexactSgdSolver } from './solvers/inexact-sgd.ts';
@@ -28,7 +29,7 @@ export const builtinPlugins = new ContainerModule(({ bind }) => {
   for (const solver of builtinSolvers) bind(SOLVERS).toConstantValue(solver);
   for (const metric of builtinMetrics) bind(METRICS).toConstantValue(metric);
   for (const metric of [marginalViolationMetric, simplexHypergradientErrorMetric]) bind(METRICS).toConstantValue(metric);
-  for (const outer of builtinOuterSolvers) bind(OUTER_SOLVERS).toConstantValue(outer);
+  for (const outer of [...builtinOuterSolvers, mirrorAscentOuterSolver]) bind(OUTER_SOLVERS).toConstantValue(outer);
   for (const source of builtinSources) bind(SOURCES).toConstantValue(source);
 });
 

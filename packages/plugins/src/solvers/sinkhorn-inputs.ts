@@ -7,9 +7,9 @@ import { SolverInputError, type IRBuilder, type Node, type Problem } from '@sgdi
 
 /** The inputs of the entropic dual, as IR nodes of the problem. */
 export interface SinkhornInputs {
-  /** The first histogram a ∈ Δⁿ (the rows of the cost). */
+  /** The first histogram a ∈ Δⁿ (the rows of the cost); R[N, n] for one per problem of a batch. */
   readonly a: Node;
-  /** The second histogram b ∈ Δᵐ (the columns of the cost). */
+  /** The second histogram b ∈ Δᵐ (the columns of the cost); R[N, m] for one per problem of a batch. */
   readonly b: Node;
   /** The cost matrix, `C` when declared, else `sqdist(X, Y)` built from the point clouds. */
   readonly cost: Node;
@@ -44,9 +44,10 @@ export function sinkhornInputs(problem: Problem, b: IRBuilder): SinkhornInputs {
   }
   const problems: string[] = [];
   if (epsilon.shape.length !== 0) problems.push(`solve sinkhorn: 'eps' must be a scalar, got a tensor of shape [${epsilon.shape.join(', ')}]`);
-  if (a.shape.length !== 1 || hb.shape.length !== 1) problems.push("solve sinkhorn: the histograms 'a' and 'b' must be vectors");
-  else if (cost.shape.length !== 2 || cost.shape[0] !== a.shape[0] || cost.shape[1] !== hb.shape[0]) {
-    problems.push(`solve sinkhorn: the cost is [${cost.shape.join(', ')}] but 'a' has ${a.shape[0]} and 'b' has ${hb.shape[0]} entries`);
+  const width = (v: Node): number => v.shape[v.shape.length - 1];
+  if (![1, 2].includes(a.shape.length) || ![1, 2].includes(hb.shape.length)) problems.push("solve sinkhorn: the histograms 'a' and 'b' must be vectors (or matrices of one histogram per row)");
+  else if (cost.shape.length !== 2 || cost.shape[0] !== width(a) || cost.shape[1] !== width(hb)) {
+    problems.push(`solve sinkhorn: the cost is [${cost.shape.join(', ')}] but the histograms 'a' have ${width(a)} and 'b' ${width(hb)} entries`);
   }
   if (problems.length > 0) throw new SolverInputError(problems);
   return { a, b: hb, cost, epsilon };

@@ -16,14 +16,19 @@ function declaration(problem: Problem, name: string): string {
   return tensor ? `${tensor.kind} '${name}'` : `'${name}'`;
 }
 
-/** A histogram's problems: entries not positive or finite, or a sum other than 1. */
+/** A histogram's problems (each row's, for a matrix of histograms): entries not positive or finite, or a sum other than 1. */
 function checkHistogram(problem: Problem, name: string, values: Float64Array | undefined): string[] {
   if (!values) return [];
   const where = declaration(problem, name);
+  const shape = problem.tensors.find((t) => t.name === name)?.shape ?? [values.length];
   const bad = values.findIndex((v) => !(v > 0) || !Number.isFinite(v));
   if (bad >= 0) return [`${where} must be a histogram with positive entries (log ${name} is taken); entry ${bad} is ${values[bad]}`];
-  const total = values.reduce((s, v) => s + v, 0);
-  if (Math.abs(total - 1) > HISTOGRAM_TOLERANCE) return [`${where} must sum to 1 within ${HISTOGRAM_TOLERANCE} (the dual is unbounded otherwise); its entries sum to ${total}`];
+  const width = shape[shape.length - 1];
+  for (let row = 0; row * width < values.length; row++) {
+    const total = values.subarray(row * width, (row + 1) * width).reduce((s, v) => s + v, 0);
+    const which = shape.length === 2 ? `row ${row} of ${where}` : where;
+    if (Math.abs(total - 1) > HISTOGRAM_TOLERANCE) return [`${which} must sum to 1 within ${HISTOGRAM_TOLERANCE} (the dual is unbounded otherwise); its entries sum to ${total}`];
+  }
   return [];
 }
 

@@ -14,19 +14,40 @@
  * (the implicit solve then works on the range of I − ∂ₛΦ) or fixes it by the shift that makes
  * Σ_i f_i = Σ_j g_j, i.e. (f, g) orthogonal to the null direction (1_n, −1_m): the minimum-norm
  * representative, the one the exact reference's minimum-norm Newton steps reach.
+ *
+ * **Batched problems.** With a sample k ~ uniform(N) and potentials F : R[N, n], G : R[N, m]
+ * (the objective the mean over k of the dual of (F[k], G[k]) with histograms a or a[k], b or
+ * b[k]), the step for outcome k replaces row k: Φ(s; k) = s + N·scatterRow(update_k − s[k], k).
+ * The framework's full-batch mean over k then updates every row at once, N problems in one
+ * kernel (the Wasserstein barycenter's inner problems).
  */
 import { SolverInputError, type IRBuilder, type Node, type SolverPlugin, type StepMapContext } from '@sgdiff/core';
-import { sinkhornInputs } from './sinkhorn-inputs.ts';
+import { sinkhornInputs, type SinkhornInputs } from './sinkhorn-inputs.ts';
 import { checkSinkhornInstance } from './sinkhorn-instance.ts';
 
-/** The two potentials among the vars: f pairs with a (length n), g with b (length m). */
-function potentials(ctx: StepMapContext, n: number, m: number): { g: Node; fIndex: number } {
+/** Where the potentials are: f pairs with a (length n), g with b (length m), as vectors or N rows. */
+interface Potentials {
+  /** Index of f among the vars (g is the other one). */
+  readonly fIndex: number;
+  /** N, the number of problems, for matrices of potentials (one per sample outcome); 0 for vectors. */
+  readonly batch: number;
+}
+
+/** Which var is f, and whether the potentials are vectors or one row per outcome of the sample. */
+function potentials(ctx: StepMapContext, n: number, m: number): Potentials {
   const vars = ctx.vars;
   if (vars.length !== 2) throw new SolverInputError([`solve sinkhorn needs exactly two vars, the potentials f : R[n] and g : R[m]; got ${vars.length}`]);
-  const length = (v: Node): number => (v.shape.length === 1 ? v.shape[0] : -1);
-  const fIndex = length(vars[0]) === n && length(vars[1]) === m ? 0 : length(vars[1]) === n && length(vars[0]) === m ? 1 : -1;
-  if (fIndex < 0) throw new SolverInputError([`solve sinkhorn: the vars must be the potentials f : R[${n}] (paired with a) and g : R[${m}] (paired with b)`]);
-  return { g: vars[1 - fIndex], fIndex };
+  const last = (v: Node): number => v.shape[v.shape.length - 1] ?? -1;
+  const fIndex = last(vars[0]) === n && last(vars[1]) === m ? 0 : last(vars[1]) === n && last(vars[0]) === m ? 1 : -1;
+  const ranks = vars.map((v) => v.shape.length);
+  const sample = ctx.problem.sample;
+  if (fIndex >= 0 && ranks.every((r) => r === 1)) return { fIndex, batch: 0 };
+  const N = sample?.size ?? -1;
+  if (fIndex >= 0 && ranks.every((r) => r === 2) && vars.every((v) => v.shape[0] === N)) return { fIndex, batch: N };
+  throw new SolverInputError([
+    `solve sinkhorn: the vars must be the potentials f : R[${n}] (paired with a) and g : R[${m}] (paired with b), ` +
+      `or, with a sample k ~ uniform(N), one row per problem: f : R[N, ${n}] and g : R[N, ${m}]`,
+  ]);
 }
 
 /**
@@ -40,10 +61,24 @@ export function blockUpdate(b: IRBuilder, other: Node, cost: Node, epsilon: Node
   return b.sub(b.mul(epsilon, b.logsumexp(exponent, axis)), b.mul(epsilon, b.map('log', histogram)));
 }
 
+/** Both block updates from g, then the gauge shift: the next (f, g) of one problem. */
+function sinkhornStep(b: IRBuilder, g: Node, inputs: SinkhornInputs, histograms: { a: Node; b: Node }, balanced: boolean): [Node, Node] {
+  const [n, m] = inputs.cost.shape;
+  let nextF = blockUpdate(b, g, inputs.cost, inputs.epsilon, histograms.a, 1);
+  let nextG = blockUpdate(b, nextF, inputs.cost, inputs.epsilon, histograms.b, 0);
+  if (balanced) {
+    // c = (Σg − Σf)/(n + m) makes Σ(f + c) = Σ(g − c).
+    const shift = b.div(b.sub(b.sum(nextG), b.sum(nextF)), b.const(n + m));
+    nextF = b.add(nextF, shift);
+    nextG = b.sub(nextG, shift);
+  }
+  return [nextF, nextG];
+}
+
 /** The Sinkhorn solver plugin. */
 export const sinkhornSolver: SolverPlugin = {
   name: 'sinkhorn',
-  doc: 'Log-domain Sinkhorn on the entropic dual L(f, g) = f·a + g·b + ε Σ exp(−(f_i + g_j + C_ij)/ε): both block updates per step, max-shifted logsumexp.',
+  doc: 'Log-domain Sinkhorn on the entropic dual L(f, g) = f·a + g·b + ε Σ exp(−(f_i + g_j + C_ij)/ε): both block updates per step, max-shifted logsumexp; N problems at once with f : R[N, n], g : R[N, m] and a sample k ~ uniform(N).',
   sampling: 'full',
   options: [
     {
@@ -68,15 +103,21 @@ export const sinkhornSolver: SolverPlugin = {
     const b = ctx.builder;
     const inputs = sinkhornInputs(ctx.problem, b);
     const [n, m] = inputs.cost.shape;
-    const { g, fIndex } = potentials(ctx, n, m);
-    let nextF = blockUpdate(b, g, inputs.cost, inputs.epsilon, inputs.a, 1);
-    let nextG = blockUpdate(b, nextF, inputs.cost, inputs.epsilon, inputs.b, 0);
-    if (ctx.options.gauge === 'balanced') {
-      // c = (Σg − Σf)/(n + m) makes Σ(f + c) = Σ(g − c).
-      const shift = b.div(b.sub(b.sum(nextG), b.sum(nextF)), b.const(n + m));
-      nextF = b.add(nextF, shift);
-      nextG = b.sub(nextG, shift);
+    const { fIndex, batch } = potentials(ctx, n, m);
+    const balanced = ctx.options.gauge === 'balanced';
+    const F = ctx.vars[fIndex];
+    const G = ctx.vars[1 - fIndex];
+    if (batch === 0) {
+      const [nextF, nextG] = sinkhornStep(b, G, inputs, inputs, balanced);
+      return { next: fIndex === 0 ? [nextF, nextG] : [nextG, nextF] };
     }
+    const k = ctx.problem.sample!.node;
+    const rowOf = (v: Node): Node => (v.shape.length === 2 ? b.row(v, k) : v);
+    const [fk, gk] = sinkhornStep(b, b.row(G, k), inputs, { a: rowOf(inputs.a), b: rowOf(inputs.b) }, balanced);
+    // Row k replaced, scaled by N: the mean over the N outcomes replaces every row once.
+    const replace = (V: Node, row: Node): Node => b.add(V, b.mul(b.const(batch), b.scatterRow(b.sub(row, b.row(V, k)), k, batch)));
+    const nextF = replace(F, fk);
+    const nextG = replace(G, gk);
     return { next: fIndex === 0 ? [nextF, nextG] : [nextG, nextF] };
   },
 };
