@@ -11,7 +11,7 @@ import { errorMetric, type Estimator, type MetricPlugin } from '@sgdiff/core';
 export const marginalViolationMetric: MetricPlugin = {
   name: 'marginal_violation',
   doc: 'Entropic OT: ‖P1 − a‖₁ + ‖Pᵀ1 − b‖₁ of the plan of the current potentials (the 1-norm of ∇ₓF of the dual).',
-  needs: {},
+  needs: { solver: 'sinkhorn' },
   compute(point) {
     let total = 0;
     for (const v of point.gradient) total += Math.abs(v);
@@ -37,7 +37,7 @@ function tangentDistance(v: Float64Array, w: Float64Array): number {
 export const simplexHypergradientErrorMetric: MetricPlugin = {
   name: 'simplex_hypergradient_error',
   doc: '‖P(g_k − g*)‖ per estimator, P the projection onto the simplex’s tangent space {Σ = 0} (for a histogram param).',
-  needs: { reference: 'point', outer: true },
+  needs: { reference: 'point', outer: true, solver: 'sinkhorn' },
   columns: (info) => info.estimators.filter((e) => e !== 'sid').map((e) => `simplex_${errorMetric(e as Estimator)}`),
   compute(point) {
     const exact = point.hypergradients?.exact;
