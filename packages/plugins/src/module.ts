@@ -7,17 +7,21 @@ import { FUNCTIONS, METRICS, OPERATORS, OUTER_SOLVERS, SOLVERS, SOURCES, PluginR
 import { builtinFunctions } from './functions/builtin.ts';
 import { builtinMetrics } from './metrics.ts';
 import { builtinOuterSolvers } from './outer-solvers.ts';
+import { mirrorAscentOuterSolver } from './mirror-ascent.ts';
 import { gdSolver, sgdSolver } from './solvers/gradient-descent.ts';
 import { fixedPointSolver } from './solvers/fixed-point.ts';
 import { inexactSgdSolver } from './solvers/inexact-sgd.ts';
 import { mnistSource } from './sources/mnist.ts';
 import { fileSources } from './sources/file-sources.ts';
+import { gridSource } from './sources/grid.ts';
+import { sinkhornSolver } from './solvers/sinkhorn.ts';
+import { marginalViolationMetric, simplexHypergradientErrorMetric } from './sinkhorn-metrics.ts';
 
 /** The built-in solvers. */
-export const builtinSolvers = [gdSolver, sgdSolver, inexactSgdSolver, fixedPointSolver];
+export const builtinSolvers = [gdSolver, sgdSolver, inexactSgdSolver, fixedPointSolver, sinkhornSolver];
 
 /** The built-in data sources. */
-export const builtinSources: readonly DataSource[] = [mnistSource, ...fileSources];
+export const builtinSources: readonly DataSource[] = [mnistSource, gridSource, ...fileSources];
 
 /** Registers the built-in operators, functions, solvers, metrics, outer solvers and data sources. */
 export const builtinPlugins = new ContainerModule(({ bind }) => {
@@ -25,7 +29,8 @@ export const builtinPlugins = new ContainerModule(({ bind }) => {
   for (const fn of builtinFunctions) bind(FUNCTIONS).toConstantValue(fn);
   for (const solver of builtinSolvers) bind(SOLVERS).toConstantValue(solver);
   for (const metric of builtinMetrics) bind(METRICS).toConstantValue(metric);
-  for (const outer of builtinOuterSolvers) bind(OUTER_SOLVERS).toConstantValue(outer);
+  for (const metric of [marginalViolationMetric, simplexHypergradientErrorMetric]) bind(METRICS).toConstantValue(metric);
+  for (const outer of [...builtinOuterSolvers, mirrorAscentOuterSolver]) bind(OUTER_SOLVERS).toConstantValue(outer);
   for (const source of builtinSources) bind(SOURCES).toConstantValue(source);
 });
 

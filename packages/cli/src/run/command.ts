@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import { Option, type Command } from 'commander';
-import { errorMetric, ImplicitSolveError, OuterSolverInitError, type OuterSolverPlugin, type RunReference } from '@sgdiff/core';
+import { errorMetric, ImplicitSolveError, OuterSolverInitError, SolverInputError, type OuterSolverPlugin, type RunReference } from '@sgdiff/core';
 import { DEFAULT_LOG_POINTS } from '@sgdiff/dsl';
 import { UserError } from '../errors.ts';
 import { collect, parsePositiveInteger, parseSeed } from '../flags.ts';
@@ -52,6 +52,7 @@ export function registerRun(program: Command, io: Output): void {
       } catch (error) {
         // A singular or indefinite Hessian met during the run is a property of the file's problem.
         if (error instanceof ImplicitSolveError || error instanceof OuterSolverInitError) throw new UserError(`${file}: error: ${error.message}`);
+        if (error instanceof SolverInputError) throw new UserError(error.messages.map((m) => `${file}: error: ${m}`).join('\n'));
         throw error;
       }
     });

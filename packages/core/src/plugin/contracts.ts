@@ -22,6 +22,8 @@ export interface MetricNeeds {
   readonly jacobian?: boolean;
   /** True when it needs an `outer` objective (and, with `reference`, the exact hypergradient g*). */
   readonly outer?: boolean;
+  /** The solver whose problems it measures (e.g. `sinkhorn`): in the default set only of that solver's runs; a report line may still name it. */
+  readonly solver?: string;
 }
 
 /** What a metric sees at one record point of one run. */
