@@ -13,3 +13,5 @@ export * from './solvers/fixed-point.ts';
 export * from './solvers/step-option.ts';
 export * from './sources/mnist.ts';
 export * from './sources/mnist-data.ts';
+export * from './metrics/implicit-bias.ts';
+export * from './metrics/interpolators.ts';

@@ -1,5 +1,6 @@
 /** Typed contracts of the metric and outer-solver plugin kinds. */
 import type { ProblemKernels } from '../derive/kernels.ts';
+import type { Problem } from '../problem/problem.ts';
 import type { OptionSpec } from './options.ts';
 import type { ReferenceLevel, RunReference } from '../reference/run-reference.ts';
 
@@ -22,6 +23,8 @@ export interface MetricNeeds {
   readonly jacobian?: boolean;
   /** True when it needs an `outer` objective (and, with `reference`, the exact hypergradient g*). */
   readonly outer?: boolean;
+  /** When given, why the problem does not fit the metric (e.g. a declaration it reads is missing), or undefined when it does. */
+  readonly problem?: (problem: Problem) => string | undefined;
 }
 
 /** What a metric sees at one record point of one run. */
