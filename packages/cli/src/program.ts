@@ -6,6 +6,7 @@ import { evaluateAtStart } from './evaluate.ts';
 import { deriveFormulas } from './formulas.ts';
 import { loadProblem } from './load.ts';
 import { registerRun } from './run/command.ts';
+import { registerSweep } from './sweep/command.ts';
 import { describePlugins } from './describe-plugins.ts';
 import { collect, parseSeed } from './flags.ts';
 import { registryWith } from './plugins.ts';
@@ -66,6 +67,7 @@ export function buildProgram(io: Output, registry: PluginRegistry = defaultRegis
     .action(async (options: { plugin: string[] }) => io.out(describePlugins(await withPlugins(options.plugin))));
 
   registerRun(program, io);
+  registerSweep(program, io);
 
   return program;
 }
