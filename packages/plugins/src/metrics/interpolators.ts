@@ -168,10 +168,12 @@ export function potentialInterpolator(sys: LinearSystem, beta2: Float64Array, to
     let t = 1;
     let next = lambda.map((x, n) => x - step[n]);
     let nextValue = dual(next);
-    // Armijo backtracking: cosh grows fast, so full steps from far away overshoot.
+    // Armijo backtracking: cosh grows fast, so full steps from far away overshoot. Near the
+    // optimum the decrease is below the rounding of φ (a sum of large cosh terms): allow that slack.
     let slope = 0;
     for (let n = 0; n < sys.N; n++) slope += gradient[n] * step[n];
-    while (!(nextValue <= value - 0.25 * t * slope) && t > 1e-12) {
+    const slack = 1e-13 * Math.abs(value);
+    while (!(nextValue <= value - 0.25 * t * slope + slack) && t > 1e-12) {
       t /= 2;
       next = lambda.map((x, n) => x - t * step[n]);
       nextValue = dual(next);
