@@ -1,5 +1,5 @@
 /** `sgd sweep FILE --grid KEY=VALUES ... --out DIR`: the cartesian grid of runs of one file. */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
@@ -95,7 +95,10 @@ async function sweepCommand(file: string, flags: SweepFlags, io: Output): Promis
     await runCells(tasks, workers, (cell, results) => {
       const session = sessions.get(cell);
       if (!session) throw new Error(`internal error: no session for cell ${cell}`);
-      writeOutDir(join(flags.out, 'cells', cellName(cell, cells.length)), {
+      const cellDir = join(flags.out, 'cells', cellName(cell, cells.length));
+      // A sweep stopped between writing a cell and its summary row left the cell: it is run again.
+      rmSync(cellDir, { recursive: true, force: true });
+      writeOutDir(cellDir, {
         'instance.json': instanceJsonPieces(session.problem, session.kernels.instance),
         'result.json': JSON.stringify({ grid: Object.fromEntries(axes.map((a, i) => [a.key, cells[cell][i]])), ...runDocument(session, results, aggregate(results), session.metrics.columns) }, null, 1),
       });
