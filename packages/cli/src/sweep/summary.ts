@@ -21,7 +21,7 @@ export interface SummaryRow {
   readonly status: 'complete' | 'diverged';
   /** Where the run stopped: the iterations done, or the iteration it diverged at. */
   readonly iteration: number;
-  /** The last recorded value of each metric (null when not finite or not recorded). */
+  /** The last recorded value of each metric (null when not finite, not recorded, or the run diverged). */
   readonly final: Readonly<Record<string, number | null>>;
 }
 
@@ -48,7 +48,8 @@ export function cellRows(axes: readonly GridAxis[], cell: number, values: GridCe
     const final: Record<string, number | null> = {};
     for (const [metric, series] of Object.entries(result.trace.metrics)) {
       const last = series.length > 0 ? series[series.length - 1] : NaN;
-      final[metric] = Number.isFinite(last) ? last : null;
+      // A diverged run has no final value: its last record is a blow-up in progress.
+      final[metric] = Number.isFinite(last) && !result.divergence ? last : null;
     }
     return result.divergence
       ? { cell, grid, run, status: 'diverged', iteration: result.divergence.iteration, final }
