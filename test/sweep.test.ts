@@ -102,6 +102,15 @@ describe('sgd sweep', () => {
     expect(other.err).toBe(`--resume: error: ${cut} holds a sweep of another file, seed, run count or grid`);
   }, 120000);
 
+  it('names the cell when a grid value breaks another line of the file (α ≤ 0 in the examples)', async () => {
+    const example = 'examples/diagonal-networks/gd.sgd';
+    const out = join(dir, 'never');
+    const result = await sgd('sweep', example, '--grid', 'const.alpha=0.1,0', '--out', out);
+    expect(result.code).toBe(1);
+    expect(result.err.split('\n').slice(0, 2)).toEqual([`${example}: error: with const.alpha=0:`, `${example}:7:19: error: this constant expression evaluates to -Infinity, which is not finite`]);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it.each([
     [['--grid', 'solve.step='], '--grid solve.step=: error: the grid has no values'],
     [['--grid', 'solve.step'], '--grid solve.step: error: the grid has no values; expected solve.step=v1,v2,... or solve.step=logspace(a, b, n)'],

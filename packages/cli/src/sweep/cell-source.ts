@@ -44,12 +44,12 @@ function withBatch(source: string, file: string, batch: number): string {
 }
 
 /** Builds and checks the source of `cell`; throws a {@link UserError} with every diagnostic. */
-export function cellSource(file: string, source: string, axes: readonly GridAxis[], cell: GridCell, registry: PluginRegistry): CellSource {
+export function cellSource(file: string, source: string, axes: readonly GridAxis[], cellValues: GridCell, registry: PluginRegistry): CellSource {
   let text = source;
   const overrides: OptionOverride[] = [];
   axes.forEach((axis, a) => {
-    if (axis.target === 'sample') text = withBatch(text, file, cell[a]);
-    else overrides.push({ target: axis.target, key: axis.name, value: valueText(cell[a]), flag: `${axis.key}=${valueText(cell[a])}` });
+    if (axis.target === 'sample') text = withBatch(text, file, cellValues[a]);
+    else overrides.push({ target: axis.target, key: axis.name, value: valueText(cellValues[a]), flag: `${axis.key}=${valueText(cellValues[a])}` });
   });
   const edited = applyOverrides(text, file, overrides);
   const { problem, diagnostics } = compileSgd(edited.source, file, checkEnvironment(registry));
@@ -60,7 +60,10 @@ export function cellSource(file: string, source: string, axes: readonly GridAxis
       return flag ? [`--grid ${flag.flag}: error: ${d.message}`] : [];
     });
     const fromFile = errors.filter((d) => !overrideAt(edited.spans, d));
-    throw new UserError([...fromFlags, ...(fromFile.length > 0 ? [formatDiagnostics(file, edited.source, fromFile)] : [])].join('\n\n'));
+    // An error elsewhere in the file (e.g. a const computed from a swept one) says which cell caused it.
+    const cell = axes.map((a, i) => `${a.key}=${valueText(cellValues[i])}`).join(', ');
+    const fromFileText = fromFile.length > 0 ? [`${file}: error: with ${cell}:\n${formatDiagnostics(file, edited.source, fromFile)}`] : [];
+    throw new UserError([...fromFlags, ...fromFileText].join('\n\n'));
   }
   return { source: edited.source, problem };
 }
