@@ -32,3 +32,4 @@ export * from './run/plot.ts';
 export * from './run/command.ts';
 export * from './run/hyper-session.ts';
 export * from './run/outer.ts';
+export * from './sweep/coordinate-chart.ts';

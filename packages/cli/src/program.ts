@@ -7,6 +7,7 @@ import { deriveFormulas } from './formulas.ts';
 import { loadProblem } from './load.ts';
 import { registerRun } from './run/command.ts';
 import { HELP_AFTER } from './help-text.ts';
+import { registerSweep } from './sweep/command.ts';
 import { describePlugins, pluginsDescription } from './describe-plugins.ts';
 import { collect, parseSeed } from './flags.ts';
 import { registryWith } from './plugins.ts';
@@ -79,6 +80,7 @@ export function buildProgram(io: Output, registry: PluginRegistry = defaultRegis
     });
 
   registerRun(program, io);
+  registerSweep(program, io);
   program.addHelpText('after', HELP_AFTER['']);
   for (const command of program.commands) {
     const help = HELP_AFTER[command.name()];

@@ -295,7 +295,7 @@ minimize g(x) = x^4`,
     source: `var x : R[3] ~ gauss(0, 1)
 minimize f(x) = sum(x)`,
     expected: [
-      "1:16 unknown-distribution: unknown distribution 'gauss'; tensors can be drawn from normal(mean, sd) or uniform(lo, hi)",
+      "1:16 unknown-distribution: unknown distribution 'gauss'; tensors can be drawn from normal(mean, sd), uniform(lo, hi) or sparse_normal(r, sd)",
     ],
   },
   {

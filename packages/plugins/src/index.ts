@@ -24,3 +24,5 @@ export * from './sinkhorn-metrics.ts';
 export * from './sources/grid.ts';
 export * from './solvers/sinkhorn-instance.ts';
 export * from './mirror-ascent.ts';
+export * from './metrics/implicit-bias.ts';
+export * from './metrics/interpolators.ts';

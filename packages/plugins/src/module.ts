@@ -6,6 +6,7 @@ import { ContainerModule } from 'inversify';
 import { FUNCTIONS, METRICS, OPERATORS, OUTER_SOLVERS, SOLVERS, SOURCES, PluginRegistry, builtinOperators, type DataSource } from '@sgdiff/core';
 import { builtinFunctions } from './functions/builtin.ts';
 import { builtinMetrics } from './metrics.ts';
+import { implicitBiasMetrics } from './metrics/implicit-bias.ts';
 import { builtinOuterSolvers } from './outer-solvers.ts';
 import { mirrorAscentOuterSolver } from './mirror-ascent.ts';
 import { gdSolver, sgdSolver } from './solvers/gradient-descent.ts';
@@ -28,8 +29,7 @@ export const builtinPlugins = new ContainerModule(({ bind }) => {
   for (const operator of builtinOperators) bind(OPERATORS).toConstantValue(operator);
   for (const fn of builtinFunctions) bind(FUNCTIONS).toConstantValue(fn);
   for (const solver of builtinSolvers) bind(SOLVERS).toConstantValue(solver);
-  for (const metric of builtinMetrics) bind(METRICS).toConstantValue(metric);
-  for (const metric of [marginalViolationMetric, simplexHypergradientErrorMetric]) bind(METRICS).toConstantValue(metric);
+  for (const metric of [...builtinMetrics, ...implicitBiasMetrics, marginalViolationMetric, simplexHypergradientErrorMetric]) bind(METRICS).toConstantValue(metric);
   for (const outer of [...builtinOuterSolvers, mirrorAscentOuterSolver]) bind(OUTER_SOLVERS).toConstantValue(outer);
   for (const source of builtinSources) bind(SOURCES).toConstantValue(source);
 });

@@ -30,11 +30,17 @@ export function chooseMetrics(registry: PluginRegistry, problem: Problem, settin
   // A report line naming no column the run can record (e.g. only hypergradient_error with estimator = sid) records the default set.
   const candidates = named.some((m) => (m.columns?.(info) ?? [m.name]).length > 0)
     ? named
-    : [...registry.metrics.values()].filter((m) => (!m.needs.jacobian || tracks) && (!m.needs.outer || hyper !== undefined) && (!m.needs.solver || m.needs.solver === problem.solve?.solver));
+    : [...registry.metrics.values()].filter(
+        (m) =>
+          (!m.needs.jacobian || tracks) &&
+          (!m.needs.outer || hyper !== undefined) &&
+          (!m.needs.solver || m.needs.solver === problem.solve?.solver) &&
+          m.needs.problem?.(problem) === undefined,
+      );
   const plugins: MetricPlugin[] = [];
   const leftOut = new Map<string, string[]>();
   for (const plugin of candidates) {
-    const reason = missing(plugin, reference, hyper);
+    const reason = plugin.needs.problem?.(problem) ?? missing(plugin, reference, hyper);
     if (reason === undefined) plugins.push(plugin);
     else leftOut.set(reason, [...(leftOut.get(reason) ?? []), plugin.name]);
   }

@@ -1,5 +1,6 @@
 /** Typed contracts of the metric and outer-solver plugin kinds. */
 import type { ProblemKernels } from '../derive/kernels.ts';
+import type { Problem } from '../problem/problem.ts';
 import type { OptionSpec } from './options.ts';
 import type { ReferenceLevel, RunReference } from '../reference/run-reference.ts';
 
@@ -24,6 +25,8 @@ export interface MetricNeeds {
   readonly outer?: boolean;
   /** The solver whose problems it measures (e.g. `sinkhorn`): in the default set only of that solver's runs; a report line may still name it. */
   readonly solver?: string;
+  /** When given, why the problem does not fit the metric (e.g. a declaration it reads is missing), or undefined when it does. */
+  readonly problem?: (problem: Problem) => string | undefined;
 }
 
 /** What a metric sees at one record point of one run. */

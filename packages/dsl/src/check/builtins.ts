@@ -7,6 +7,7 @@
 export const TENSOR_DISTRIBUTIONS: ReadonlyMap<string, readonly [string, string]> = new Map([
   ['normal', ['mean', 'sd']],
   ['uniform', ['lo', 'hi']],
+  ['sparse_normal', ['r', 'sd']],
 ]);
 
 /** The only law of a sample: `uniform(n)` or `uniform(n, batch = b)`. */
