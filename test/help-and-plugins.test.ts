@@ -76,10 +76,10 @@ describe('sgd plugins', () => {
     expect(d.commonOptions.map((o) => o.name)).toEqual(COMMON_SOLVER_OPTIONS.map((o) => o.name));
     const common = new Set(d.commonOptions.map((o) => o.name));
     for (const solver of d.solvers) for (const o of solver.options) expect(common.has(o.name)).toBe(false);
-    expect(d.solvers.map((s) => s.name)).toEqual(['gd', 'sgd', 'inexact_sgd', 'fixed_point']);
+    expect(d.solvers.map((s) => s.name)).toEqual(['gd', 'sgd', 'inexact_sgd', 'fixed_point', 'sinkhorn']);
     expect(d.operators.find((o) => o.operator === 'matvec')?.syntax).toBe('A @ v');
     expect(d.operators.find((o) => o.operator === 'logsumexp')?.syntax).toBe('logsumexp(M, axis = 0|1)');
-    expect(d.outerSolvers.map((s) => s.name)).toEqual(['gd', 'mirror']);
+    expect(d.outerSolvers.map((s) => s.name)).toEqual(['gd', 'mirror', 'mirror_ascent']);
     expect(d.sources.map((s) => s.name)).toContain('mnist');
   });
 });

@@ -65,7 +65,8 @@ describe('sgd sweep', () => {
     const lines = a['summary.csv'].trim().split('\n');
     expect(lines[0]).toBe('solve.step,const.alpha,sample.batch,run,status,iteration,recovery_error,gain_l1');
     expect(lines).toHaveLength(1 + 8 * 2);
-    expect(Object.keys(a).filter((p) => p.startsWith('cells/'))).toHaveLength(16);
+    // Eight cells, each written atomically with result.json, instance.json and its manifest.json.
+    expect(Object.keys(a).filter((p) => p.startsWith('cells/'))).toHaveLength(24);
     expect(a['plots/plot-recovery_error.svg']).toContain('<svg');
     expect(a['plots/heatmap-recovery_error.svg']).toContain('<svg');
     // Cells differ: the batch changes the path, alpha the start.
