@@ -6,8 +6,8 @@
  * The iterates are checked to agree before timing.
  */
 import { Stepper, type PluginRegistry, type Problem } from '@sgdiff/core';
-import { compileSgd } from '@sgdiff/dsl';
-import { checkEnvironment, createSession, runOuter } from '@sgdiff/cli';
+import { createSession, runOuter } from '@sgdiff/cli';
+import { compileBenchProblem } from './compile-problem.ts';
 import { defaultRegistry } from '@sgdiff/plugins';
 import { bytesPerCall, calibrateAllocation } from './allocation.ts';
 import { compare } from './timing.ts';
@@ -19,26 +19,25 @@ const CHECK_STEPS = 20;
 
 /** The entropic dual on two grids of [0, 1], `reference = none` (the bench times steps only). */
 export function otProblem(n: number, m: number, registry: PluginRegistry, solve: string): Problem {
-  const source = [
-    `dim n = ${n}`,
-    `dim m = ${m}`,
-    `const eps = ${EPSILON}`,
-    'data X : R[n, 1] from grid(lo = 0, hi = 1)',
-    'data Y : R[m, 1] from grid(lo = 0, hi = 1)',
-    'data C : R[n, m] = sqdist(X, Y)',
-    'data ahat : R[n] ~ uniform(0, 1)',
-    'data bhat : R[m] ~ uniform(0, 1)',
-    'param a : R[n] = ahat / sum(ahat)',
-    'data b : R[m] = bhat / sum(bhat)',
-    'var f : R[n] = 0',
-    'var g : R[m] = 0',
-    'minimize L(f, g, a) = f . a + g . b + eps * exp(logsumexp(-(f[:, None] + g[None, :] + C) / eps))',
-    solve,
-    '',
-  ].join('\n');
-  const { problem, diagnostics } = compileSgd(source, 'bench.sgd', checkEnvironment(registry));
-  if (!problem) throw new Error(`benchmark problem failed to compile: ${diagnostics.map((d) => d.message).join('; ')}`);
-  return problem;
+  return compileBenchProblem(
+    [
+      `dim n = ${n}`,
+      `dim m = ${m}`,
+      `const eps = ${EPSILON}`,
+      'data X : R[n, 1] from grid(lo = 0, hi = 1)',
+      'data Y : R[m, 1] from grid(lo = 0, hi = 1)',
+      'data C : R[n, m] = sqdist(X, Y)',
+      'data ahat : R[n] ~ uniform(0, 1)',
+      'data bhat : R[m] ~ uniform(0, 1)',
+      'param a : R[n] = ahat / sum(ahat)',
+      'data b : R[m] = bhat / sum(bhat)',
+      'var f : R[n] = 0',
+      'var g : R[m] = 0',
+      'minimize L(f, g, a) = f . a + g . b + eps * exp(logsumexp(-(f[:, None] + g[None, :] + C) / eps))',
+      solve,
+    ],
+    registry,
+  );
 }
 
 /** The baseline: log-domain Sinkhorn with the balanced gauge, written by hand. */
@@ -168,8 +167,7 @@ function barycenterSource(N: number, n: number, t: number, estimator: 'analytic'
 
 /** Milliseconds per outer gradient of the barycenter's outer loop with one estimator (median of `repeats`). */
 function outerGradientTime(registry: PluginRegistry, source: string, outerSteps: number, repeats: number): number {
-  const { problem, diagnostics } = compileSgd(source, 'barycenter.sgd', checkEnvironment(registry));
-  if (!problem) throw new Error(`benchmark problem failed to compile: ${diagnostics.map((d) => d.message).join('; ')}`);
+  const problem = compileBenchProblem([source], registry);
   const times: number[] = [];
   for (let r = 0; r < repeats; r++) {
     const session = createSession(problem, registry, SEED, 'barycenter.sgd');

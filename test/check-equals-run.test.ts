@@ -7,16 +7,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, type RunDocument } from '@sgdiff/cli';
+import {type RunDocument } from '@sgdiff/cli';
+import { sgd } from './support/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sgd-check-run-'));
-
-async function sgd(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, { out: (s) => out.push(s), err: (s) => err.push(s) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 /** A ridge problem with an upper objective; `solve` is the body of its solve block. */
 function ridge(solve: string): string {

@@ -9,18 +9,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '@sgdiff/cli';
+
 import { parseNpy, readZipMember } from '@sgdiff/plugins';
+import { sgd } from './support/cli.ts';
 
 const FIXTURES = resolve(import.meta.dirname, 'fixtures/data');
 const A = Array.from({ length: 3 }, (_, i) => Array.from({ length: 4 }, (_, j) => i - 0.25 * j + 0.125));
-
-async function sgd(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, { out: (s) => out.push(s), err: (s) => err.push(s) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 /** A .sgd file in the fixtures' directory (so relative paths reach them) declaring `data` lines. */
 function problem(data: string): string {

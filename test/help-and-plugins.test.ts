@@ -5,14 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { COMMON_SOLVER_OPTIONS } from '@sgdiff/core';
-import { runCli, type PluginsDescription } from '@sgdiff/cli';
-
-async function sgd(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, { out: (s) => out.push(s), err: (s) => err.push(s) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+import {type PluginsDescription } from '@sgdiff/cli';
+import { sgd } from './support/cli.ts';
 
 /** The exit codes main.ts returns, read from its source so a new code without help fails here. */
 const EXIT_CODES = [...readFileSync('packages/cli/src/main.ts', 'utf8').matchAll(/\b(\d+) (success|a user mistake|a run that\s+\*?\s*diverged|an internal error)/g)].map((m) => m[1]);

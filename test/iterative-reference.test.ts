@@ -6,13 +6,14 @@
  * the same u. Then the mode choice: the budget, `reference = exact` over it (a positioned
  * error), and the metrics left out of the trace with one warning when the reference is missing.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { computeIterativeReference, jacobianSketch, LANCZOS_TOLERANCE, type IterativeReference } from '@sgdiff/core';
-import { createSession, exactReference, loadProblem, parseOverride, referenceHypergradient, runCli, type RunSession } from '@sgdiff/cli';
+import {createSession, exactReference, loadProblem, parseOverride, referenceHypergradient, type RunSession } from '@sgdiff/cli';
 import { defaultRegistry } from '@sgdiff/plugins';
+import { sgd, sgdFile } from './support/cli.ts';
 
 const LARGE = 'examples/large/logistic-20000.sgd';
 const SMALL = ['dim.n=100', 'dim.m=50', 'dim.d=300'];
@@ -83,18 +84,7 @@ describe('the iterative reference against the exact one (d = 300)', () => {
   });
 });
 
-function tempFile(text: string): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'sgd-reference-')), 'p.sgd');
-  writeFileSync(path, text);
-  return path;
-}
-
-async function sgd(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, { out: (s) => out.push(s), err: (s) => err.push(s) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const tempFile = (text: string): string => sgdFile(text, 'sgd-reference-');
 
 /** Ridge regression with D = 300 unknowns: 32·D² = 2.75 MiB for the exact reference. */
 const RIDGE = `dim n = 40

@@ -9,8 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunResult } from '@sgdiff/core';
-import { createSession, exactReference, executeRuns, loadProblem, parseOverride, runCli, type RunJob, type RunSession } from '@sgdiff/cli';
+import { createSession, exactReference, executeRuns, loadProblem, parseOverride, type RunJob, type RunSession } from '@sgdiff/cli';
 import { defaultRegistry } from '@sgdiff/plugins';
+import { sgd } from './support/cli.ts';
 
 const SEED = 3;
 
@@ -142,12 +143,6 @@ describe.each([
 });
 
 /** Runs `sgd` in process and captures its output. */
-async function sgd(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, { out: (s) => out.push(s), err: (s) => err.push(s) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 describe('sgd run', () => {
   it('GD on a strongly convex quadratic reaches x* and ∂θx* below 1e-10', async () => {

@@ -4,18 +4,12 @@
  * against closed forms); an indefinite one its stationary point, not certified; an implicit solve
  * on a singular Hessian stops the run with a positioned message, in one thread and in workers.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createSession, exactReference, loadProblem, registryWith, runCli } from '@sgdiff/cli';
 import type { Reference } from '@sgdiff/core';
+import { sgd, sgdFile } from './support/cli.ts';
 
-function file(text: string): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'sgd-singular-')), 'p.sgd');
-  writeFileSync(path, text);
-  return path;
-}
+const file = (text: string): string => sgdFile(text, 'sgd-singular-');
 
 async function sessionOf(text: string): Promise<{ reference: Reference }> {
   const registry = await registryWith([]);
@@ -23,11 +17,6 @@ async function sessionOf(text: string): Promise<{ reference: Reference }> {
   return { reference: exactReference(createSession(loadProblem(path, registry).problem, registry, 0, path)) };
 }
 
-async function sgd(...args: string[]): Promise<{ code: number; err: string }> {
-  const err: string[] = [];
-  const code = await runCli(args, { out: () => undefined, err: (s) => err.push(s) });
-  return { code, err: err.join('\n') };
-}
 
 describe('a singular positive semidefinite Hessian', () => {
   it('quadratic of rank 1: x* and ∂θx* are the minimum-norm solutions (t/2, t/2) and (1/2, 1/2)', async () => {

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '@sgdiff/cli';
+import { sgd } from './support/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sweep-'));
 const file = join(dir, 'net.sgd');
@@ -27,13 +27,6 @@ solve sgd { iterations = 300 step = 0.01 reference = none }
 report every log 5 { recovery_error, gain_l1 }
 `,
 );
-
-async function sgd(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, { out: (s) => out.push(s), err: (s) => err.push(s) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 /** Every file under `root`, by relative path, with its bytes. */
 function tree(root: string): Record<string, string> {

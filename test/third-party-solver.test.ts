@@ -5,17 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { runSolverConformance } from '@sgdiff/core';
-import { importPlugins, registryWith, runCli, type ExactReferenceDocument, type RunDocument } from '@sgdiff/cli';
+import {importPlugins, registryWith, type ExactReferenceDocument, type RunDocument } from '@sgdiff/cli';
+import { sgd } from './support/cli.ts';
 
 const PLUGIN = './examples/plugins/heavy-ball.ts';
 const FILE = 'examples/plugins/heavy-ball.sgd';
-
-async function sgd(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, { out: (s) => out.push(s), err: (s) => err.push(s) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 /** ‖J − J*‖_F / ‖J*‖_F over every var × param block. */
 function relativeJacobianError(document: RunDocument): number {
