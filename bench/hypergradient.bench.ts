@@ -84,7 +84,7 @@ function ridgeSource(t: number, v: Variant): string {
 
 function ridgeSession(t: number, v: Variant): RunSession {
   const registry = defaultRegistry();
-  const { problem, diagnostics } = compileSgd(ridgeSource(t, v), 'hypergradient.sgd', checkEnvironment(registry), registry.functions);
+  const { problem, diagnostics } = compileSgd(ridgeSource(t, v), 'hypergradient.sgd', checkEnvironment(registry));
   if (!problem) throw new Error(`hypergradient bench: the ridge problem failed to compile: ${diagnostics.map((d) => d.message).join('; ')}`);
   return createSession(problem, registry, SEED, 'hypergradient.sgd');
 }
@@ -187,7 +187,7 @@ export function hypergradientBenchmark(): string[] {
   for (const { t, rounds, pipelineRounds } of SIZES) {
     const sessions = new Map(VARIANTS.map((v) => [v.name, ridgeSession(t, v)]));
     const base = sessions.get('g1 analytic')!;
-    const gStar = base.hyper!.reference;
+    const gStar = base.hyper!.reference!;
     const S = base.program.stateSize;
 
     // Checks: lean and runSolver give the same bits; g2 forward ≡ g2 reverse ≡ g2 sqrt up to rounding; g3 at rounding of g*.

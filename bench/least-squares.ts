@@ -1,22 +1,20 @@
 /** The least-squares problem the benchmarks time, built through the real language pipeline. */
 import type { PluginRegistry, Problem } from '@sgdiff/core';
-import { compileSgd } from '@sgdiff/dsl';
-import { checkEnvironment } from '@sgdiff/cli';
+import { compileBenchProblem } from './compile-problem.ts';
 
 /** f(x, θ; i) = ½(A[i]·x − θ[i])² with n samples and d unknowns, and an optional solve block. */
 export function leastSquaresProblem(n: number, d: number, registry: PluginRegistry, solve = ''): Problem {
-  const source = [
-    `dim n = ${n}`,
-    `dim d = ${d}`,
-    'data A : R[n, d] ~ normal(0, 1)',
-    'param theta : R[n] ~ normal(0, 1)',
-    'var x : R[d] ~ normal(0, 1)',
-    'sample i ~ uniform(n)',
-    'minimize f(x, theta; i) = 0.5 * (A[i] . x - theta[i])^2',
-    solve,
-    '',
-  ].join('\n');
-  const { problem, diagnostics } = compileSgd(source, 'bench.sgd', checkEnvironment(registry), registry.functions);
-  if (!problem) throw new Error(`benchmark problem failed to compile: ${diagnostics.map((d) => d.message).join('; ')}`);
-  return problem;
+  return compileBenchProblem(
+    [
+      `dim n = ${n}`,
+      `dim d = ${d}`,
+      'data A : R[n, d] ~ normal(0, 1)',
+      'param theta : R[n] ~ normal(0, 1)',
+      'var x : R[d] ~ normal(0, 1)',
+      'sample i ~ uniform(n)',
+      'minimize f(x, theta; i) = 0.5 * (A[i] . x - theta[i])^2',
+      solve,
+    ],
+    registry,
+  );
 }

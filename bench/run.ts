@@ -2,7 +2,10 @@
 import { gradientBenchmark } from './gradient.bench.ts';
 import { sgdPrimeBenchmark } from './sgd-prime.bench.ts';
 import { hypergradientBenchmark } from './hypergradient.bench.ts';
+import { barycenterGradientBenchmark, sinkhornBenchmark } from './sinkhorn.bench.ts';
 
 for (const line of gradientBenchmark()) console.log(line);
 for (const line of sgdPrimeBenchmark()) console.log(line);
 for (const line of hypergradientBenchmark()) console.log(line);
+for (const line of sinkhornBenchmark()) console.log(line);
+for (const line of barycenterGradientBenchmark()) console.log(line);

@@ -4,25 +4,12 @@
  * break out of generated source cannot even be lexed, extreme numbers stay numbers; and the
  * derivative graphs never hold a dense Hessian.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildDerivativeGraphs, topologicalOrder, type Node } from '@sgdiff/core';
-import { loadProblem, registryWith, runCli } from '@sgdiff/cli';
+import {loadProblem, registryWith } from '@sgdiff/cli';
+import { sgd, sgdFile } from './support/cli.ts';
 
-function file(text: string): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'sgd-hostile-')), 'p.sgd');
-  writeFileSync(path, text);
-  return path;
-}
-
-async function sgd(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, { out: (s) => out.push(s), err: (s) => err.push(s) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const file = (text: string): string => sgdFile(text, 'sgd-hostile-');
 
 describe('names special in JavaScript', () => {
   // F = ½‖x − θ‖² + ε‖x‖²/2 in disguise: x* = θ/(1 + ε), ∂θx* = I/(1 + ε).

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { computeReference, ProblemKernels, type Estimator } from '@sgdiff/core';
-import { createSession, loadProblem, runCli, type RunSession } from '@sgdiff/cli';
+import { createSession, exactReference, loadProblem, runCli, type RunSession } from '@sgdiff/cli';
 import { defaultRegistry } from '@sgdiff/plugins';
 
 const RIDGE = `dim n = 12
@@ -78,7 +78,8 @@ describe('the reference hypergradient', () => {
       return (up - down) / (2 * h);
     });
     const scale = Math.max(...fd.map(Math.abs));
-    fd.forEach((g, p) => expect(Math.abs(g - hyper.reference[p])).toBeLessThan(1e-6 * scale));
+    const exact = hyper.reference ?? new Float64Array(0);
+    fd.forEach((g, p) => expect(Math.abs(g - exact[p])).toBeLessThan(1e-6 * scale));
   });
 });
 
@@ -98,7 +99,7 @@ describe('estimators', () => {
     const s = session(ridge(VALIDATION, 'none', 'implicit', 20));
     const hyper = s.hyper!;
     // An iterate far from x*, where g3 ≠ g*: x₀ + a bit of everything.
-    const x = Float64Array.from(s.reference.x, (v, j) => v + 0.3 * Math.sin(j + 1));
+    const x = Float64Array.from(exactReference(s).x, (v, j) => v + 0.3 * Math.sin(j + 1));
     const dense = vi.spyOn(ProblemKernels.prototype, 'denseHessian');
     const direct = hyper.estimators.implicit(x, 'direct');
     expect(dense).toHaveBeenCalledTimes(1);

@@ -7,15 +7,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, type Evaluation } from '@sgdiff/cli';
+import {type Evaluation } from '@sgdiff/cli';
 import { mnistSource } from '@sgdiff/plugins';
-
-async function sgd(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, { out: (s) => out.push(s), err: (s) => err.push(s) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+import { sgd } from './support/cli.ts';
 
 function tempFile(text: string): string {
   const path = join(mkdtempSync(join(tmpdir(), 'sgd-mnist-')), 'mnist.sgd');
@@ -125,7 +119,7 @@ data y : R[m] from mnist(field = "labels")`));
   it('lists the source in sgd plugins', async () => {
     const r = await sgd('plugins');
     expect(r.code).toBe(0);
-    expect(r.out).toContain('mnist: Handwritten digits');
-    expect(r.out).toContain('split = (required)  ("train" | "validation" | "all")');
+    expect(r.out).toMatch(/\n {2}mnist +Handwritten digits/);
+    expect(r.out).toMatch(/\n {2}split +\(required\) +"train" \| "validation" \| "all" /);
   });
 });

@@ -9,8 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunResult } from '@sgdiff/core';
-import { createSession, executeRuns, loadProblem, parseOverride, runCli, type RunJob, type RunSession } from '@sgdiff/cli';
+import { createSession, exactReference, executeRuns, loadProblem, parseOverride, type RunJob, type RunSession } from '@sgdiff/cli';
 import { defaultRegistry } from '@sgdiff/plugins';
+import { sgd } from './support/cli.ts';
 
 const SEED = 3;
 
@@ -134,7 +135,7 @@ describe.each([
     const forward = run(file);
     const implicit = run(file, ['solve.track=implicit']);
     const cg = run(file, ['solve.track=implicit', 'solve.linear_solver=cg']);
-    const { reference } = session(file).session;
+    const reference = exactReference(session(file).session);
     expect(relativeError(implicit.jacobian, reference.jacobian)).toBeLessThan(1e-8);
     expect(relativeError(cg.jacobian, reference.jacobian)).toBeLessThan(1e-8);
     expect(relativeError(forward.jacobian, implicit.jacobian as Float64Array)).toBeLessThan(1e-8);
@@ -142,12 +143,6 @@ describe.each([
 });
 
 /** Runs `sgd` in process and captures its output. */
-async function sgd(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, { out: (s) => out.push(s), err: (s) => err.push(s) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 describe('sgd run', () => {
   it('GD on a strongly convex quadratic reaches x* and ∂θx* below 1e-10', async () => {
@@ -178,7 +173,7 @@ describe('sgd run', () => {
     expect(Number(iteration)).toBeGreaterThan(0);
     expect(Number(iteration)).toBeLessThan(100000);
     expect(Number(step) / Number(twoOverL)).toBeCloseTo(10, 2);
-    expect(readdirSync(out).sort()).toEqual(['instance.json', 'trace.csv']);
+    expect(readdirSync(out).sort()).toEqual(['instance.json', 'manifest.json', 'trace.csv']);
     expect(readFileSync(join(out, 'trace.csv'), 'utf8')).toMatch(/^k,/);
   });
 
@@ -315,14 +310,14 @@ solve gd { iterations = 10 step = 1 / L }
       expect(existsSync('/proc/x')).toBe(false);
     });
 
-    it('writes exactly the four documents into a fresh directory', async () => {
+    it('writes exactly the four documents and their manifest into a fresh directory', async () => {
       const parent = mkdtempSync(join(tmpdir(), 'sgd-out-'));
       const target = join(parent, 'results');
       mkdirSync(join(parent, 'unrelated'));
       const r = await sgd('run', file, '--out', target);
       expect(r.code).toBe(0);
       expect(readdirSync(parent).sort()).toEqual(['results', 'unrelated']); // no staging directory left behind
-      expect(readdirSync(target).sort()).toEqual(['instance.json', 'plot.svg', 'result.json', 'trace.csv']);
+      expect(readdirSync(target).sort()).toEqual(['instance.json', 'manifest.json', 'plot.svg', 'result.json', 'trace.csv']);
       expect(readFileSync(join(target, 'trace.csv'), 'utf8')).toMatch(/^k,/);
       expect(readFileSync(join(target, 'plot.svg'), 'utf8')).toMatch(/^<svg/);
       const result = JSON.parse(readFileSync(join(target, 'result.json'), 'utf8'));

@@ -133,10 +133,10 @@ describe('Prop. 3.8: on a quadratic, g2 after t steps equals g1 after 2t steps',
         const g2t = recorder.g2.get(t)!;
         const g12t = recorder.g1.get(2 * t)!;
         // Relative to the error of g1_2t (≥ 1e-3 here), not to ‖g*‖: the identity is about the errors.
-        expect(distanceOf(g2t, g12t)).toBeLessThanOrEqual(1e-10 * distanceOf(g12t, hyper.reference));
+        expect(distanceOf(g2t, g12t)).toBeLessThanOrEqual(1e-10 * distanceOf(g12t, hyper.reference!));
       }
       // Not trivially true: g2_t differs from g1_t.
-      expect(distanceOf(recorder.g2.get(20)!, recorder.g1.get(20)!)).toBeGreaterThan(1e-3 * distanceOf(recorder.g1.get(20)!, hyper.reference));
+      expect(distanceOf(recorder.g2.get(20)!, recorder.g1.get(20)!)).toBeGreaterThan(1e-3 * distanceOf(recorder.g1.get(20)!, hyper.reference!));
     });
   }
 });

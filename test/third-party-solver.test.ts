@@ -5,23 +5,17 @@
  */
 import { describe, expect, it } from 'vitest';
 import { runSolverConformance } from '@sgdiff/core';
-import { importPlugins, registryWith, runCli, type RunDocument } from '@sgdiff/cli';
+import {importPlugins, registryWith, type ExactReferenceDocument, type RunDocument } from '@sgdiff/cli';
+import { sgd } from './support/cli.ts';
 
 const PLUGIN = './examples/plugins/heavy-ball.ts';
 const FILE = 'examples/plugins/heavy-ball.sgd';
-
-async function sgd(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, { out: (s) => out.push(s), err: (s) => err.push(s) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 /** ‖J − J*‖_F / ‖J*‖_F over every var × param block. */
 function relativeJacobianError(document: RunDocument): number {
   let error = 0;
   let size = 0;
-  for (const [v, byParam] of Object.entries(document.reference.jacobian)) {
+  for (const [v, byParam] of Object.entries((document.reference as ExactReferenceDocument).jacobian)) {
     for (const [p, rows] of Object.entries(byParam)) {
       rows.forEach((row, r) =>
         row.forEach((exact, c) => {
@@ -63,7 +57,7 @@ describe('a third-party solver plugin (heavy ball)', () => {
     expect(r.code).toBe(0);
     const document = JSON.parse(r.out) as RunDocument;
     expect(document.iterations).toBe(20000);
-    expect(document.reference.certified).toBe(true);
+    expect((document.reference as ExactReferenceDocument).certified).toBe(true);
     // The tracked Jacobian is the exact derivative of the run (the conformance suite checks it
     // against finite differences to 1e-7); here it is compared with ∂θx* of the problem, which
     // the stochastic iterates only approach: with η_k ∝ 1/k, ‖J_t − J*‖ = O(1/√t) like
@@ -71,6 +65,6 @@ describe('a third-party solver plugin (heavy ball)', () => {
     // room, and is ten times better than J = 0 would be.
     const error = relativeJacobianError(document);
     expect(error).toBeLessThan(0.1);
-    expect(document.final.jacobian_error).toBeLessThan(0.1 * Math.hypot(...Object.values(document.reference.jacobian.x.theta).flat()));
+    expect(document.final.jacobian_error).toBeLessThan(0.1 * Math.hypot(...Object.values((document.reference as ExactReferenceDocument).jacobian.x.theta).flat()));
   });
 });

@@ -1,8 +1,9 @@
 /** Reads, checks and lowers a `.sgd` file, or fails with every diagnostic of the file. */
-import { readFileSync } from 'node:fs';
-import { OUTER_SOLVERS, type PluginRegistry, type Problem } from '@sgdiff/core';
-import { compileSgd, formatDiagnostics, type CheckEnvironment } from '@sgdiff/dsl';
+import { dirname, resolve } from 'node:path';
+import type { PluginRegistry, Problem } from '@sgdiff/core';
+import { compileSgd, formatDiagnostics, type CheckEnvironment, type Diagnostic } from '@sgdiff/dsl';
 import { UserError } from './errors.ts';
+import { readSourceFile } from './read-source.ts';
 import { applyOverrides, overrideAt, type OptionOverride } from './run/overrides.ts';
 
 /** A problem together with the file it came from. */
@@ -17,15 +18,31 @@ export interface LoadedProblem {
   readonly warnings?: string;
 }
 
-/** What the checker may use, as the loaded plugins declare it. */
-export function checkEnvironment(registry: PluginRegistry): CheckEnvironment {
+/** At most this many diagnostics are listed; past it, their count. */
+export const MAX_LISTED_DIAGNOSTICS = 50;
+
+/** The first {@link MAX_LISTED_DIAGNOSTICS} diagnostics in file order, then how many more there are. */
+function formatCapped(file: string, source: string, diagnostics: readonly Diagnostic[]): string {
+  const errors = diagnostics.filter((d) => d.severity === 'error').length;
+  if (diagnostics.length <= MAX_LISTED_DIAGNOSTICS) return formatDiagnostics(file, source, diagnostics);
+  const listed = [...diagnostics].sort((a, b) => a.range.start.offset - b.range.start.offset).slice(0, MAX_LISTED_DIAGNOSTICS);
+  const more = diagnostics.length - MAX_LISTED_DIAGNOSTICS;
+  return `${formatDiagnostics(file, source, listed)}\n\n${file}: and ${more} more (${diagnostics.length} diagnostics, ${errors} errors); fix the first ones and check again`;
+}
+
+/**
+ * What the checker may use, as the loaded plugins declare it; with `file`, data-source paths
+ * are resolved against the file's directory.
+ */
+export function checkEnvironment(registry: PluginRegistry, file?: string): CheckEnvironment {
   return {
-    functions: new Set(registry.functions.keys()),
+    ...(file !== undefined ? { resolvePath: (path: string) => resolve(dirname(file), path) } : {}),
+    operators: registry.operators,
     solvers: new Map([...registry.solvers].map(([name, solver]) => [name, { options: registry.solverOptions(solver) }])),
     metrics: new Set(registry.metrics.keys()),
     sources: registry.sources,
-    // The framework's outer solvers (`outer_solve NAME`); plugins cannot add any yet.
-    outerSolvers: OUTER_SOLVERS,
+    // Outer solvers (`outer_solve NAME`) registered on the OUTER_SOLVERS token.
+    outerSolvers: registry.outerSolvers,
   };
 }
 
@@ -34,22 +51,16 @@ export function checkEnvironment(registry: PluginRegistry): CheckEnvironment {
  * holding every diagnostic (those caused by a flag are reported against the flag).
  */
 export function loadProblem(file: string, registry: PluginRegistry, overrides: readonly OptionOverride[] = []): LoadedProblem {
-  let source: string;
-  try {
-    source = readFileSync(file, 'utf8');
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
-    throw new UserError(`${file}: error: cannot read file: ${reason}`);
-  }
+  const source = readSourceFile(file);
   const edited = applyOverrides(source, file, overrides);
-  const { problem, diagnostics } = compileSgd(edited.source, file, checkEnvironment(registry), registry.functions);
+  const { problem, diagnostics } = compileSgd(edited.source, file, checkEnvironment(registry, file));
   if (!problem || diagnostics.some((d) => d.severity === 'error')) {
     const fromFlags = diagnostics.flatMap((d) => {
       const flag = overrideAt(edited.spans, d);
       return flag ? [`--set ${flag.flag}: ${d.severity}: ${d.message}`] : [];
     });
     const fromFile = diagnostics.filter((d) => !overrideAt(edited.spans, d));
-    throw new UserError([...fromFlags, ...(fromFile.length > 0 ? [formatDiagnostics(file, edited.source, fromFile)] : [])].join('\n\n'));
+    throw new UserError([...fromFlags, ...(fromFile.length > 0 ? [formatCapped(file, edited.source, fromFile)] : [])].join('\n\n'));
   }
   const warnings = diagnostics.filter((d) => d.severity === 'warning');
   return { file, source: edited.source, problem, warnings: warnings.length > 0 ? formatDiagnostics(file, edited.source, warnings) : undefined };

@@ -6,6 +6,18 @@ import { buildProgram, type Output } from './program.ts';
 
 /**
  * Runs `sgd` with `args` (without the node and script paths).
+ * @example Run a file from TypeScript and read its result (test/doc-examples.test.ts runs this):
+ * ```ts
+ * import { runCli, type RunDocument } from '@sgdiff/cli';
+ *
+ * const out: string[] = [];
+ * const code = await runCli(['run', 'examples/least-squares.sgd', '--set', 'solve.iterations=200', '--json'], {
+ *   out: (text) => out.push(text),
+ *   err: (text) => console.error(text),
+ * });
+ * const result = JSON.parse(out.join('\n')) as RunDocument;
+ * console.log(code, result.final.distance); // 0 and ‖x_200 − x*‖
+ * ```
  * @returns the exit code: 0 success, 1 a user mistake (bad file or flags), 2 a run that
  *   diverged, 70 an internal error
  */

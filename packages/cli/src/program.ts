@@ -6,10 +6,13 @@ import { evaluateAtStart } from './evaluate.ts';
 import { deriveFormulas } from './formulas.ts';
 import { loadProblem } from './load.ts';
 import { registerRun } from './run/command.ts';
-import { describePlugins } from './describe-plugins.ts';
+import { HELP_AFTER } from './help-text.ts';
+import { registerSweep } from './sweep/command.ts';
+import { describePlugins, pluginsDescription } from './describe-plugins.ts';
 import { collect, parseSeed } from './flags.ts';
 import { registryWith } from './plugins.ts';
 import { summarize, summaryJson } from './summary.ts';
+import packageJson from '../package.json' with { type: 'json' };
 
 /** Where a command writes; injectable so tests can capture output. */
 export interface Output {
@@ -20,12 +23,18 @@ export interface Output {
 }
 
 
+/** The width to wrap listings to: the terminal's (at most 120), or 100 when the output is not a terminal. */
+function terminalWidth(): number {
+  return process.stdout.isTTY ? Math.min(120, process.stdout.columns) : 100;
+}
+
 /** Builds the `sgd` program; `registry` holds the plugins its commands use. */
 export function buildProgram(io: Output, registry: PluginRegistry = defaultRegistry()): Command {
   const withPlugins = async (plugins: readonly string[]): Promise<PluginRegistry> => (plugins.length > 0 ? registryWith(plugins) : registry);
   const program = new Command('sgd')
     .description('sgdiff: parametric stochastic optimization with derivatives')
     .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, '')), writeErr: (s) => io.err(s.replace(/\n$/, '')) })
+    .version(packageJson.version, '-V, --version', 'print the version of sgd')
     .exitOverride()
     .showHelpAfterError();
 
@@ -49,13 +58,14 @@ export function buildProgram(io: Output, registry: PluginRegistry = defaultRegis
     .option('--eval', 'evaluate F, ∇ₓF, ∇²ₓₓF and ∇²ₓθF at the start point and the drawn θ')
     .option('--seed <n>', 'seed of the random streams', parseSeed, 0)
     .option('--json', 'with --eval: print the evaluation as JSON')
+    .option('--unsimplified', 'print the derivative graphs as differentiated, without the simplification for reading')
     .addOption(new Option('--backend <name>', 'with --eval: kernel code, wasm (WebAssembly SIMD) or js (default: js)').choices(['js', 'wasm']))
     .option('--plugin <module>', 'load a plugin module (path or package; repeatable)', collect, [])
-    .action(async (file: string, options: { format: 'text' | 'latex'; eval?: boolean; seed: number; json?: boolean; plugin: string[]; backend?: 'js' | 'wasm' }) => {
+    .action(async (file: string, options: { format: 'text' | 'latex'; eval?: boolean; seed: number; json?: boolean; unsimplified?: boolean; plugin: string[]; backend?: 'js' | 'wasm' }) => {
       const registry = await withPlugins(options.plugin);
       const { problem, warnings } = loadProblem(file, registry);
       if (warnings) io.err(warnings);
-      if (!options.eval) return io.out(deriveFormulas(problem, registry, options.format));
+      if (!options.eval) return io.out(deriveFormulas(problem, registry, options.format, options.unsimplified));
       setKernelBackend(options.backend ?? 'js');
       const evaluation = evaluateAtStart(problem, registry, options.seed);
       io.out(options.json ? JSON.stringify(evaluation) : JSON.stringify(evaluation, null, 2));
@@ -64,10 +74,20 @@ export function buildProgram(io: Output, registry: PluginRegistry = defaultRegis
   program
     .command('plugins')
     .description('list the solvers, functions, metrics and derivative rules the loaded plugins provide')
+    .option('--json', 'print the listing as JSON')
     .option('--plugin <module>', 'load a plugin module (path or package; repeatable)', collect, [])
-    .action(async (options: { plugin: string[] }) => io.out(describePlugins(await withPlugins(options.plugin))));
+    .action(async (options: { plugin: string[]; json?: boolean }) => {
+      const registry = await withPlugins(options.plugin);
+      io.out(options.json ? JSON.stringify(pluginsDescription(registry), null, 2) : describePlugins(registry, terminalWidth()));
+    });
 
   registerRun(program, io);
+  registerSweep(program, io);
+  program.addHelpText('after', HELP_AFTER['']);
+  for (const command of program.commands) {
+    const help = HELP_AFTER[command.name()];
+    if (help) command.addHelpText('after', help);
+  }
 
   return program;
 }

@@ -9,6 +9,8 @@ function describeInit(init: TensorInit): string {
       return `~ normal(${init.mean}, ${init.sd})`;
     case 'uniform':
       return `~ uniform(${init.lo}, ${init.hi})`;
+    case 'sparse_normal':
+      return `~ sparse_normal(${init.r}, ${init.sd})`;
     case 'expression':
       return '= (computed from data)';
     case 'source':

@@ -63,7 +63,7 @@ export interface NameRef {
   readonly range: SourceRange;
 }
 
-/** The binary operators of the expression language. `.` is the inner product, `@` matrix–vector. */
+/** The binary operators of the expression language. `.` is the inner product, `@` the matrix product (matrix–vector, vector–matrix, matrix–matrix). */
 export type BinaryOperator = '+' | '-' | '*' | '/' | '^' | '.' | '@';
 
 /** `left op right`. */
@@ -130,8 +130,23 @@ export interface IndexExpr {
   readonly range: SourceRange;
 }
 
+/**
+ * `target[:, None]` (`axis = 1`: a vector as a column, shape `R[n, 1]`) or `target[None, :]`
+ * (`axis = 0`: a row, `R[1, n]`), NumPy's spelling; against a matrix the extent of 1 repeats.
+ */
+export interface NewAxisExpr {
+  /** Always `'NewAxisExpr'`. */
+  readonly $type: 'NewAxisExpr';
+  /** The vector. */
+  readonly target: Expr;
+  /** Where the new axis of extent 1 goes: 1 after the vector's axis (a column), 0 before it (a row). */
+  readonly axis: 0 | 1;
+  /** The whole expression. */
+  readonly range: SourceRange;
+}
+
 /** Any expression. */
-export type Expr = NumberLiteral | NameRef | BinaryExpr | UnaryExpr | CallExpr | IndexExpr;
+export type Expr = NumberLiteral | NameRef | BinaryExpr | UnaryExpr | CallExpr | IndexExpr | NewAxisExpr;
 
 /** A type `R`, `R[n]` or `R[n, d]`; each extent is a constant expression (usually a dim). */
 export interface TypeExpr {

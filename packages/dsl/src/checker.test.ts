@@ -77,7 +77,7 @@ minimize f() = n`,
     name: 'shape mismatch @',
     source: `${PRELUDE}minimize f(x, theta; i) = sum(A @ theta)`,
     expected: [
-      "7:31 shape-mismatch: '@' needs R[n, d] @ R[d] or R[n] @ R[n, d], got R[10, 3] and R[10]",
+      "7:31 shape-mismatch: '@' needs R[n, d] @ R[d], R[n] @ R[n, d] or R[n, k] @ R[k, m], got R[10, 3] and R[10]",
     ],
   },
   {
@@ -85,7 +85,7 @@ minimize f() = n`,
     source: `${PRELUDE}minimize f(x; i) = exp(x, 2) . x + sum()`,
     expected: [
       "7:20 wrong-arity: 'exp' takes 1 argument, got 2",
-      "7:36 wrong-arity: 'sum' takes 1 argument, got 0",
+      "7:36 wrong-arity: 'sum' takes 1 argument (M), got 0",
     ],
   },
   {
@@ -295,7 +295,7 @@ minimize g(x) = x^4`,
     source: `var x : R[3] ~ gauss(0, 1)
 minimize f(x) = sum(x)`,
     expected: [
-      "1:16 unknown-distribution: unknown distribution 'gauss'; tensors can be drawn from normal(mean, sd) or uniform(lo, hi)",
+      "1:16 unknown-distribution: unknown distribution 'gauss'; tensors can be drawn from normal(mean, sd), uniform(lo, hi) or sparse_normal(r, sd)",
     ],
   },
   {

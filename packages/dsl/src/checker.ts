@@ -9,12 +9,14 @@ import { hasErrors, sortDiagnostics, type Diagnostic } from './diagnostics.ts';
 import { CheckContext, type DeclaredSymbol } from './check/context.ts';
 import { checkConst, checkDim, checkSample, checkTensor, type CheckedTensor } from './check/declarations.ts';
 import type { CheckEnvironment } from './check/environment.ts';
+import { checkFirstSteps } from './check/first-step.ts';
 import { checkEstimator, checkOuterSolveHasOuter } from './check/hyper.ts';
 import { StatementLimits } from './check/limits.ts';
 import { checkObjective, type ObjectiveNames } from './check/objective.ts';
 import { checkOuter, resolveOuter, type CheckedOuter } from './check/outer.ts';
 import { checkReport } from './check/report.ts';
 import { checkSampleArguments, type CheckedSample, type ObjectiveUse } from './check/samples.ts';
+import { checkReferenceBudget } from './check/reference-budget.ts';
 import { checkSolve, type CheckedSolve } from './check/solve.ts';
 import { declareSymbols } from './check/symbols.ts';
 import { pointRange } from './source-range.ts';
@@ -120,7 +122,11 @@ export function checkFile(file: SgdFile, env: CheckEnvironment): CheckResult {
         break;
     }
   }
-  for (const block of blocks) checkEstimator(block, outerDecl, ctx);
+  for (const block of blocks) {
+    checkEstimator(block, outerDecl, ctx);
+    if (block.$type === 'SolveDecl') checkReferenceBudget(block, solve, tensors, ctx);
+    checkFirstSteps(block, ctx);
+  }
   if (minimize) checkSampleArguments(samples, objectiveUses(minimize, outerDecl, outerNames), ctx);
   if (!objective) {
     ctx.error(pointRange(file.range.start), 'missing-minimize', "the file has no objective: add 'minimize f(x; i) = ...'");

@@ -199,13 +199,31 @@ class CstConverter {
 
   private postfix(cst: CstNode): A.Expr {
     const primaryCst = node(cst, 'primary');
+    const openers = tokens(cst, 'LBracket');
     const closers = tokens(cst, 'RBracket');
+    const items = nodes(cst, 'indexItem');
     let result = this.primary(primaryCst);
-    nodes(cst, 'expression').forEach((index, k) => {
+    // Items of all brackets come in one list: bracket k holds those between its '[' and ']'.
+    openers.forEach((open, k) => {
       const range = spanRange(rangeOf(primaryCst), tokenRange(closers[k]));
-      result = { $type: 'IndexExpr', target: result, index: this.expression(index), range };
+      const inside = items.filter((item) => rangeOf(item).start.offset > open.startOffset && rangeOf(item).start.offset < closers[k].startOffset);
+      result = this.bracket(result, inside, range);
     });
     return result;
+  }
+
+  /** `target[index]`, `target[:, None]` or `target[None, :]`; anything else is a syntax error. */
+  private bracket(target: A.Expr, items: readonly CstNode[], range: A.SourceRange): A.Expr {
+    const isColon = (item: CstNode): boolean => tokens(item, 'Colon').length > 0;
+    const isNone = (item: CstNode): boolean => {
+      const expr = nodes(item, 'expression')[0];
+      return expr !== undefined && this.expression(expr).$type === 'NameRef' && (this.expression(expr) as A.NameRef).name === 'None';
+    };
+    if (items.length === 1 && !isColon(items[0])) return { $type: 'IndexExpr', target, index: this.expression(node(items[0], 'expression')), range };
+    if (items.length === 2 && isColon(items[0]) && isNone(items[1])) return { $type: 'NewAxisExpr', target, axis: 1, range };
+    if (items.length === 2 && isNone(items[0]) && isColon(items[1])) return { $type: 'NewAxisExpr', target, axis: 0, range };
+    this.syntaxError(range, 'expected an index v[i], or v[:, None] (a column) or v[None, :] (a row) to repeat a vector along a matrix');
+    return target;
   }
 
   private primary(cst: CstNode): A.Expr {
@@ -223,7 +241,7 @@ class CstConverter {
   }
 
   call(cst: CstNode): A.CallExpr {
-    const callee = identifier(tokens(cst, 'Identifier')[0] ?? token(cst, 'Log'));
+    const callee = identifier(tokens(cst, 'Identifier')[0] ?? tokens(cst, 'Log')[0] ?? token(cst, 'Outer'));
     const args: A.Expr[] = [];
     const namedArgs: A.NamedArg[] = [];
     for (const arg of nodes(cst, 'argument')) {

@@ -13,6 +13,7 @@ export type DiagnosticCode =
   // Lexing and parsing.
   | 'invalid-token'
   | 'syntax-error'
+  | 'expression-too-deep'
   // Names and declarations.
   | 'unknown-name'
   | 'duplicate-declaration'
@@ -38,6 +39,7 @@ export type DiagnosticCode =
   | 'invalid-argument'
   // Expressions.
   | 'shape-mismatch'
+  | 'invalid-axis'
   | 'invalid-index'
   | 'index-out-of-range'
   // The objective.
@@ -53,6 +55,7 @@ export type DiagnosticCode =
   | 'duplicate-option'
   | 'invalid-option-value'
   | 'option-out-of-range'
+  | 'reference-over-budget'
   // Hypergradients: the upper objective and its loop.
   | 'missing-outer'
   | 'analytic-needs-value'
@@ -86,9 +89,17 @@ export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[
   return [...diagnostics].sort((a, b) => a.range.start.offset - b.range.start.offset);
 }
 
+/** The most characters of a source line echoed under a diagnostic; a longer line is shown as a window around the span. */
+export const ECHO_WIDTH = 160;
+/** How much of a long line is shown before the span's start. */
+const ECHO_BEFORE = 60;
+
 /**
  * `file:LINE:COL: error: message`, then the source line, then a caret line marking the span
- * (`^~~~`), clipped to that line when the span runs past it.
+ * (`^~~~`), clipped to that line when the span runs past it. A line longer than
+ * {@link ECHO_WIDTH} is echoed as a window of that width around the span, with `…` where it is
+ * cut, so the output's size never depends on the line's length. The line index is built once per
+ * source, so formatting many diagnostics of one file costs time linear in their number and its size.
  * @param file - the name to print, usually the path the source was read from
  * @param source - the whole source text the diagnostic's range refers to
  * @param d - the diagnostic
@@ -96,14 +107,36 @@ export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[
 export function formatDiagnostic(file: string, source: string, d: Diagnostic): string {
   const { start, end } = d.range;
   const header = `${file}:${start.line}:${start.column}: ${d.severity}: ${d.message}`;
-  const lineText = (source.split('\n')[start.line - 1] ?? '').replace(/\r$/, '');
-  const before = lineText.slice(0, start.column - 1);
+  const starts = lineStarts(source);
+  const lineStart = starts[start.line - 1] ?? source.length;
+  const lineEnd = start.line < starts.length ? starts[start.line] - (source[starts[start.line] - 2] === '\r' ? 2 : 1) : source.length;
+  const at = Math.min(lineStart + start.column - 1, lineEnd);
+  const from = Math.max(lineStart, at - ECHO_BEFORE);
+  const to = Math.min(lineEnd, from + ECHO_WIDTH);
+  const lineText = source.slice(from, to);
+  const before = lineText.slice(0, at - from);
+  const cutBefore = from > lineStart;
+  const cutAfter = to < lineEnd;
   // Keep tabs so the caret lines up under the same characters as in the source line.
-  const indent = before.replace(/[^\t]/g, ' ');
+  const indent = (cutBefore ? ' ' : '') + before.replace(/[^\t]/g, ' ');
   const available = Math.max(lineText.length - before.length, 1);
   const wanted = end.line === start.line ? end.column - start.column : available;
   const width = Math.min(Math.max(wanted, 1), available);
-  return `${header}\n${lineText}\n${indent}^${'~'.repeat(width - 1)}`;
+  const echoed = `${cutBefore ? '…' : ''}${lineText}${cutAfter ? '…' : ''}`;
+  return `${header}\n${echoed}\n${indent}^${'~'.repeat(width - 1)}`;
+}
+
+/** The offset where each line starts, for the last source formatted (diagnostics of one file come together). */
+let indexed: { source: string; starts: number[] } | undefined;
+
+function lineStarts(source: string): number[] {
+  if (indexed?.source !== source) {
+    // The lexer's line terminators: `\r\n`, `\n`, and a lone `\r`.
+    const starts = [0];
+    for (const end of source.matchAll(/\r\n?|\n/g)) starts.push(end.index + end[0].length);
+    indexed = { source, starts };
+  }
+  return indexed.starts;
 }
 
 /**

@@ -4,7 +4,7 @@
  * core `Problem`. User mistakes never throw: they come back as {@link Diagnostic}s.
  * @packageDocumentation
  */
-import type { FunctionTable, Problem } from '@sgdiff/core';
+import type { Problem } from '@sgdiff/core';
 import type { SgdFile } from './ast.ts';
 import { checkFile } from './checker.ts';
 import type { CheckEnvironment } from './check/environment.ts';
@@ -20,7 +20,8 @@ export type { CheckedOuter } from './check/outer.ts';
 export type { CheckedSample } from './check/samples.ts';
 export { DEFAULT_LOG_POINTS } from './check/report.ts';
 export { checkFile, type CheckResult, type CheckedFile, type NamedValue } from './checker.ts';
-export { formatDiagnostic, formatDiagnostics, hasErrors, sortDiagnostics } from './diagnostics.ts';
+export { ECHO_WIDTH, formatDiagnostic, formatDiagnostics, hasErrors, sortDiagnostics } from './diagnostics.ts';
+export { MAX_EXPRESSION_DEPTH, MAX_NESTING } from './depth.ts';
 export type { Diagnostic, DiagnosticCode, Severity } from './diagnostics.ts';
 export { lowerFile } from './lower.ts';
 
@@ -58,13 +59,27 @@ export function parseSgd(source: string, file: string): SgdParseResult {
  * errors (a tree patched up by error recovery would yield misleading diagnostics).
  * @param source - the file's text
  * @param file - the name to report it under
- * @param env - the functions, solvers, metrics and data sources the file may use
- * @param functions - the elementwise function implementations (every name in `env.functions`)
+ * @param env - the operators, functions, solvers, metrics and data sources the file may use;
+ *   the problem's IR is built with `env.operators`
+ * @example Compile a file and differentiate it (test/doc-examples.test.ts runs this):
+ * ```ts
+ * import { buildDerivativeGraphs } from '@sgdiff/core';
+ * import { compileSgd } from '@sgdiff/dsl';
+ * import { defaultRegistry } from '@sgdiff/plugins';
+ * import { checkEnvironment } from '@sgdiff/cli';
+ *
+ * const registry = defaultRegistry();
+ * const source = 'var x : R = 1\nminimize f(x) = (x - 3)^2\n';
+ * const { problem, diagnostics } = compileSgd(source, 'quadratic.sgd', checkEnvironment(registry));
+ * if (!problem) throw new Error(diagnostics.map((d) => d.message).join('\n'));
+ * const graphs = buildDerivativeGraphs(problem, registry.rules);
+ * console.log(graphs.gradX.length); // 1: ∇ₓF for the one var
+ * ```
  */
-export function compileSgd(source: string, file: string, env: CheckEnvironment, functions: FunctionTable): SgdCompileResult {
+export function compileSgd(source: string, file: string, env: CheckEnvironment): SgdCompileResult {
   const parsed = parseSource(source);
   if (!parsed.ast) return { file, diagnostics: parsed.diagnostics };
   const { checked, diagnostics } = checkFile(parsed.ast, env);
   if (!checked || hasErrors(diagnostics)) return { file, diagnostics };
-  return { file, problem: lowerFile(checked, source, functions), diagnostics };
+  return { file, problem: lowerFile(checked, source, env.operators), diagnostics };
 }

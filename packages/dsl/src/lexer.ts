@@ -3,6 +3,7 @@
  * whitespace are skipped, so statements are free-form: nothing is newline-terminated.
  */
 import { Lexer, createToken, type TokenType } from 'chevrotain';
+import { skipGrammarValidation } from './grammar-validation.ts';
 
 /** Letters an identifier may use: ASCII plus Greek, so `θ` or `μ` can be written as in papers. */
 const IDENTIFIER_START = 'A-Za-z_\\u0391-\\u03A9\\u03B1-\\u03C9';
@@ -166,4 +167,4 @@ export const allTokens: readonly TokenType[] = [
 ];
 
 /** The `.sgd` lexer; `tokenize` never throws, it returns unrecognized characters as errors. */
-export const sgdLexer = new Lexer([...allTokens], { positionTracking: 'full', ensureOptimizations: false });
+export const sgdLexer = new Lexer([...allTokens], { positionTracking: 'full', ensureOptimizations: false, skipValidations: skipGrammarValidation });

@@ -1,32 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { isConst, topologicalOrder, type ElementwiseFunction, type FunctionTable, type Node } from '@sgdiff/core';
+import { isConst, topologicalOrder, type Node } from '@sgdiff/core';
 import { compileSgd, type SgdCompileResult } from './index.ts';
 import { TEST_ENVIRONMENT, brief } from './test-support.ts';
 
 const EXAMPLE = readFileSync(new URL('../../../examples/least-squares.sgd', import.meta.url), 'utf8');
 
-const exp: ElementwiseFunction = {
-  name: 'exp',
-  doc: 'The exponential.',
-  evaluate: Math.exp,
-  derivative: (_b, _z, y) => y,
-};
-
-const tanh: ElementwiseFunction = {
-  name: 'tanh',
-  doc: 'The hyperbolic tangent.',
-  evaluate: Math.tanh,
-  derivative: (b, _z, y) => b.sub(b.const(1), b.mul(y, y)),
-};
-
-const FUNCTIONS: FunctionTable = new Map([
-  ['exp', exp],
-  ['tanh', tanh],
-]);
 
 function compile(source: string): NonNullable<SgdCompileResult['problem']> {
-  const result = compileSgd(source, 'test.sgd', TEST_ENVIRONMENT, FUNCTIONS);
+  const result = compileSgd(source, 'test.sgd', TEST_ENVIRONMENT);
   expect(result.diagnostics.map(brief)).toEqual([]);
   return result.problem!;
 }
@@ -106,7 +88,7 @@ describe('lowering', () => {
   });
 
   it('returns no problem, only diagnostics, for a file with errors', () => {
-    const result = compileSgd('var x : R = 0\nminimize f(x) = y', 'bad.sgd', TEST_ENVIRONMENT, FUNCTIONS);
+    const result = compileSgd('var x : R = 0\nminimize f(x) = y', 'bad.sgd', TEST_ENVIRONMENT);
     expect(result.problem).toBeUndefined();
     expect(result.diagnostics.map(brief)).toEqual(["2:17 unknown-name: unknown name 'y'"]);
   });

@@ -5,8 +5,9 @@
  */
 import {
   IRBuilder,
-  type FunctionTable,
+  type Attributes,
   type Node,
+  type OperatorTable,
   type OuterSpec,
   type Problem,
   type SampleSymbol,
@@ -19,15 +20,16 @@ import type { CheckedOuter } from './check/outer.ts';
 import type { CheckedSample } from './check/samples.ts';
 import type { CheckedSolve } from './check/solve.ts';
 import { parseExpression } from './parse.ts';
+import { chooseSurface, type SurfaceChoice } from './check/surfaces.ts';
 
 /**
  * Builds the problem of a checked file.
  * @param checked - the checker's output (so every name resolves and every shape fits)
  * @param source - the file's text, from which expression options are taken verbatim
- * @param functions - the elementwise functions the objective may call, with their derivatives
+ * @param operators - the operators and elementwise functions the file may use (the checker's)
  */
-export function lowerFile(checked: CheckedFile, source: string, functions: FunctionTable): Problem {
-  const b = new IRBuilder(functions);
+export function lowerFile(checked: CheckedFile, source: string, operators: OperatorTable): Problem {
+  const b = new IRBuilder(operators);
   const names = new Map<string, Node>();
   for (const { name, value } of [...checked.dims, ...checked.consts]) names.set(name, b.const(value));
   const nodes = checked.tensors.map((t) => b.input({ kind: t.kind, name: t.name }, t.shape));
@@ -72,6 +74,7 @@ function lowerOuter(outer: CheckedOuter, b: IRBuilder, names: Map<string, Node>)
 
 function lowerExpr(expr: Expr, b: IRBuilder, names: ReadonlyMap<string, Node>): Node {
   const lower = (e: Expr): Node => lowerExpr(e, b, names);
+  const operators = b.operators;
   switch (expr.$type) {
     case 'NumberLiteral':
       return b.const(expr.value);
@@ -81,46 +84,43 @@ function lowerExpr(expr: Expr, b: IRBuilder, names: ReadonlyMap<string, Node>): 
       return node;
     }
     case 'UnaryExpr':
-      return b.neg(lower(expr.operand));
-    case 'BinaryExpr': {
-      const [l, r] = [lower(expr.left), lower(expr.right)];
-      switch (expr.op) {
-        case '+':
-          return b.add(l, r);
-        case '-':
-          return b.sub(l, r);
-        case '*':
-          return b.mul(l, r);
-        case '/':
-          return b.div(l, r);
-        case '^':
-          return b.pow(l, r);
-        case '.':
-          return b.dot(l, r);
-        case '@':
-          return l.shape.length === 2 ? b.matvec(l, r) : b.vecmat(l, r);
-      }
-      break;
-    }
+      return apply(b, operators.spelled('prefix', expr.op), [lower(expr.operand)], {});
+    case 'BinaryExpr':
+      return apply(b, operators.spelled('infix', expr.op), [lower(expr.left), lower(expr.right)], {});
     case 'CallExpr': {
-      const arg = lower(expr.args[0]);
-      switch (expr.callee.name) {
-        case 'sum':
-          return b.sum(arg);
-        case 'norm2':
-          return b.norm2(arg);
-        case 'logsumexp':
-          return b.logsumexp(arg);
-        default:
-          return b.map(expr.callee.name, arg);
-      }
+      const name = expr.callee.name;
+      if (operators.functions.has(name)) return b.map(name, lower(expr.args[0]));
+      const candidates = operators.spelled('call', name);
+      const params = candidates[0].surface.params;
+      // Dims and consts are constants, so a size or an axis lowers to a folded `const` node.
+      const constant = (e: Expr): number => lower(e).value as number;
+      const attrs: { axis?: number; size?: number } = {};
+      for (const arg of expr.namedArgs) if (arg.value.$type !== 'StringLiteral') attrs.axis = constant(arg.value);
+      const args: Node[] = [];
+      params.forEach((param, k) => {
+        if (param.kind === 'size') attrs.size = constant(expr.args[k]);
+        else args.push(lower(expr.args[k]));
+      });
+      return apply(b, candidates, args, attrs);
     }
-    case 'IndexExpr': {
+    case 'IndexExpr':
       // A constant index folds to a `const` node in the builder; a sample index is its input node.
-      const [target, index] = [lower(expr.target), lower(expr.index)];
-      return target.shape.length === 2 ? b.row(target, index) : b.entry(target, index);
-    }
+      return apply(b, operators.spelled('index', '[]'), [lower(expr.target), lower(expr.index)], {});
+    case 'NewAxisExpr':
+      return apply(b, operators.spelled('newaxis', 'newaxis'), [lower(expr.target)], { axis: expr.axis, size: 1 });
   }
+}
+
+/** The spelling's operator, chosen by shapes exactly as the checker chose it, applied to `args`. */
+function apply(b: IRBuilder, candidates: readonly SurfaceChoice[], args: readonly Node[], attrs: Attributes): Node {
+  const chosen = chooseSurface(
+    candidates,
+    args.map((a) => a.shape),
+    attrs,
+  );
+  if (!('choice' in chosen)) throw new Error(`internal error: the checker accepted an expression whose operator ${chosen.error}`);
+  const { record, surface } = chosen.choice;
+  return surface.build ? surface.build(b, args, attrs) : b.apply(record.name, args, attrs);
 }
 
 /**

@@ -46,7 +46,7 @@ function check(source: string, env: CheckEnvironment = ENV): string[] {
 describe('valid hypergradient files', () => {
   it('accept two samples, an upper objective with its own and an estimator list', () => {
     const source = `${PRELUDE}outer E(x; j) = 0.5 * (B[j] . x)^2
-solve sgd { estimator = automatic, implicit }
+solve sgd { track = forward estimator = automatic, implicit }
 outer_solve hgd { iterations = 3 }`;
     expect(check(source)).toEqual([]);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FunctionTable, Node, OptionSpec } from '@sgdiff/core';
+import type { Node, OptionSpec } from '@sgdiff/core';
 import type { CheckEnvironment } from './check/environment.ts';
 import { compileSgd, type SgdCompileResult } from './index.ts';
 import { TEST_ENVIRONMENT, TEST_SOLVER_OPTIONS, brief } from './test-support.ts';
@@ -35,7 +35,7 @@ minimize f(x, theta; i) = 0.5 * (A[i] . x - theta[i])^2
 `;
 
 function compile(source: string): NonNullable<SgdCompileResult['problem']> {
-  const result = compileSgd(source, 'test.sgd', ENV, new Map() as FunctionTable);
+  const result = compileSgd(source, 'test.sgd', ENV);
   expect(result.diagnostics.map(brief)).toEqual([]);
   return result.problem!;
 }

@@ -5,6 +5,7 @@
 import type { ILexingError, IRecognitionException } from 'chevrotain';
 import type { Expr, SgdFile } from './ast.ts';
 import { cstToAst, cstToExpression } from './cst-to-ast.ts';
+import { checkExpressionDepth, scanNesting } from './depth.ts';
 import { sortDiagnostics, type Diagnostic } from './diagnostics.ts';
 import { sgdLexer } from './lexer.ts';
 import { sgdParser } from './parser.ts';
@@ -26,12 +27,18 @@ export interface ParseResult {
 export function parseSource(source: string): ParseResult {
   const lexed = sgdLexer.tokenize(source);
   const diagnostics = lexed.errors.map((e) => lexingDiagnostic(source, e));
+  // The parser recurses once per nesting level: refuse an over-deep file before it runs.
+  const tooDeep = scanNesting(lexed.tokens);
+  if (tooDeep.length > 0) return { diagnostics: sortDiagnostics([...diagnostics, ...tooDeep]) };
   sgdParser.input = lexed.tokens;
   const cst = sgdParser.file();
   diagnostics.push(...sgdParser.errors.map((e) => syntaxDiagnostic(source, e)));
   if (diagnostics.length > 0) return { diagnostics: sortDiagnostics(diagnostics) };
   const built = cstToAst(cst, source);
   if (built.diagnostics.length > 0) return { diagnostics: sortDiagnostics(built.diagnostics) };
+  // Later stages recurse on the tree, left-deep chains included: refuse what they could not finish.
+  const tooTall = checkExpressionDepth(built.file);
+  if (tooTall.length > 0) return { diagnostics: tooTall };
   return { ast: built.file, diagnostics: [] };
 }
 

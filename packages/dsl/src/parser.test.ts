@@ -25,6 +25,8 @@ function show(e: Expr): string {
       return `(${show(e.left)} ${e.op} ${show(e.right)})`;
     case 'IndexExpr':
       return `${show(e.target)}[${show(e.index)}]`;
+    case 'NewAxisExpr':
+      return e.axis === 1 ? `${show(e.target)}[:, None]` : `${show(e.target)}[None, :]`;
     case 'CallExpr': {
       const named = e.namedArgs.map((a) => `${a.name.name}=${a.value.$type === 'StringLiteral' ? JSON.stringify(a.value.value) : show(a.value)}`);
       return `${e.callee.name}(${[...e.args.map(show), ...named].join(', ')})`;

@@ -5,6 +5,7 @@
 import { CstParser } from 'chevrotain';
 import * as T from './lexer.ts';
 import { syntaxErrorMessages } from './syntax-messages.ts';
+import { skipGrammarValidation } from './grammar-validation.ts';
 
 /**
  * The grammar. Precedence, lowest first: `+ -`; `* / . @`; unary `-`; `^` (right
@@ -16,6 +17,7 @@ export class SgdParser extends CstParser {
       recoveryEnabled: true,
       nodeLocationTracking: 'full',
       errorMessageProvider: syntaxErrorMessages,
+      skipValidations: skipGrammarValidation,
     });
     this.performSelfAnalysis();
   }
@@ -229,14 +231,19 @@ export class SgdParser extends CstParser {
     });
   });
 
-  /** `a[i][j]`. */
+  /** `a[i][j]`, and `v[:, None]` / `v[None, :]` (a new axis): each bracket holds one or more items. */
   postfix = this.RULE('postfix', () => {
     this.SUBRULE(this.primary);
     this.MANY(() => {
       this.CONSUME(T.LBracket);
-      this.SUBRULE(this.expression);
+      this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.indexItem) });
       this.CONSUME(T.RBracket);
     });
+  });
+
+  /** An index `expr`, or `:` (a whole axis, only in `v[:, None]` and `v[None, :]`). */
+  indexItem = this.RULE('indexItem', () => {
+    this.OR([{ ALT: () => this.CONSUME(T.Colon) }, { ALT: () => this.SUBRULE(this.expression) }]);
   });
 
   /** A number, a name, a call, or a parenthesized expression. */
@@ -255,9 +262,9 @@ export class SgdParser extends CstParser {
     ]);
   });
 
-  /** `name(args)`; `log` is a keyword elsewhere but also names the logarithm. */
+  /** `name(args)`; `log` and `outer` are keywords elsewhere but also name the logarithm and the outer product. */
   call = this.RULE('call', () => {
-    this.OR([{ ALT: () => this.CONSUME(T.Identifier) }, { ALT: () => this.CONSUME(T.Log) }]);
+    this.OR([{ ALT: () => this.CONSUME(T.Identifier) }, { ALT: () => this.CONSUME(T.Log) }, { ALT: () => this.CONSUME(T.Outer) }]);
     this.CONSUME(T.LParen);
     this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.argument) });
     this.CONSUME(T.RParen);

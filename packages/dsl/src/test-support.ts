@@ -2,7 +2,8 @@
  * Fixtures shared by the DSL's tests: a small fake environment standing in for the plugins,
  * and a compact one-line rendering of diagnostics for exact assertions.
  */
-import type { OptionSpec } from '@sgdiff/core';
+import { builtinOperatorTable, type OptionSpec } from '@sgdiff/core';
+import { builtinFunctions } from '@sgdiff/plugins';
 import type { CheckEnvironment } from './check/environment.ts';
 import type { Diagnostic } from './diagnostics.ts';
 
@@ -13,9 +14,9 @@ export const TEST_SOLVER_OPTIONS: readonly OptionSpec[] = [
   { name: 'track', type: 'enum', default: 'none', values: ['none', 'forward', 'reverse', 'implicit'], doc: 'Derivative tracking.' },
 ];
 
-/** An environment with the standard functions, solvers `gd` and `sgd`, five metrics and no data source. */
+/** An environment with the built-in operators and functions, solvers `gd` and `sgd`, five metrics and no data source. */
 export const TEST_ENVIRONMENT: CheckEnvironment = {
-  functions: new Set(['exp', 'log', 'log1p', 'sqrt', 'softplus', 'sigmoid', 'tanh']),
+  operators: builtinOperatorTable(new Map(builtinFunctions.map((f) => [f.name, f] as const))),
   solvers: new Map([
     ['gd', { options: TEST_SOLVER_OPTIONS }],
     ['sgd', { options: TEST_SOLVER_OPTIONS }],

@@ -1,12 +1,14 @@
 /** `sgd run FILE`: runs the file's solver with derivative tracking, over Monte Carlo runs, against the exact reference. */
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import { Option, type Command } from 'commander';
-import { errorMetric, ImplicitSolveError, RUN_METRICS } from '@sgdiff/core';
+import { errorMetric, ImplicitSolveError, OuterSolverInitError, SolverInputError, type OuterSolverPlugin, type RunReference } from '@sgdiff/core';
 import { DEFAULT_LOG_POINTS } from '@sgdiff/dsl';
 import { UserError } from '../errors.ts';
 import { collect, parsePositiveInteger, parseSeed } from '../flags.ts';
-import { byName, instanceJson } from '../json.ts';
+import { byName } from '../json.ts';
+import { instanceJsonPieces } from './instance-file.ts';
 import { loadProblem } from '../load.ts';
 import { registryWith } from '../plugins.ts';
 import type { Output } from '../program.ts';
@@ -14,11 +16,11 @@ import { aggregate, aggregateSeries, type Aggregate } from './aggregate.ts';
 import type { JobRunResult, RunJob } from './job.ts';
 import { monteCarlo } from './monte-carlo.ts';
 import { checkOutDir, writeOutDir } from './out-dir.ts';
-import { parseOverride } from './overrides.ts';
+import { parseSetFlags } from './overrides.ts';
 import { outerCsv, runOuter } from './outer.ts';
 import { plotTraces } from './plot.ts';
 import { runDocument, traceCsv } from './result.ts';
-import { createSession, tracksJacobian, type RunSession } from './session.ts';
+import { createSession, type RunSession } from './session.ts';
 
 /** Options of `sgd run`, as commander parses them. */
 interface RunFlags {
@@ -39,10 +41,10 @@ export function registerRun(program: Command, io: Output): void {
     .description('run the solver of a .sgd file with derivative tracking, against the exact x*(θ) and ∂θx*(θ)')
     .argument('<file>', 'the .sgd file')
     .option('--seed <n>', 'seed of the instance and of the runs', parseSeed, 0)
-    .option('--set <solve.KEY=VALUE>', 'override a solve option, or a const or dim value with const.NAME=VALUE, dim.NAME=VALUE (repeatable)', collect, [])
+    .option('--set <solve.KEY=VALUE>', 'override a solve option, or a value with const.NAME=VALUE, dim.NAME=VALUE, param.NAME=VALUE, param.NAME[i]=VALUE (0-based; repeatable)', collect, [])
     .option('--runs <R>', 'Monte Carlo runs', parsePositiveInteger, 1)
     .addOption(new Option('--workers <W>', 'worker threads for the runs (results do not depend on it)').argParser(parsePositiveInteger).default(1))
-    .option('--out <dir>', 'write instance.json, trace.csv, result.json and plot.svg into this new directory')
+    .option('--out <dir>', 'write instance.json, trace.csv, result.json, plot.svg (and sid.csv or outer.csv) into this new directory')
     .option('--plugin <module>', 'load a plugin module (path or package; repeatable)', collect, [])
     .option('--json', 'print result.json on stdout instead of the summary')
     .addOption(new Option('--backend <name>', 'kernel code: wasm (WebAssembly SIMD) or js; the same as --set solve.backend=NAME').choices(['js', 'wasm']))
@@ -51,7 +53,8 @@ export function registerRun(program: Command, io: Output): void {
         await runCommand(file, flags, io);
       } catch (error) {
         // A singular or indefinite Hessian met during the run is a property of the file's problem.
-        if (error instanceof ImplicitSolveError) throw new UserError(`${file}: error: ${error.message}`);
+        if (error instanceof ImplicitSolveError || error instanceof OuterSolverInitError) throw new UserError(`${file}: error: ${error.message}`);
+        if (error instanceof SolverInputError) throw new UserError(error.messages.map((m) => `${file}: error: ${m}`).join('\n'));
         throw error;
       }
     });
@@ -59,25 +62,25 @@ export function registerRun(program: Command, io: Output): void {
 
 /** The body of `sgd run FILE`. */
 async function runCommand(file: string, flags: RunFlags, io: Output): Promise<void> {
-  const overrides = [...flags.set, ...(flags.backend ? [`solve.backend=${flags.backend}`] : [])].map(parseOverride);
+  const overrides = parseSetFlags([...flags.set, ...(flags.backend ? [`solve.backend=${flags.backend}`] : [])]);
   const registry = await registryWith(flags.plugin);
-  const loaded = loadProblem(file, registry, overrides);
+  const loaded = loadProblem(file, registry, overrides.text);
   if (loaded.warnings) io.err(loaded.warnings);
   if (flags.out) checkOutDir(flags.out);
-  const session = createSession(loaded.problem, registry, flags.seed, file);
-  if (session.reference.warning) io.err(`${file}: warning: reference not certified: ${session.reference.warning}`);
+  const session = createSession(loaded.problem, registry, flags.seed, file, undefined, overrides.entries);
+  for (const warning of sessionWarnings(session)) io.err(`${file}: warning: ${warning}`);
   const logPoints = loaded.problem.report?.logPoints ?? DEFAULT_LOG_POINTS;
-  const job: RunJob = { file, source: loaded.source, seed: flags.seed, plugins: flags.plugin, logPoints, reference: session.reference };
-  if (session.problem.outerSolve) return io.out(runOuterCommand(session, job, flags));
+  const job: RunJob = { file, source: loaded.source, seed: flags.seed, plugins: flags.plugin, logPoints, reference: session.reference, paramEntries: overrides.entries };
+  if (session.problem.outerSolve) return io.out(runOuterCommand(session, job, flags, registry.outerSolvers));
   const workers = Math.min(flags.workers, availableParallelism() * 4);
   const results = await withProgress(session, flags.runs, (onProgress) => monteCarlo(session, job, flags.runs, workers, onProgress));
-  const metrics = reportedMetrics(session);
+  const metrics = session.metrics.columns;
   const stats = aggregate(results);
   const diverged = results.find((r) => r.divergence);
   if (diverged?.divergence) {
-    if (flags.out) writeOutDir(flags.out, { 'instance.json': JSON.stringify(instanceJson(session.problem, session.kernels.instance)), 'trace.csv': traceCsv(stats, metrics) });
+    if (flags.out) writeOutDir(flags.out, { 'instance.json': instanceJsonPieces(session.problem, session.kernels.instance), 'trace.csv': traceCsv(stats, metrics) });
     // With --json stdout holds JSON or nothing: the diagnosis goes to stderr.
-    if (!flags.json) io.out(summary(file, session, stats, metrics, flags));
+    if (!flags.json) io.out(summary(file, session, stats, metrics, flags, undefined, diverged.divergence.iteration));
     const twoOverL = 2 / session.reference.L;
     throw new UserError(
       `${file}: error: run ${results.indexOf(diverged)} diverged at iteration ${diverged.divergence.iteration}: step ${diverged.divergence.step.toPrecision(4)}, 2/L = ${twoOverL.toPrecision(4)}` +
@@ -89,36 +92,37 @@ async function runCommand(file: string, flags: RunFlags, io: Output): Promise<vo
   const sid = sidAggregate(results);
   if (flags.out) {
     writeOutDir(flags.out, {
-      'instance.json': JSON.stringify(instanceJson(session.problem, session.kernels.instance)),
+      'instance.json': instanceJsonPieces(session.problem, session.kernels.instance),
       'trace.csv': traceCsv(stats, metrics),
       'result.json': JSON.stringify(document, null, 2),
       'plot.svg': await plotTraces(stats, metrics.filter((m) => m !== 'step'), `${file} — ${session.program.solver.name}, track = ${session.settings.track}`),
       ...(sid ? { 'sid.csv': traceCsv(sid, [errorMetric('sid')]) } : {}),
     });
   }
-  io.out(flags.json ? JSON.stringify(document) : summary(file, session, stats, metrics, flags));
+  io.out(flags.json ? JSON.stringify(document) : summary(file, session, stats, metrics, flags, sid));
+  // Where the plot is, for the reader of the summary.
+  if (flags.out && !flags.json) io.out(`plot: ${join(flags.out, 'plot.svg')} (with instance.json, trace.csv, result.json${sid ? ', sid.csv' : ''})`);
 }
 
-/**
- * The report line's metrics, or every metric the run can fill (jacobian_error only when
- * {@link tracksJacobian}); `hypergradient_error` stands for one column per chosen estimator (SID's go to sid.csv).
- */
-function reportedMetrics(session: RunSession): string[] {
-  const perEstimator = (session.hyper?.chosen ?? []).filter((e) => e !== 'sid').map(errorMetric);
-  const asked = session.problem.report?.metrics.flatMap((m) => (m === 'hypergradient_error' ? perEstimator : (RUN_METRICS as readonly string[]).includes(m) ? [m] : []));
-  if (asked && asked.length > 0) return asked;
-  return [...RUN_METRICS.filter((m) => m !== 'jacobian_error' || tracksJacobian(session)), ...perEstimator];
+/** The warnings of a session, once each: the reference's, g*'s, and the metrics left out. */
+function sessionWarnings(session: RunSession): string[] {
+  const { reference, hyper, metrics } = session;
+  const warnings: string[] = [];
+  if (reference.warning) warnings.push(reference.mode !== 'none' && !reference.certified ? `reference not certified: ${reference.warning}` : `reference: ${reference.warning}`);
+  if (hyper?.warning) warnings.push(hyper.warning);
+  if (metrics.warning) warnings.push(metrics.warning);
+  return warnings;
 }
 
 /** The outer loop: hyperparameter optimization; writes outer.csv and result.json with the final θ. */
-function runOuterCommand(session: RunSession, job: RunJob, flags: RunFlags): string {
-  const run = runOuter(session, job);
+function runOuterCommand(session: RunSession, job: RunJob, flags: RunFlags, outerSolvers: ReadonlyMap<string, OuterSolverPlugin>): string {
+  const run = runOuter(session, job, outerSolvers);
   const { paramLayout } = session.kernels.instance;
   const last = run.steps[run.steps.length - 1];
   const document = { outer: { estimator: run.estimator, iterations: run.steps.length, theta: byName(run.theta, paramLayout), objective: last.objective, exactObjective: last.exactObjective } };
   if (flags.out) {
     writeOutDir(flags.out, {
-      'instance.json': JSON.stringify(instanceJson(session.problem, session.kernels.instance)),
+      'instance.json': instanceJsonPieces(session.problem, session.kernels.instance),
       'outer.csv': outerCsv(run),
       'result.json': JSON.stringify(document, null, 2),
     });
@@ -161,11 +165,12 @@ async function withProgress(session: RunSession, runs: number, work: (onProgress
   }
 }
 
-function summary(file: string, session: RunSession, stats: Aggregate, metrics: readonly string[], flags: RunFlags): string {
+function summary(file: string, session: RunSession, stats: Aggregate, metrics: readonly string[], flags: RunFlags, sid?: Aggregate, divergedAt?: number): string {
   const { reference, settings } = session;
   const fmt = (v: number): string => (Number.isFinite(v) ? v.toExponential(3) : '—');
   const last = stats.k.length - 1;
-  const width = Math.max(...metrics.map((m) => m.length));
+  const sidMetric = errorMetric('sid');
+  const width = Math.max(...metrics.map((m) => m.length), sid ? sidMetric.length : 0);
   const rows = metrics.map((m) => {
     const band = stats.metrics[m];
     const spread = stats.runs > 1 ? `  [10%: ${fmt(band.q10[last])}, 90%: ${fmt(band.q90[last])}]` : '';
@@ -173,9 +178,26 @@ function summary(file: string, session: RunSession, stats: Aggregate, metrics: r
   });
   return [
     `${file}: ${session.program.solver.name}, ${settings.iterations} iterations, track = ${settings.track}, ${stats.runs} run${stats.runs > 1 ? 's' : ''}, seed ${flags.seed}`,
-    `reference: ${reference.quadratic ? 'exact linear solve (F is quadratic in x)' : `Newton, ${reference.newtonSteps} steps`}${reference.certified ? ', certified' : ', NOT certified'}; ` +
-      `mu = ${reference.mu.toPrecision(4)}, L = ${reference.L.toPrecision(4)}, kappa = ${reference.kappa.toPrecision(4)}, F* = ${reference.objective.toPrecision(8)}`,
-    `at k = ${stats.k[last]}${stats.runs > 1 ? ' (mean over runs)' : ''}:`,
+    referenceLine(reference),
+    divergedAt !== undefined ? `diverged at iteration ${divergedAt}; the last values recorded before it, at k = ${stats.k[last]}:` : `at k = ${stats.k[last]}${stats.runs > 1 ? ' (mean over runs)' : ''}:`,
     ...rows,
+    // SID runs its own iterations after the solver's: its error at its last one.
+    ...(sid ? [`  ${sidMetric.padEnd(width)}  ${fmt(sid.metrics[sidMetric].mean[sid.k.length - 1])}  (after ${sid.k[sid.k.length - 1]} SID iterations)`] : []),
   ].join('\n');
+}
+
+/** The summary's reference line. */
+function referenceLine(reference: RunReference): string {
+  const constants = `mu = ${reference.mu.toPrecision(4)}, L = ${reference.L.toPrecision(4)}, kappa = ${reference.kappa.toPrecision(4)}`;
+  if (reference.mode === 'none') return `reference: none; ${constants} (Lanczos at x0)`;
+  const certified = reference.certified ? ', certified' : ', NOT certified';
+  const objective = `F* = ${reference.objective.toPrecision(8)}`;
+  if (reference.mode === 'iterative') {
+    const { lanczos } = reference;
+    return (
+      `reference: iterative, Newton-CG ${reference.newtonSteps} steps (${reference.cgProducts} Hessian-vector products), Lanczos ${lanczos.start.iterations} + ${lanczos.solution.iterations} products${certified}; ` +
+      `${constants}, ${objective}`
+    );
+  }
+  return `reference: ${reference.quadratic ? 'exact linear solve (F is quadratic in x)' : `Newton, ${reference.newtonSteps} steps`}${certified}; ${constants}, ${objective}`;
 }

@@ -6,12 +6,13 @@
 import {
   compileSchedule,
   HypergradientEstimators,
+  jacobianTransposeTimes,
   outerKernels,
   type Estimator,
   type PluginRegistry,
   type ProblemKernels,
   type Problem,
-  type Reference,
+  type RunReference,
   type Schedule,
   type Tracking,
 } from '@sgdiff/core';
@@ -23,14 +24,16 @@ export interface HyperSession {
   readonly estimators: HypergradientEstimators;
   /** The estimators chosen by `estimator = ...`, in the order written. */
   readonly chosen: readonly Estimator[];
-  /** g* = ∇θE(x*) + (∂θx*)ᵀ∇ₓE(x*), with the reference's ∂θx* (see {@link referenceHypergradient}). */
-  readonly reference: Float64Array;
+  /** g* = ∇θE(x*) + (∂θx*)ᵀ∇ₓE(x*), with the reference's ∂θx* (see {@link referenceHypergradient}); absent with reference = none. */
+  readonly reference?: Float64Array;
+  /** Why g* may be inaccurate (its CG solve did not converge), when it may be. */
+  readonly warning?: string;
   /** SID settings, when `sid` is chosen. */
   readonly sid?: { readonly iterations: number; readonly step: Schedule; readonly alpha: number; readonly full: boolean; readonly batch: number };
 }
 
 /** Builds the hypergradient session, or `undefined` for a file without `outer`. */
-export function createHyperSession(problem: Problem, registry: PluginRegistry, kernels: ProblemKernels, reference: Reference, track: Tracking, file: string): HyperSession | undefined {
+export function createHyperSession(problem: Problem, registry: PluginRegistry, kernels: ProblemKernels, reference: RunReference, track: Tracking, file: string): HyperSession | undefined {
   const solve = problem.solve;
   if (!problem.outer || !solve) return undefined;
   const chosen = String(solve.options.estimator).split(',') as Estimator[];
@@ -39,6 +42,7 @@ export function createHyperSession(problem: Problem, registry: PluginRegistry, k
   }
   const estimators = new HypergradientEstimators(kernels, outerKernels(problem, registry, kernels), solve.options.linear_solver === 'cg' ? 'cg' : 'direct');
   const exact = referenceHypergradient(problem, estimators, reference, file);
+  const warning = exact?.converged === false ? `g*: the CG solve of J*ᵀ∇ₓE reached a relative residual of ${exact.relativeResidual.toExponential(2)} only` : undefined;
   const schedule = (option: string): Schedule => compileSchedule(solve.expressions[option], registry.functions);
   const sid = chosen.includes('sid')
     ? {
@@ -49,19 +53,32 @@ export function createHyperSession(problem: Problem, registry: PluginRegistry, k
         batch: Number(solve.options.sid_batch) || (problem.sample?.batch ?? 1),
       }
     : undefined;
-  return { estimators, chosen, reference: exact, sid };
+  return { estimators, chosen, ...(exact ? { reference: exact.value } : {}), ...(warning ? { warning } : {}), sid };
 }
 
 /**
- * g* = ∇θE(x*) + (∂θx*)ᵀ∇ₓE(x*) with ∂θx* from the reference's direct solve at x*. For
- * `outer value` this is g3 at x*, which corrects ∇θF(x*) (Danskin) for the rounding left in
- * ∇ₓF(x*): on a degenerate minimum ∇θF(x*) is only as small as Newton's last residual allows.
- * With a singular Hessian ∂θx* is the minimum-norm solution, which is harmless for `outer value`
- * (∇ₓF(x*) ≈ 0 lies in the Hessian's range) but arbitrary for another upper objective.
+ * g* = ∇θE(x*) + (∂θx*)ᵀ∇ₓE(x*): with the exact reference, ∂θx* from its direct solve at x*;
+ * with the iterative one, (∂θx*)ᵀ∇ₓE as one CG solve on Hessian–vector products; none without
+ * a reference. For `outer value` this is g3 at x*, which corrects ∇θF(x*) (Danskin) for the
+ * rounding left in ∇ₓF(x*): on a degenerate minimum ∇θF(x*) is only as small as Newton's last
+ * residual allows. With a singular Hessian ∂θx* is the minimum-norm solution, which is harmless
+ * for `outer value` (∇ₓF(x*) ≈ 0 lies in the Hessian's range) but arbitrary for another upper
+ * objective.
  */
-export function referenceHypergradient(problem: Problem, estimators: HypergradientEstimators, reference: Reference, file: string): Float64Array {
+export function referenceHypergradient(
+  problem: Problem,
+  estimators: HypergradientEstimators,
+  reference: RunReference,
+  file: string,
+): { readonly value: Float64Array; readonly relativeResidual: number; readonly converged: boolean } | undefined {
+  if (reference.mode === 'none') return undefined;
+  if (reference.mode === 'iterative') {
+    const pulled = jacobianTransposeTimes(estimators.lower, reference.x, estimators.lower.instance.theta, estimators.outerGradientX(reference.x));
+    const value = estimators.automaticFromPullback(reference.x, pulled.value);
+    return { value, relativeResidual: pulled.relativeResidual, converged: pulled.converged };
+  }
   if (reference.singular && problem.outer?.kind !== 'value') {
     throw new UserError(`${file}: error: reference hypergradient: ${reference.warning}; ∇ℓ(θ) = ∇θE + (∂θx*)ᵀ∇ₓE needs a unique x*`);
   }
-  return estimators.automatic(reference.x, reference.jacobian);
+  return { value: estimators.automatic(reference.x, reference.jacobian), relativeResidual: 0, converged: true };
 }

@@ -2,10 +2,11 @@
  * A run job: what a worker needs to rebuild the session by itself (the checked source, the
  * seed, the plugins) and which runs of the Monte Carlo batch it owns.
  */
-import { HypergradientObserver, logSchedule, runSolver, sidFixedPoint, stochasticImplicitDifferentiation, type Estimator, type Reference, type RunResult, type RunSpec, type SidResult } from '@sgdiff/core';
+import { HypergradientObserver, logSchedule, runSolver, sidFixedPoint, stochasticImplicitDifferentiation, type Estimator, type RunReference, type RunResult, type RunSpec, type SidResult } from '@sgdiff/core';
 import { compileSgd } from '@sgdiff/dsl';
 import { checkEnvironment } from '../load.ts';
 import { registryWith } from '../plugins.ts';
+import type { ParamEntryOverride } from './param-entries.ts';
 import { createSession, tracksJacobian, type RunSession } from './session.ts';
 
 /** A serializable description of runs to execute. */
@@ -21,7 +22,9 @@ export interface RunJob {
   /** Number of log-spaced record points. */
   readonly logPoints: number;
   /** The reference computed by the main thread for this instance, so workers do not recompute it. */
-  readonly reference?: Reference;
+  readonly reference?: RunReference;
+  /** `--set param.NAME[i]=VALUE` entries set on the drawn instance. */
+  readonly paramEntries?: readonly ParamEntryOverride[];
 }
 
 /** The iterations at which a session's runs record metrics. */
@@ -37,9 +40,30 @@ export interface JobRunResult extends RunResult {
   readonly sid?: SidResult;
 }
 
-/** The run loop's spec for run `run` of a session, with the hypergradient observer if there is one. */
+/** The run loop's spec for run `run` of a session: its metrics, and the hypergradient observer if there is one. */
 export function runSpec(session: RunSession, seed: number, run: number, recordAt: readonly number[], observer?: HypergradientObserver): RunSpec {
-  return { ...session.settings, seed, run, recordAt, observers: observer ? [observer] : [], jacobian: tracksJacobian(session) };
+  const { metrics } = session;
+  return {
+    ...session.settings,
+    seed,
+    run,
+    recordAt,
+    metrics: metrics.plugins,
+    metricInfo: metrics.info,
+    ...(observer ? { observers: [observer], hypergradients: observer.hypergradients } : {}),
+    jacobian: tracksJacobian(session),
+  };
+}
+
+/** The hypergradient observer of a session's run, with every chosen estimator but SID. */
+export function hypergradientObserver(session: RunSession): HypergradientObserver | undefined {
+  const { hyper } = session;
+  return hyper && new HypergradientObserver(hyper.estimators, hyper.chosen.filter((e): e is Exclude<Estimator, 'sid'> => e !== 'sid'), hyper.reference);
+}
+
+/** g* for SID's error trace: NaN entries (empty cells in sid.csv) without a reference. */
+export function sidReference(session: RunSession): Float64Array {
+  return session.hyper?.reference ?? new Float64Array(session.kernels.parameters).fill(NaN);
 }
 
 /** Runs `runs` (indices into the Monte Carlo batch) of a session, in order. */
@@ -48,7 +72,7 @@ export function executeRuns(session: RunSession, job: RunJob, runs: readonly num
   const registryFunctions = session.problem.builder.functions;
   const { hyper } = session;
   return runs.map((run) => {
-    const observer = hyper && new HypergradientObserver(hyper.estimators, hyper.chosen.filter((e): e is Exclude<Estimator, 'sid'> => e !== 'sid'), hyper.reference);
+    const observer = hypergradientObserver(session);
     const spec = runSpec(session, job.seed, run, recordAt, observer);
     const result = runSolver(session.program, session.kernels, session.reference, spec, registryFunctions, onProgress && ((k) => onProgress(run, k)));
     if (!hyper || !observer || result.divergence) return result;
@@ -56,7 +80,7 @@ export function executeRuns(session: RunSession, job: RunJob, runs: readonly num
     let sid: SidResult | undefined;
     if (hyper.sid) {
       const sidSpec = { ...hyper.sid, seed: job.seed, run, recordAt: logSchedule(hyper.sid.iterations, job.logPoints), fixedPoint: sidFixedPoint(session.program, result) };
-      sid = stochasticImplicitDifferentiation(hyper.estimators, result.x, session.reference, sidSpec, hyper.reference);
+      sid = stochasticImplicitDifferentiation(hyper.estimators, result.x, session.reference, sidSpec, sidReference(session));
       hypergradients.sid = sid.gradient;
     }
     return { ...result, hypergradients, sid };
@@ -66,7 +90,7 @@ export function executeRuns(session: RunSession, job: RunJob, runs: readonly num
 /** Rebuilds the session of a job (in a worker). */
 export async function sessionOfJob(job: RunJob): Promise<RunSession> {
   const registry = await registryWith(job.plugins);
-  const { problem } = compileSgd(job.source, job.file, checkEnvironment(registry), registry.functions);
+  const { problem } = compileSgd(job.source, job.file, checkEnvironment(registry, job.file));
   if (!problem) throw new Error('the job source no longer checks');
-  return createSession(problem, registry, job.seed, job.file, job.reference);
+  return createSession(problem, registry, job.seed, job.file, job.reference, job.paramEntries);
 }

@@ -1,21 +1,24 @@
 /**
- * `--set solve.KEY=VALUE`, `--set const.NAME=VALUE`, `--set dim.NAME=VALUE`: options of the solve
- * block replaced (or added), and the values of declared constants and dims replaced, from the
- * command line. The value is spliced into the file's text in place of the written one, so the
+ * `--set solve.KEY=VALUE`, `--set const.NAME=VALUE`, `--set dim.NAME=VALUE`,
+ * `--set param.NAME=VALUE`: options of the solve block replaced (or added), and the values of
+ * declared constants, dims and params replaced (a param's initializer becomes `= VALUE`), from the
+ * command line. (`param.NAME[i]=VALUE`, one entry of a drawn param, is applied to the drawn
+ * instance instead: see param-entries.ts.) The value is spliced into the file's text in place of the written one, so the
  * checker validates it exactly like a written one; a diagnostic that falls inside the splice is
  * then reported against the flag, not the file.
  */
-import { parseSgd, type ConstDecl, type Diagnostic, type DimDecl, type SgdFile, type SolveDecl } from '@sgdiff/dsl';
+import { parseSgd, type ConstDecl, type Diagnostic, type DimDecl, type SgdFile, type SolveDecl, type TensorDecl } from '@sgdiff/dsl';
 import { UserError } from '../errors.ts';
+import { isParamEntryFlag, parseParamEntry, type ParamEntryOverride } from './param-entries.ts';
 
-/** What a `--set` flag replaces: a solve option, or the value of a `const` or `dim` declaration. */
-export type OverrideTarget = 'solve' | 'const' | 'dim';
+/** What a `--set` flag replaces: a solve option, or the value of a `const`, `dim` or `param` declaration. */
+export type OverrideTarget = 'solve' | 'const' | 'dim' | 'param';
 
 /** One `--set` flag. */
 export interface OptionOverride {
   /** What the flag replaces. */
   readonly target: OverrideTarget;
-  /** The option key or the declared name (after `solve.`, `const.` or `dim.`). */
+  /** The option key or the declared name (after `solve.`, `const.`, `dim.` or `param.`). */
   readonly key: string;
   /** The value's text. */
   readonly value: string;
@@ -23,13 +26,20 @@ export interface OptionOverride {
   readonly flag: string;
 }
 
-/** Parses `solve.KEY=VALUE`, `const.NAME=VALUE` or `dim.NAME=VALUE`; throws a {@link UserError} naming the flag otherwise. */
+/** Parses `solve.KEY=VALUE`, `const.NAME=VALUE`, `dim.NAME=VALUE` or `param.NAME=VALUE`; throws a {@link UserError} naming the flag otherwise. */
 export function parseOverride(flag: string): OptionOverride {
-  const match = /^(solve|const|dim)\.([A-Za-z_][A-Za-z0-9_]*)=(.+)$/s.exec(flag);
+  const match = /^(solve|const|dim|param)\.([A-Za-z_][A-Za-z0-9_]*)=(.+)$/s.exec(flag);
   if (!match || /[\n\r]/.test(match[3])) {
-    throw new UserError(`--set ${flag}: error: expected solve.KEY=VALUE, const.NAME=VALUE or dim.NAME=VALUE (for example solve.iterations=1000)`);
+    throw new UserError(
+      `--set ${flag}: error: expected solve.KEY=VALUE, const.NAME=VALUE, dim.NAME=VALUE, param.NAME=VALUE or param.NAME[i]=VALUE (for example solve.iterations=1000)`,
+    );
   }
   return { target: match[1] as OverrideTarget, key: match[2], value: match[3].trim(), flag };
+}
+
+/** Every `--set` flag parsed: those spliced into the text, and the param entries set on the drawn instance. */
+export function parseSetFlags(flags: readonly string[]): { readonly text: OptionOverride[]; readonly entries: ParamEntryOverride[] } {
+  return { text: flags.filter((f) => !isParamEntryFlag(f)).map(parseOverride), entries: flags.filter(isParamEntryFlag).map(parseParamEntry) };
 }
 
 /** The file's text with the overrides spliced in, and where each splice landed. */
@@ -48,8 +58,16 @@ interface Edit {
   readonly override: OptionOverride;
 }
 
+/** Where a `param.` override goes: the param's initializer, replaced by `= VALUE`. */
+function paramEdit(ast: SgdFile, file: string, override: OptionOverride): Edit {
+  const decl = ast.statements.find((s): s is TensorDecl => s.$type === 'TensorDecl' && s.kind === 'param' && s.name.name === override.key);
+  if (!decl) throw new UserError(`--set ${override.flag}: error: ${file} declares no param '${override.key}'`);
+  return { at: decl.init.range.start.offset, end: decl.init.range.end.offset, text: `= ${override.value}`, override };
+}
+
 /** Where a `const.` or `dim.` override goes: the declaration's value expression. */
 function declarationEdit(ast: SgdFile, file: string, override: OptionOverride): Edit {
+  if (override.target === 'param') return paramEdit(ast, file, override);
   const kind = override.target === 'const' ? 'ConstDecl' : 'DimDecl';
   const decl = ast.statements.find((s): s is ConstDecl | DimDecl => s.$type === kind && s.name.name === override.key);
   if (!decl) throw new UserError(`--set ${override.flag}: error: ${file} declares no ${override.target} '${override.key}'`);

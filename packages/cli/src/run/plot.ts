@@ -1,10 +1,13 @@
 /**
  * Charts of traces as SVG: log-scaled lines of each series' mean, with the 10–90% band when
- * there are several runs. Drawn by vega-lite, rendered headless by vega.
+ * there are several runs. Drawn by vega-lite, rendered headless by vega. The x axis spans the
+ * data exactly; the y axis has one tick format; exact zeros (a log axis cannot show them) are
+ * drawn at a floor a decade below the smallest positive value, stated under the title; a series
+ * with a single point is drawn as a point.
  */
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
 import type { Aggregate } from './aggregate.ts';
+import { metricLabel, metricsAxisTitle } from './metric-labels.ts';
 
 /** One point of a {@link BandChart} series. */
 export interface BandPoint {
@@ -38,19 +41,42 @@ export interface BandChart {
   readonly order?: readonly string[];
   /** Whether to mark each point on the lines (for few points). */
   readonly markers?: boolean;
-  /** d3 number format of the y axis labels (e.g. `.0e`; default: vega's). */
+  /** d3 number format of the y axis labels (default `.0e`, one format for every decade). */
   readonly yFormat?: string;
+}
+
+/** The floor exact zeros are drawn at: a decade below the smallest positive value, rounded down to a power of 10. */
+export function zeroFloor(values: readonly number[]): number | undefined {
+  const positive = values.filter((v) => Number.isFinite(v) && v > 0);
+  if (positive.length === 0) return undefined;
+  return 10 ** (Math.floor(Math.log10(Math.min(...positive))) - 1);
 }
 
 /** Renders a {@link BandChart} to an SVG document. */
 export async function renderBandChart(chart: BandChart): Promise<string> {
-  const points = chart.points.filter((p) => (!chart.logX || p.x > 0) && Number.isFinite(p.mean) && p.mean > 0);
-  const x = { field: 'x', type: 'quantitative', scale: { type: chart.logX ? 'log' : 'linear' }, title: chart.xTitle } as const;
+  const floor = zeroFloor(chart.points.flatMap((p) => [p.mean, p.low]));
+  const zeros = chart.points.some((p) => p.mean === 0);
+  const lift = (v: number): number => (v === 0 && floor !== undefined ? floor : v);
+  const points = chart.points
+    .map((p) => ({ ...p, mean: lift(p.mean), low: lift(p.low), high: lift(p.high) }))
+    .filter((p) => (!chart.logX || p.x > 0) && Number.isFinite(p.mean) && p.mean > 0);
+  const xs = points.map((p) => p.x);
+  const domain = xs.length > 0 ? [Math.min(...xs), Math.max(...xs)] : undefined;
+  const x = {
+    field: 'x',
+    type: 'quantitative',
+    scale: { type: chart.logX ? 'log' : 'linear', nice: false, ...(domain ? { domain } : {}) },
+    axis: { format: chart.logX ? '~s' : '~g' },
+    title: chart.xTitle,
+  } as const;
   const color = { field: 'series', type: 'nominal', title: null, sort: chart.order ?? [...new Set(points.map((p) => p.series))] } as const;
-  const y = { type: 'quantitative', scale: { type: 'log' }, ...(chart.yFormat ? { axis: { format: chart.yFormat } } : {}) } as const;
+  const y = { type: 'quantitative', scale: { type: 'log' }, axis: { format: chart.yFormat ?? '.0e' } } as const;
+  const counts = new Map<string, number>();
+  for (const p of points) counts.set(p.series, (counts.get(p.series) ?? 0) + 1);
+  const single = points.filter((p) => counts.get(p.series) === 1);
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: chart.title,
+    title: zeros && floor !== undefined ? { text: chart.title, subtitle: `exact zeros drawn at ${floor.toExponential(0)}` } : chart.title,
     width: 520,
     height: 340,
     data: { values: points },
@@ -62,8 +88,12 @@ export async function renderBandChart(chart: BandChart): Promise<string> {
         ? [{ mark: { type: 'area', opacity: 0.18 }, transform: [{ filter: 'datum.low > 0' }], encoding: { x, y: { ...y, field: 'low' }, y2: { field: 'high' }, color } }]
         : []),
       { mark: { type: 'line', strokeWidth: 1.6, point: chart.markers === true }, encoding: { x, y: { ...y, field: 'mean', title: chart.yTitle }, color } },
+      // A line needs two points: a series with one is drawn as a point, so its legend entry has a mark.
+      ...(single.length > 0 ? [{ data: { values: single }, mark: { type: 'point', filled: true, size: 60 }, encoding: { x, y: { ...y, field: 'mean' }, color } }] : []),
     ],
   } as unknown as TopLevelSpec;
+  // Loaded on first use: vega takes longer to import than the rest of `sgd` together.
+  const [vega, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
   return view.toSVG();
 }
@@ -72,16 +102,18 @@ export async function renderBandChart(chart: BandChart): Promise<string> {
 export async function plotTraces(aggregate: Aggregate, metrics: readonly string[], title: string): Promise<string> {
   const points = metrics.flatMap((metric) => {
     const band = aggregate.metrics[metric];
-    return aggregate.k.map((k, j) => ({ series: metric, x: k, mean: band.mean[j], low: band.q10[j], high: band.q90[j] }));
+    // A metric not recorded at some k (NaN: jacobian_error under reverse tracking is known only at the end) has no point there.
+    return aggregate.k.flatMap((k, j) => (Number.isNaN(band.mean[j]) ? [] : [{ series: metricLabel(metric), x: k, mean: band.mean[j], low: band.q10[j], high: band.q90[j] }]));
   });
   const several = aggregate.runs > 1;
+  const quantity = metricsAxisTitle(metrics);
   return renderBandChart({
     title,
     xTitle: 'iteration k',
-    yTitle: several ? `mean over ${aggregate.runs} runs (band: 10–90%)` : 'value',
+    yTitle: several ? `${quantity}: mean over ${aggregate.runs} runs, band 10–90%` : quantity,
     logX: true,
     bands: several,
     points,
-    order: metrics,
+    order: metrics.map(metricLabel),
   });
 }

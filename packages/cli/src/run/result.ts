@@ -2,7 +2,7 @@
  * The documents `sgd run --out` writes: `result.json`, `trace.csv`, `instance.json`. Their
  * shapes are interfaces scripts rely on (docs/cli.md): extend, never change.
  */
-import type { Layout } from '@sgdiff/core';
+import type { IterativeReference, Layout, RunReference } from '@sgdiff/core';
 import { byName, record } from '../json.ts';
 import { logLogSlope, type Aggregate } from './aggregate.ts';
 import type { JobRunResult } from './job.ts';
@@ -18,22 +18,8 @@ export interface RunDocument {
   readonly x: Record<string, number[]>;
   /** ∂θx at the last iterate (mean over runs), by var and param: rows entries of the var, columns entries of the param. */
   readonly jacobian?: Record<string, Record<string, number[][]>>;
-  /** The exact references. */
-  readonly reference: {
-    readonly x: Record<string, number[]>;
-    readonly jacobian: Record<string, Record<string, number[][]>>;
-    readonly objective: number;
-    readonly mu: number;
-    readonly L: number;
-    readonly kappa: number;
-    readonly certified: boolean;
-    /** True when the Hessian at x* is singular: x* is one minimizer among many, `jacobian` the minimum-norm solution. */
-    readonly singular: boolean;
-    /** Why the reference is not certified, when it is not. */
-    readonly warning?: string;
-    /** The exact hypergradient g* by param (with an `outer` objective). */
-    readonly hypergradient?: Record<string, number[]>;
-  };
+  /** The references (fields by mode: see {@link ReferenceDocument}). */
+  readonly reference: ReferenceDocument;
   /** Hypergradient estimates at the last iterate (mean over runs), by estimator and param (with an `outer` objective). */
   readonly hypergradient?: Record<string, Record<string, number[]>>;
   /**
@@ -48,6 +34,57 @@ export interface RunDocument {
   readonly final: Record<string, number>;
   /** Each metric's fitted log–log slope over the last two decades of k (mean trace). */
   readonly slopes: Record<string, number>;
+}
+
+/**
+ * `result.json`'s `reference`. The exact mode writes the fields it always wrote (no `mode`); the
+ * iterative one omits `jacobian` and adds `mode` and `iterative` (Newton–CG, Lanczos, and the
+ * directions the Jacobian error is measured along); reference = none writes `mode`, μ, L, κ.
+ */
+export type ReferenceDocument = ExactReferenceDocument | IterativeReferenceDocument | { readonly mode: 'none'; readonly mu: number; readonly L: number; readonly kappa: number; readonly warning?: string };
+
+/** `reference` with the exact reference (every example within the default budget). */
+export interface ExactReferenceDocument {
+  /** Absent: the exact mode writes what result.json always had. */
+  readonly mode?: undefined;
+  /** x* by var. */
+  readonly x: Record<string, number[]>;
+  /** ∂θx* by var and param. */
+  readonly jacobian: Record<string, Record<string, number[][]>>;
+  /** F(x*, θ). */
+  readonly objective: number;
+  /** μ at x₀. */
+  readonly mu: number;
+  /** L at x₀. */
+  readonly L: number;
+  /** κ = L/μ. */
+  readonly kappa: number;
+  /** True when x* is certified. */
+  readonly certified: boolean;
+  /** True when the Hessian at x* is singular: x* is one minimizer among many, `jacobian` the minimum-norm solution. */
+  readonly singular: boolean;
+  /** Why the reference is not certified, when it is not. */
+  readonly warning?: string;
+  /** The exact hypergradient g* by param (with an `outer` objective). */
+  readonly hypergradient?: Record<string, number[]>;
+}
+
+/** `reference` with the iterative reference: no dense `jacobian`, and how it was computed. */
+export interface IterativeReferenceDocument extends Omit<ExactReferenceDocument, 'mode' | 'jacobian'> {
+  /** Always `'iterative'`. */
+  readonly mode: 'iterative';
+  /** How the iterative reference was computed. */
+  readonly iterative: IterativeDocument;
+}
+
+/** The iterative reference's account of itself. */
+export interface IterativeDocument {
+  /** Newton–CG steps, Hessian–vector products, and ‖∇F(x*)‖/scale reached. */
+  readonly newton: { readonly steps: number; readonly products: number; readonly relativeGradient: number };
+  /** Lanczos at x₀ (μ, L) and at x* (the certificate): products, residual reached, converged. */
+  readonly lanczos: IterativeReference['lanczos'];
+  /** The directions J* is measured along for jacobian_error, when it is reported. */
+  readonly jacobianDirections?: { readonly kind: 'unit' | 'gaussian'; readonly count: number; readonly how: string; readonly relativeResidual: number };
 }
 
 /** A tangent-major Jacobian (P columns of length D) by var and param blocks. */
@@ -114,18 +151,7 @@ export function runDocument(session: RunSession, results: readonly JobRunResult[
     runs: results.length,
     x: byName(mean(results.map((r) => r.x)), varLayout),
     ...(jacobians.length === results.length ? { jacobian: jacobianBlocks(mean(jacobians), varLayout, paramLayout) } : {}),
-    reference: {
-      x: byName(reference.x, varLayout),
-      jacobian: jacobianBlocks(reference.jacobian, varLayout, paramLayout),
-      objective: reference.objective,
-      mu: reference.mu,
-      L: reference.L,
-      kappa: reference.kappa,
-      certified: reference.certified,
-      singular: reference.singular === true,
-      ...(reference.warning ? { warning: reference.warning } : {}),
-      ...(hyper ? { hypergradient: byName(hyper.reference, paramLayout) } : {}),
-    },
+    reference: referenceDocument(reference, session, hyper?.reference),
     ...(hyper ? { hypergradient } : {}),
     ...(results[0].reports ? { reports: reportsDocument(results, paramLayout) } : {}),
     ...(solves.length > 0 ? { implicit: { residual: Math.max(...solves.map((v) => v.residual)), condition: Math.max(...solves.map((v) => v.condition)) } } : {}),
@@ -134,11 +160,51 @@ export function runDocument(session: RunSession, results: readonly JobRunResult[
   };
 }
 
+/** `result.json`'s `reference` block for the session's mode. */
+function referenceDocument(reference: RunReference, session: RunSession, hypergradient: Float64Array | undefined): ReferenceDocument {
+  const { varLayout, paramLayout } = session.kernels.instance;
+  const { mu, L, kappa } = reference;
+  if (reference.mode === 'none') return { mode: 'none', mu, L, kappa, ...(reference.warning ? { warning: reference.warning } : {}) };
+  const common = {
+    x: byName(reference.x, varLayout),
+    objective: reference.objective,
+    mu,
+    L,
+    kappa,
+    certified: reference.certified,
+    singular: reference.mode === 'exact' && reference.singular === true,
+    ...(reference.warning ? { warning: reference.warning } : {}),
+    ...(hypergradient ? { hypergradient: byName(hypergradient, paramLayout) } : {}),
+  };
+  if (reference.mode === 'exact') {
+    // The field order every earlier result.json had: x, jacobian, objective, ...
+    const { x, ...rest } = common;
+    return { x, jacobian: jacobianBlocks(reference.jacobian, varLayout, paramLayout), ...rest };
+  }
+  const sketch = reference.jacobianSketch;
+  const directions = sketch && {
+    kind: sketch.kind,
+    count: sketch.count,
+    how:
+      sketch.kind === 'unit'
+        ? 'the unit vectors of θ: jacobian_error is ‖J − J*‖_F exactly'
+        : 'standard normal vectors u_i of R^P from the run seed: jacobian_error is √(mean_i ‖(J − J*)u_i‖²), an unbiased estimate of ‖J − J*‖_F²',
+    relativeResidual: sketch.relativeResidual,
+  };
+  const iterative: IterativeDocument = {
+    newton: { steps: reference.newtonSteps, products: reference.cgProducts, relativeGradient: reference.relativeGradient },
+    lanczos: reference.lanczos,
+    ...(directions ? { jacobianDirections: directions } : {}),
+  };
+  return { mode: 'iterative', ...common, iterative };
+}
+
 /** `trace.csv`: `k,<metric>...` (means); with several runs also `<metric>_q10,<metric>_median,<metric>_q90`. */
 export function traceCsv(aggregate: Aggregate, metrics: readonly string[]): string {
   const bands = aggregate.runs > 1;
   const header = ['k', ...metrics, ...(bands ? metrics.flatMap((m) => [`${m}_q10`, `${m}_median`, `${m}_q90`]) : [])];
-  const num = (v: number): string => (Number.isNaN(v) ? '' : String(v));
+  // Non-finite values (NaN, ±Infinity) are empty cells, as they are null in the JSON files.
+  const num = (v: number): string => (Number.isFinite(v) ? String(v) : '');
   const rows = aggregate.k.map((k, j) => {
     const cells = [String(k), ...metrics.map((m) => num(aggregate.metrics[m].mean[j]))];
     if (bands) for (const m of metrics) cells.push(num(aggregate.metrics[m].q10[j]), num(aggregate.metrics[m].median[j]), num(aggregate.metrics[m].q90[j]));

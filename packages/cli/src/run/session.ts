@@ -1,7 +1,8 @@
 /**
  * Everything a run needs, built from a checked problem and a seed: derivative graphs, the
- * instance, kernels, the exact reference and the compiled step map. Built the same way in the
- * main thread and in every worker, so all of them compute with the same bits.
+ * instance, kernels, the reference (in the mode the solve block asks) and the compiled step
+ * map. Built the same way in the main thread and in every worker, so all of them compute with
+ * the same bits.
  */
 import {
   buildDerivativeGraphs,
@@ -10,19 +11,26 @@ import {
   WasmMemoryLimitError,
   type BackendChoice,
   compileStepProgram,
-  computeReference,
+  computeRunReference,
   drawInstance,
+  exactReferenceOverBudget,
   ProblemKernels,
+  resolveReferenceMode,
   type Checkpointing,
   type LinearSolver,
   type PluginRegistry,
   type Problem,
+  type ReferenceMode,
   type Reference,
+  type ReferenceOption,
+  type RunReference,
   type StepProgram,
   type Tracking,
 } from '@sgdiff/core';
+import { withParamEntries, type ParamEntryOverride } from './param-entries.ts';
 import { UserError } from '../errors.ts';
 import { createHyperSession, type HyperSession } from './hyper-session.ts';
+import { chooseMetrics, type ChosenMetrics } from './metrics.ts';
 import { registrySourceReader } from '../sources.ts';
 
 /** A problem ready to run. */
@@ -31,14 +39,16 @@ export interface RunSession {
   readonly problem: Problem;
   /** Its kernels over the instance drawn for the seed. */
   readonly kernels: ProblemKernels;
-  /** x*, ∂θx*, F*, μ, L, κ. */
-  readonly reference: Reference;
+  /** The reference in the session's mode: x*, ∂θx* (or products of it), F*, μ, L, κ. */
+  readonly reference: RunReference;
   /** The solver's compiled step map. */
   readonly program: StepProgram;
   /** Options of the solve block as the run loop reads them. */
   readonly settings: RunSettings;
   /** Hypergradient estimation, when the file declares `outer`. */
   readonly hyper?: HyperSession;
+  /** The metric plugins the runs record, their columns, and what was left out. */
+  readonly metrics: ChosenMetrics;
 }
 
 /**
@@ -46,10 +56,10 @@ export interface RunSession {
  * outer objective in reverse mode (which then pulls back ∇ₓE alone, one sweep) the D sweeps of
  * the full Jacobian are paid only if the report line asks for jacobian_error.
  */
-export function tracksJacobian(session: RunSession): boolean {
+export function tracksJacobian(session: Pick<RunSession, 'problem' | 'settings'>): boolean {
   const { track } = session.settings;
   if (track === 'none') return false;
-  return !(session.hyper && track === 'reverse') || session.problem.report?.metrics.includes('jacobian_error') === true;
+  return !(session.problem.outer && track === 'reverse') || session.problem.report?.metrics.includes('jacobian_error') === true;
 }
 
 /** The common solver options, typed. */
@@ -62,6 +72,8 @@ export interface RunSettings {
   readonly checkpointing: Checkpointing;
   /** Implicit-mode solver. */
   readonly linearSolver: LinearSolver;
+  /** The reference mode, `automatic` resolved against the budget. */
+  readonly reference: ReferenceMode;
 }
 
 /**
@@ -69,7 +81,14 @@ export interface RunSettings {
  * `reference`, when given, is the one the main thread computed for the same instance (workers
  * take it rather than repeat the Newton solves, which dominate the setup on large problems).
  */
-export function createSession(problem: Problem, registry: PluginRegistry, seed: number, file: string, reference?: Reference): RunSession {
+export function createSession(
+  problem: Problem,
+  registry: PluginRegistry,
+  seed: number,
+  file: string,
+  reference?: RunReference,
+  paramEntries: readonly ParamEntryOverride[] = [],
+): RunSession {
   const solve = problem.solve;
   if (!solve) throw new UserError(`${file}: error: the file has no solve block; add one, e.g. 'solve gd { iterations = 1000 }'`);
   const solver = registry.solvers.get(solve.solver);
@@ -83,15 +102,30 @@ export function createSession(problem: Problem, registry: PluginRegistry, seed: 
     }
   }
   const graphs = buildDerivativeGraphs(problem, registry.rules);
-  const instance = drawInstance(problem, seed, registrySourceReader(registry));
+  const instance = withParamEntries(drawInstance(problem, seed, registrySourceReader(registry)), problem, file, paramEntries);
   const kernels = new ProblemKernels(problem, graphs, instance, registry.functions);
-  reference ??= computeReference(kernels, instance.theta, instance.x0);
-  const program = compileStepProgram(problem, graphs, instance, solver, registry);
+  const option = String(solve.options.reference ?? 'automatic') as ReferenceOption;
+  const budget = Number(solve.options.reference_budget ?? Infinity);
+  // The checker reports this with a position; `--set dim.NAME=` overrides reach here checked too, so this is a last guard.
+  const overBudget = option === 'exact' ? exactReferenceOverBudget(kernels.dimension, budget) : undefined;
+  if (overBudget) throw new UserError(`${file}: error: ${overBudget}`);
   const settings: RunSettings = {
     iterations: Number(solve.options.iterations),
     track: solve.options.track as Tracking,
     checkpointing: solve.options.checkpoint as Checkpointing,
     linearSolver: solve.options.linear_solver as LinearSolver,
+    reference: resolveReferenceMode(option, kernels.dimension, budget),
   };
-  return { problem, kernels, reference, program, settings, hyper: createHyperSession(problem, registry, kernels, reference, settings.track, file) };
+  const wantsJacobian = tracksJacobian({ problem, settings }) && (problem.report === undefined || problem.report.metrics.length === 0 || problem.report.metrics.includes('jacobian_error'));
+  reference ??= computeRunReference(kernels, instance.theta, instance.x0, settings.reference, { seed, jacobian: wantsJacobian });
+  const program = compileStepProgram(problem, graphs, instance, solver, registry);
+  const hyper = createHyperSession(problem, registry, kernels, reference, settings.track, file);
+  const metrics = chooseMetrics(registry, problem, settings, reference, hyper);
+  return { problem, kernels, reference, program, settings, hyper, metrics };
+}
+
+/** The session's reference when it is the exact one (tests and tools that need the dense ∂θx*); throws otherwise. */
+export function exactReference(session: Pick<RunSession, 'reference'>): Reference {
+  if (session.reference.mode !== 'exact') throw new Error(`the session's reference is ${session.reference.mode}, not exact`);
+  return session.reference;
 }

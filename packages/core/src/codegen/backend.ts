@@ -1,7 +1,8 @@
 /**
- * Kernel backends: JavaScript (`emit-js.ts`) or WebAssembly with SIMD (`wasm/`), and the choice
- * between them when none is asked for.
+ * Kernel backends: JavaScript (`emit-js.ts`) or WebAssembly with SIMD (`wasm/`), the choice
+ * between them when none is asked for, and the run's one WebAssembly memory.
  */
+import { KernelMemory } from './wasm/kernel-memory.ts';
 
 /** A code generator for kernels. */
 export type Backend = 'js' | 'wasm';
@@ -28,6 +29,7 @@ export const DEFAULT_BACKEND: Backend = 'js';
 
 let processBackend: Backend | undefined;
 let warned = false;
+let runMemory: KernelMemory | undefined;
 
 /**
  * Sets the backend of every kernel this process compiles without an explicit `backend` option:
@@ -37,7 +39,19 @@ let warned = false;
  */
 export function setKernelBackend(choice: BackendChoice | undefined, simd: () => boolean = wasmSimdSupported): Backend {
   processBackend = choice === 'auto' ? (simd() ? 'wasm' : 'js') : choice;
+  runMemory = undefined;
   return processBackend ?? DEFAULT_BACKEND;
+}
+
+/**
+ * The memory of the run {@link setKernelBackend} started, when that run is on WebAssembly (made
+ * on first use): its kernels, stepper and trackers share it. `undefined` on JavaScript, and for
+ * kernels compiled outside a run (each then owns a memory).
+ */
+export function runKernelMemory(): KernelMemory | undefined {
+  if (processBackend !== 'wasm') return undefined;
+  runMemory ??= new KernelMemory();
+  return runMemory;
 }
 
 /**

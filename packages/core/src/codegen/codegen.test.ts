@@ -8,6 +8,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { IRBuilder } from '../ir/builder.ts';
+import { builtinOperatorTable } from '../ir/operators/builtin.ts';
 import type { ElementwiseFunction, FunctionTable } from '../ir/functions.ts';
 import { inputKey, type InputKind, type Node } from '../ir/node.ts';
 import { sizeOf, type Shape } from '../ir/shape.ts';
@@ -75,7 +76,7 @@ const show = (v: number): string => (Object.is(v, -0) ? '-0' : String(v));
 describe('hostile numbers', () => {
   /** A scalar var `x` at x[0] and a vector var `v : [3]` at x[1..3]. */
   function setup(): { b: IRBuilder; x: Node; v: Node; resolve: (n: Node) => InputLocation } {
-    const b = new IRBuilder(FUNCTIONS);
+    const b = new IRBuilder(builtinOperatorTable(FUNCTIONS));
     const x = b.input({ kind: 'var', name: 'x' }, []);
     const v = b.input({ kind: 'var', name: 'v' }, [3]);
     return { b, x, v, resolve: (n) => ({ kind: 'buffer', buffer: 'x', offset: n === x ? 0 : 1 }) };
@@ -255,7 +256,7 @@ const HOSTILE_NAMES = [
 
 /** Inputs named `names[k]`, one of each kind, with the expression a kernel computes from them. */
 function hostileProblem(names: readonly string[]): { nodes: Node[]; resolve: (n: Node) => InputLocation } {
-  const b = new IRBuilder(FUNCTIONS);
+  const b = new IRBuilder(builtinOperatorTable(FUNCTIONS));
   const [n, d] = [3, 2];
   const name = (k: number): string => names[k % names.length] + (k >= names.length ? `#${k}` : '');
   const declare = (kind: InputKind, k: number, shape: Shape): Node => b.input({ kind, name: name(k) }, shape);
@@ -324,7 +325,7 @@ describe('generated source', () => {
   });
 
   it('computes the right values from inputs with hostile names', () => {
-    const b = new IRBuilder(FUNCTIONS);
+    const b = new IRBuilder(builtinOperatorTable(FUNCTIONS));
     const inputs = HOSTILE_NAMES.map((name) => b.input({ kind: 'var', name }, []));
     const offsets = new Map(inputs.map((n, k) => [n, k]));
     // Σ_k (k + 1) · name_k, then through the hostile-named function z ↦ 2z + 1.
@@ -337,7 +338,7 @@ describe('generated source', () => {
   });
 
   it('rejects a bad layout rather than writing it into the source', () => {
-    const b = new IRBuilder(FUNCTIONS);
+    const b = new IRBuilder(builtinOperatorTable(FUNCTIONS));
     const x = b.input({ kind: 'var', name: 'x' }, [2]);
     const bad = (offset: number) => () => compile([b.map('exp', x)], () => ({ kind: 'buffer', buffer: 'x', offset }));
     expect(bad(-1)).toThrow();
@@ -394,7 +395,7 @@ describe('kernel calls', () => {
   });
 
   it('leave `out` outside their outputs untouched and overwrite every entry inside', () => {
-    const b = new IRBuilder(FUNCTIONS);
+    const b = new IRBuilder(builtinOperatorTable(FUNCTIONS));
     const x = b.input({ kind: 'var', name: 'x' }, [3]);
     const i = b.input({ kind: 'sample', name: 'i' }, []);
     const outputs: KernelOutput[] = [

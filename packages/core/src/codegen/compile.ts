@@ -7,11 +7,12 @@
  */
 import type { FunctionTable } from '../ir/functions.ts';
 import type { Node } from '../ir/node.ts';
-import { resolveBackend, type Backend } from './backend.ts';
+import { resolveBackend, runKernelMemory, type Backend } from './backend.ts';
 import { emitJavaScript } from './emit-js.ts';
 import type { InputResolver } from './layout.ts';
 import type { LoopKernel } from './loop-ir.ts';
 import { lowerKernel } from './lower.ts';
+import type { KernelMemory } from './wasm/kernel-memory.ts';
 import { compileWasmKernel } from './wasm/wasm-kernel.ts';
 
 /**
@@ -28,6 +29,13 @@ export type Kernel = (
   out: Float64Array,
   h: Float64Array,
 ) => void;
+
+/**
+ * A kernel of a run on WebAssembly called with byte offsets into the run's memory instead of
+ * arrays (`count` stays the batch length): what the stepper and trackers call per step, since
+ * reading a typed array's `buffer` or `byteOffset` costs tens of nanoseconds per argument.
+ */
+export type OffsetKernel = (x: number, th: number, t: number, u: number, idx: number, count: number, out: number, h: number) => void;
 
 /** One result a kernel writes at `out[offset ...]`: `fixed` plus the batch mean of `sampled`. */
 export interface KernelOutput {
@@ -51,6 +59,13 @@ export interface CompiledKernel {
   readonly backend: Backend;
   /** The loop IR the source was emitted from. */
   readonly loops: LoopKernel;
+  /**
+   * The run's WebAssembly memory the kernel lives in (`undefined` on JavaScript and for a kernel
+   * with a memory of its own): buffers allocated there (`runBuffers`) are passed without a copy.
+   */
+  readonly memory?: KernelMemory;
+  /** The same kernel taking byte offsets into {@link CompiledKernel.memory} (present exactly when `memory` is). */
+  readonly direct?: OffsetKernel;
 }
 
 /** How to compile a kernel. */
@@ -63,9 +78,12 @@ export interface CompileOptions {
 export function compileKernel(outputs: readonly KernelOutput[], resolve: InputResolver, functions: FunctionTable, options: CompileOptions = {}): CompiledKernel {
   const loops = lowerKernel(outputs, resolve, functions);
   if (resolveBackend(options.backend) === 'wasm') {
-    const wasm = compileWasmKernel(loops);
+    const memory = runKernelMemory();
+    const wasm = compileWasmKernel(loops, memory);
     return {
       run: wasm.run,
+      memory,
+      direct: memory && wasm.direct,
       get source(): string {
         return wasm.text;
       },

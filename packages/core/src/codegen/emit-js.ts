@@ -120,6 +120,7 @@ function expr(e: LoopExpr): string {
 
 function condition(c: LoopCondition): string {
   if (c.op === 'equal') return `${index(c.left)} === ${index(c.right)}`;
+  if (c.op === 'same') return `${expr(c.left)} === ${expr(c.right)}`;
   const value = expr(c.value);
   return `(${value} === ${INFINITY} || ${value} === ${MINUS_INFINITY})`;
 }
@@ -142,6 +143,11 @@ function index(e: LoopIndex): string {
       return `${index(e.left)} + ${index(e.right)}`;
     case 'mul':
       return `${factor(e.left, false)} * ${factor(e.right, false)}`;
+    // Indices are below 2³¹ (a tensor holds at most 2 GiB), so `| 0` truncates the quotient exactly.
+    case 'div':
+      return `((${index(e.left)}) / ${factor(e.right, true)} | 0)`;
+    case 'mod':
+      return `((${index(e.left)}) % ${factor(e.right, true)})`;
   }
 }
 

@@ -33,6 +33,22 @@ export function indexMul(left: LoopIndex, right: LoopIndex): LoopIndex {
   return { op: 'mul', left, right };
 }
 
+/** `⌊left / right⌋` for a positive constant `right`, folded for constants and `right = 1`. */
+export function indexDiv(left: LoopIndex, right: number): LoopIndex {
+  if (!Number.isSafeInteger(right) || right < 1) throw new Error(`not a positive divisor: ${right}`);
+  if (right === 1) return left;
+  if (left.op === 'const') return indexConst(Math.floor(left.value / right));
+  return { op: 'div', left, right: indexConst(right) };
+}
+
+/** `left mod right` for a positive constant `right`, folded for constants and `right = 1`. */
+export function indexMod(left: LoopIndex, right: number): LoopIndex {
+  if (!Number.isSafeInteger(right) || right < 1) throw new Error(`not a positive divisor: ${right}`);
+  if (right === 1) return indexConst(0);
+  if (left.op === 'const') return indexConst(left.value % right);
+  return { op: 'mod', left, right: indexConst(right) };
+}
+
 /** The double `value`. */
 export function constant(value: number): LoopExpr {
   return { op: 'const', value };

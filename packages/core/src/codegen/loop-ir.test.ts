@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { IRBuilder } from '../ir/builder.ts';
+import { builtinOperatorTable } from '../ir/operators/builtin.ts';
 import type { ElementwiseFunction, FunctionTable } from '../ir/functions.ts';
 import type { Node } from '../ir/node.ts';
 import { compileKernel, type CompiledKernel, type Kernel, type KernelOutput } from './compile.ts';
@@ -72,7 +73,7 @@ function subexpressions(e: LoopExpr): LoopExpr[] {
 
 /** Vars `x : [4]` at x[0..4) and `y : [4]` at x[4..8). */
 function vectors(): { b: IRBuilder; x: Node; y: Node; resolve: (n: Node) => InputLocation } {
-  const b = new IRBuilder(FUNCTIONS);
+  const b = new IRBuilder(builtinOperatorTable(FUNCTIONS));
   const x = b.input({ kind: 'var', name: 'x' }, [4]);
   const y = b.input({ kind: 'var', name: 'y' }, [4]);
   return { b, x, y, resolve: (n) => ({ kind: 'buffer', buffer: 'x', offset: n === x ? 0 : 4 }) };
@@ -142,7 +143,7 @@ describe('loop IR of small kernels', () => {
   });
 
   it('writes the per-sample part once per batch mode: plain stores for one sample, weighted sums in the batch loop, one shared scratch buffer', () => {
-    const b = new IRBuilder(FUNCTIONS);
+    const b = new IRBuilder(builtinOperatorTable(FUNCTIONS));
     const A = b.input({ kind: 'data', name: 'A' }, [3, 2]);
     const x = b.input({ kind: 'var', name: 'x' }, [2]);
     const i = b.input({ kind: 'sample', name: 'i' }, []);
@@ -186,7 +187,7 @@ describe('loop IR of small kernels', () => {
   });
 
   it('holds no text from the .sgd file: every string in it is a word of the loop IR', () => {
-    const b = new IRBuilder(FUNCTIONS);
+    const b = new IRBuilder(builtinOperatorTable(FUNCTIONS));
     const x = b.input({ kind: 'var', name: 'x);process.exit(1);(' }, [3]);
     const theta = b.input({ kind: 'param', name: '__proto__' }, [3]);
     const i = b.input({ kind: 'sample', name: 'constructor' }, []);

@@ -1,6 +1,6 @@
 /**
  * The loop IR: what a kernel does, as loops, locals, loads and stores over flat arrays, with no
- * target language in it. The lowering (`lower.ts`, `lowerings.ts`) writes it from the plan; an
+ * target language in it. The lowering (`lower.ts`, with each operator's own in its record's `lower`) writes it from the plan; an
  * emitter (`emit-js.ts`, later a WebAssembly one) turns it into code. It holds no source text and
  * no names from the `.sgd` file: locals are numbered, functions are indices into
  * {@link LoopKernel.functions}, buffers are kernel arguments, bound data arrays or scratch
@@ -49,7 +49,11 @@ export type LoopIndex =
   /** `left + right`. */
   | { readonly op: 'add'; readonly left: LoopIndex; readonly right: LoopIndex }
   /** `left · right`. */
-  | { readonly op: 'mul'; readonly left: LoopIndex; readonly right: LoopIndex };
+  | { readonly op: 'mul'; readonly left: LoopIndex; readonly right: LoopIndex }
+  /** `⌊left / right⌋` for a positive `right` (the row of a flat matrix index). */
+  | { readonly op: 'div'; readonly left: LoopIndex; readonly right: LoopIndex }
+  /** `left mod right` for a positive `right` (the column of a flat matrix index). */
+  | { readonly op: 'mod'; readonly left: LoopIndex; readonly right: LoopIndex };
 
 /** Binary operators on doubles, with IEEE semantics (`pow` and `max` as `Math.pow` and `Math.max`, NaN-propagating). */
 export type LoopBinaryOperator = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'max';
@@ -62,7 +66,9 @@ export type LoopCondition =
   /** `left === right` on integers. */
   | { readonly op: 'equal'; readonly left: LoopIndex; readonly right: LoopIndex }
   /** `value` is +∞ or −∞. */
-  | { readonly op: 'infinite'; readonly value: LoopExpr };
+  | { readonly op: 'infinite'; readonly value: LoopExpr }
+  /** `left === right` on doubles (false when either is NaN): which entries attain a maximum. */
+  | { readonly op: 'same'; readonly left: LoopExpr; readonly right: LoopExpr };
 
 /** A double-valued expression, free of side effects. */
 export type LoopExpr =

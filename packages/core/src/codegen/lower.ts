@@ -2,8 +2,9 @@
  * Lowers a kernel's outputs to loop IR, following the plan (`plan.ts`): sample-free nodes once,
  * then the sample-dependent part, written once here and instantiated twice, for a batch of one
  * (plain stores: the common SGD step) and inside the loop over a larger batch (weighted sums).
- * Each operator's own lowering is in `lowerings.ts`; this file does the kernel-level work:
- * storage, output stores, the batch, and binding inputs, data arrays and functions by position.
+ * Each operator's own lowering is in its record (`OperatorRecord.lower`); this file does the
+ * kernel-level work: the leaves (constants, inputs), storage, output stores, the batch, and
+ * binding inputs, data arrays and functions by position.
  */
 import type { ElementwiseFunction, FunctionTable } from '../ir/functions.ts';
 import type { Node } from '../ir/node.ts';
@@ -14,7 +15,6 @@ import type { InputResolver } from './layout.ts';
 import { binary, constant, fromIndex, indexAdd, indexConst, indexMul, indexOf, load, store, valueOf } from './loop-build.ts';
 import type { LoopBuffer, LoopExpr, LoopIndex, LoopLocal, LoopKernel, LoopReduction, LoopScalarType, LoopStatement } from './loop-ir.ts';
 import type { LoweringContext, OperatorLowering } from './lowering.ts';
-import { OPERATOR_LOWERINGS } from './lowerings.ts';
 import { planKernel, type Placement } from './plan.ts';
 
 /** Lowers `outputs` into one loop kernel; inputs are found by `resolve`, functions in `functions`. */
@@ -291,9 +291,17 @@ class KernelLowering implements LoweringContext {
   }
 }
 
-/** The lowering of `node`'s operator: the one place that looks lowerings up. */
+/** The leaves: a constant is its number, an input is read where the resolver puts it. */
+const CONSTANT_LOWERING: OperatorLowering = { element: (_ctx, node) => constant(node.value as number) };
+const INPUT_LOWERING: OperatorLowering = { element: (ctx, node, at) => ctx.input(node, at) };
+
+/** The lowering of `node`'s operator, from its record: the one place that looks lowerings up. */
 function loweringOf(node: Node): OperatorLowering {
-  return OPERATOR_LOWERINGS[node.op];
+  if (node.op === 'const') return CONSTANT_LOWERING;
+  if (node.op === 'input') return INPUT_LOWERING;
+  const lowering = node.record?.lower;
+  if (!lowering) throw new Error(`the operator '${node.op}' has no lowering to loop IR (OperatorRecord.lower)`);
+  return lowering;
 }
 
 /** Entry `at` of `node` by its operator's `element` hook. */

@@ -42,8 +42,8 @@ export interface LoweringContext {
 }
 
 /**
- * How one IR operator becomes loop IR. Which hooks an operator needs follows from how the plan
- * may evaluate it:
+ * How one IR operator becomes loop IR: the `lower` field of its `OperatorRecord`. Which hooks an
+ * operator needs follows from how the plan may evaluate it (its flags below):
  * - `element` for operators that are fused or read in place (elementwise operators, constants,
  *   inputs, broadcasts, rows, entries): an expression for one entry, from the arguments' entries.
  *   When the plan stores such a node, the kernel lowering writes `element` into a local (scalar)
@@ -57,6 +57,15 @@ export interface LoweringContext {
  *   {@link LoweringContext.prepared}.
  */
 export interface OperatorLowering {
+  /** Elementwise: a node used once is computed inside its consumer's loop (fused), never stored. */
+  readonly fusable?: boolean;
+  /** Read in place by its consumers (`element`, after `prepare`), never stored: broadcasts, rows. */
+  readonly inPlace?: boolean;
+  /**
+   * Reads its arguments' entries at arbitrary positions or several times each (products,
+   * two-pass reductions): an argument is then stored rather than recomputed inside it.
+   */
+  readonly readsAtRandom?: boolean;
   /** Entry `at` of `node`, from its arguments' entries. Emits no statement: the expression may end up inside a reduction. */
   readonly element?: (ctx: LoweringContext, node: Node, at: LoopIndex) => LoopExpr;
   /** Statements computing the scalar `node`; returns its value (normally a local). */

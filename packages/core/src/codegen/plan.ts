@@ -4,13 +4,8 @@
  * single-use elementwise chain into the loop that consumes it is what lets a generated
  * gradient run as fast as a hand-written loop.
  */
-import { topologicalOrder, type Node, type Op } from '../ir/node.ts';
+import { topologicalOrder, type Node } from '../ir/node.ts';
 import { isScalar } from '../ir/shape.ts';
-
-const ELEMENTWISE: ReadonlySet<Op> = new Set<Op>(['add', 'sub', 'mul', 'div', 'pow', 'neg', 'map']);
-
-/** Consumers that read an operand's entries at arbitrary positions, possibly several times each. */
-const RANDOM_ACCESS: ReadonlySet<Op> = new Set<Op>(['matvec', 'vecmat', 'outer', 'logsumexp']);
 
 /** How one node is evaluated. */
 export type Placement =
@@ -38,7 +33,7 @@ export function planKernel(roots: readonly Node[]): KernelPlan {
   for (const node of order) {
     for (const arg of node.args) {
       bump(arg);
-      if (RANDOM_ACCESS.has(node.op)) randomAccess.add(arg);
+      if (node.record?.lower?.readsAtRandom) randomAccess.add(arg);
     }
   }
   roots.forEach(bump);
@@ -51,8 +46,8 @@ function place(node: Node, uses: number, readAtRandom: boolean): Placement {
   // A scalar input (a step size, a scalar param) is read once into a local: read in place inside
   // a loop, V8 would reload it at every entry, since the output buffer might alias its array.
   if (node.op === 'input' && isScalar(node.shape) && node.input?.kind !== 'sample') return 'stored';
-  if (node.op === 'const' || node.op === 'input' || node.op === 'broadcast' || node.op === 'row') return 'access';
+  if (node.op === 'const' || node.op === 'input' || node.record?.lower?.inPlace) return 'access';
   if (isScalar(node.shape)) return 'stored';
-  if (ELEMENTWISE.has(node.op) && uses === 1 && !readAtRandom) return 'fused';
+  if (node.record?.lower?.fusable && uses === 1 && !readAtRandom) return 'fused';
   return 'stored';
 }

@@ -1,6 +1,6 @@
 /**
  * Forward (JVP) and reverse (VJP) symbolic differentiation over the IR DAG, driven entirely
- * by a rule table. The results are IR nodes built with the same builder, so they share
+ * by a rule table (the operators' records). The results are IR nodes built with the same builder, so they share
  * structure with the primal graph and with each other.
  */
 import type { IRBuilder } from '../ir/builder.ts';
@@ -8,7 +8,7 @@ import { topologicalOrder, type Node } from '../ir/node.ts';
 import { MissingRuleError, type OpRule, type RuleTable } from './rules.ts';
 
 function ruleFor(rules: RuleTable, node: Node): OpRule {
-  const rule = rules[node.op];
+  const rule = Object.hasOwn(rules, node.op) ? rules[node.op] : undefined;
   if (!rule) throw new MissingRuleError(`no derivative rule is registered for the operator '${node.op}'`);
   return rule;
 }

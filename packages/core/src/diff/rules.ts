@@ -1,10 +1,11 @@
 /**
- * The contract of differentiation rules. Each operator has a forward rule (`jvp`) and a
- * reverse rule (`vjp`), both written as IR builders; rule tables come from plugins, one
- * table per operator family, exactly like JAX's `jvp` and `transpose` tables per primitive.
+ * The contract of differentiation rules. Each operator's record carries its forward rule
+ * (`jvp`) and reverse rule (`vjp`), both written as IR builders, like JAX's `jvp` and
+ * `transpose` rules per primitive; a rule table is the records viewed by operator name.
  */
 import type { IRBuilder } from '../ir/builder.ts';
-import type { Node, Op } from '../ir/node.ts';
+import type { Node } from '../ir/node.ts';
+import type { OperatorTable } from '../ir/operator.ts';
 
 /** Forward and reverse derivative of one operator. `null` stands for a zero tangent or cotangent. */
 export interface OpRule {
@@ -20,33 +21,15 @@ export interface OpRule {
   vjp(b: IRBuilder, node: Node, g: Node): readonly (Node | null)[];
 }
 
-/** Rules for some operators. Inputs and constants need none. */
-export type RuleTable = Partial<Record<Op, OpRule>>;
+/** Rules by operator name. Inputs and constants need none. */
+export type RuleTable = Readonly<Record<string, OpRule>>;
 
-/** A named family of rules (arithmetic, elementwise functions, linear algebra, indexing, ...), as a plugin registers it. */
-export interface RuleSet {
-  /** The family's name, for diagnostics and `sgd plugins`. */
-  readonly family: string;
-  /** The rules this family provides. */
-  readonly rules: RuleTable;
-}
-
-/** Thrown when a derivative is asked of an operator no registered rule set covers. */
+/** Thrown when a derivative is asked of an operator no registered record covers. */
 export class MissingRuleError extends Error {
   override readonly name = 'MissingRuleError';
 }
 
-/** Merges rule sets into one table; an operator claimed by two families is an error (no silent override). */
-export function mergeRuleSets(sets: readonly RuleSet[]): RuleTable {
-  const table: RuleTable = {};
-  const owner = new Map<Op, string>();
-  for (const set of sets) {
-    for (const op of Object.keys(set.rules) as Op[]) {
-      const previous = owner.get(op);
-      if (previous) throw new Error(`operator ${op} has rules in both ${previous} and ${set.family}`);
-      owner.set(op, set.family);
-      table[op] = set.rules[op];
-    }
-  }
-  return table;
+/** The rules of every operator of `operators` (each record is its own rule). */
+export function rulesOf(operators: OperatorTable): RuleTable {
+  return Object.freeze(Object.fromEntries(operators.records));
 }

@@ -1,11 +1,11 @@
 /**
- * Hypergradient errors along a run: at each record point, ‖g_i(x_k) − g*‖ for the chosen
- * estimators among g1 (analytic), g2 (automatic, from the forward Jacobian; with reverse
- * tracking only at the end, by one pullback of ∇ₓE), g3 (implicit: through the solver's own
- * fixed point when its step map is not a plain gradient step). The final estimates are
- * kept for `result.json`.
+ * Hypergradient estimates along a run: at each record point, the chosen estimators among g1
+ * (analytic), g2 (automatic, from the forward Jacobian; with reverse tracking only at the end,
+ * by one pullback of ∇ₓE), g3 (implicit: through the solver's own fixed point when its step map
+ * is not a plain gradient step). The `hypergradient_error` metric reads them (and g*) through
+ * {@link HypergradientObserver.hypergradients}; the final estimates are kept for `result.json`.
  */
-import { distance } from '../linalg/vector.ts';
+import type { MetricPoint } from '../plugin/contracts.ts';
 import type { RunObserver, RunView } from '../solver/run.ts';
 import type { ReverseTape } from '../solver/reverse.ts';
 import type { Estimator, HypergradientEstimators } from './estimators.ts';
@@ -15,58 +15,57 @@ export function errorMetric(estimator: Estimator): string {
   return `hypergradient_error_${estimator}`;
 }
 
-/** A run observer for the non-SID estimators, remembering their values at the last record point. */
+/** A run observer computing the non-SID estimates (it adds no column: the `hypergradient_error` metric does). */
 export class HypergradientObserver implements RunObserver {
-  /** Trace columns, one per estimator. */
-  readonly metrics: readonly string[];
-  /** The estimates at the last record point (at the end of the run: at x_t). */
+  /** No columns of its own. */
+  readonly metrics: readonly string[] = [];
+  /** The estimates at the last record point (at the end of the run: at x_t); absent where not available. */
   readonly last = new Map<Estimator, Float64Array>();
-  /** The errors of the last record point and its k, which `finish` reuses at the same k for all but reverse-mode g2. */
-  private lastErrors: number[] = [];
+  /** What metrics read: the estimates at the current record point and g*. */
+  readonly hypergradients: NonNullable<MetricPoint['hypergradients']>;
   private lastK = -1;
 
   /**
    * @param estimators - the evaluators bound to the problem instance
    * @param chosen - which estimators to follow (`sid` is computed after the run, not here)
-   * @param reference - g*, the exact hypergradient
+   * @param exact - g*, the exact hypergradient, when the reference gives it
    */
   constructor(
     private readonly estimators: HypergradientEstimators,
     readonly chosen: readonly Exclude<Estimator, 'sid'>[],
-    private readonly reference: Float64Array,
+    exact?: Float64Array,
   ) {
-    this.metrics = chosen.map(errorMetric);
+    this.hypergradients = { estimates: this.last, ...(exact ? { exact } : {}) };
   }
 
-  /** Errors at a record point (g2 needs the forward Jacobian; NaN without it). */
+  /** Estimates at a record point (g2 needs the forward Jacobian; absent without it). */
   record(view: RunView): number[] {
     this.lastK = view.k;
-    this.lastErrors = this.chosen.map((e) => {
-      const g = this.estimate(e, view);
-      if (g) this.last.set(e, g);
-      return g ? distance(g, this.reference) : NaN;
-    });
-    return this.lastErrors;
+    for (const e of this.chosen) this.keep(e, this.estimate(e, view));
+    return [];
   }
 
   /**
-   * Errors at x_t, with g2 from the reverse tape when there is one (one pullback of ∇ₓE). The
+   * Estimates at x_t, with g2 from the reverse tape when there is one (one pullback of ∇ₓE). The
    * other estimates are those of the last record point when it was x_t (`runSolver` records
    * there), and are computed here otherwise.
    */
   finish(view: RunView & { readonly tape?: ReverseTape }): number[] {
     const recorded = this.lastK === view.k;
-    return this.chosen.map((e, j) => {
-      if (recorded && (e !== 'automatic' || !view.tape)) return this.lastErrors[j];
-      let g: Float64Array | undefined;
+    for (const e of this.chosen) {
+      if (recorded && (e !== 'automatic' || !view.tape)) continue;
       if (e === 'automatic' && view.tape) {
         const w = new Float64Array(view.tape.stateSize);
         w.set(this.estimators.outerGradientX(view.x));
-        g = this.estimators.automaticFromPullback(view.x, view.tape.pullback([w])[0]);
-      } else g = this.estimate(e, view);
-      if (g) this.last.set(e, g);
-      return g ? distance(g, this.reference) : NaN;
-    });
+        this.keep(e, this.estimators.automaticFromPullback(view.x, view.tape.pullback([w])[0]));
+      } else this.keep(e, this.estimate(e, view));
+    }
+    return [];
+  }
+
+  private keep(e: Estimator, g: Float64Array | undefined): void {
+    if (g) this.last.set(e, g);
+    else this.last.delete(e);
   }
 
   private estimate(e: Exclude<Estimator, 'sid'>, view: RunView): Float64Array | undefined {

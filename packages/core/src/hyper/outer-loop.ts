@@ -1,18 +1,14 @@
 /**
- * The outer loop of hyperparameter optimization: minimize ℓ(θ) = E(x*(θ), θ) by gradient
- * descent (θ ← θ − η_m g) or mirror descent on the simplex (θ ← θ ⊙ exp(−η_m g) / Σ), where g
- * is a hypergradient estimate from an inner run of the solver at the current θ.
+ * The outer loop of hyperparameter optimization: minimize ℓ(θ) = E(x*(θ), θ) with an outer
+ * solver plugin (`outer_solve NAME`, an init/update pair: gradient descent and mirror descent
+ * are built in), where g is a hypergradient estimate from an inner run at the current θ.
  */
+import type { OuterSolverPlugin } from '../plugin/contracts.ts';
 import type { OptionSpec } from '../plugin/options.ts';
 import { norm } from '../linalg/vector.ts';
 
-/** The outer solvers the language accepts after `outer_solve`, with their options. */
-export const OUTER_SOLVERS: ReadonlyMap<string, { readonly doc: string; readonly options: readonly OptionSpec[] }> = new Map([
-  ['gd', { doc: 'Gradient descent on θ: θ_{m+1} = θ_m − η_m g_m.', options: outerOptions('0.1') }],
-  ['mirror', { doc: 'Mirror descent on the simplex: θ_{m+1} ∝ θ_m ⊙ exp(−η_m g_m) (θ must start positive).', options: outerOptions('0.1') }],
-]);
-
-function outerOptions(defaultStep: string): OptionSpec[] {
+/** The options every outer solver declares: `iterations`, and `step` (an expression of m, default `defaultStep`). */
+export function outerSolverOptions(defaultStep: string): OptionSpec[] {
   return [
     { name: 'iterations', type: 'integer', default: 50, min: 1, max: 1e6, doc: 'Number of outer steps on θ.' },
     { name: 'step', type: 'expression', default: defaultStep, variables: ['m'], doc: 'The outer step η_m, an expression of the outer iteration m (from 0).' },
@@ -34,26 +30,21 @@ export interface OuterStep {
 /** What one outer step needs from the caller: an estimate of ∇ℓ and of ℓ at the current θ. */
 export type HypergradientOracle = (theta: Float64Array) => { readonly gradient: Float64Array; readonly objective: number };
 
-/** Runs the outer loop, updating `theta` in place; returns one record per step. */
-export function runOuterLoop(
-  method: 'gd' | 'mirror',
-  iterations: number,
-  step: (m: number) => number,
-  theta: Float64Array,
-  oracle: HypergradientOracle,
-): OuterStep[] {
+/** Thrown when an outer solver refuses θ₀ (its `init` returned a reason). */
+export class OuterSolverInitError extends Error {
+  override readonly name = 'OuterSolverInitError';
+}
+
+/** Runs the outer loop with `solver`, updating `theta` in place; returns one record per step. */
+export function runOuterLoop(solver: OuterSolverPlugin, iterations: number, step: (m: number) => number, theta: Float64Array, oracle: HypergradientOracle): OuterStep[] {
+  const started = solver.init(theta);
+  if (typeof started === 'string') throw new OuterSolverInitError(`outer_solve ${solver.name} ${started}`);
   const steps: OuterStep[] = [];
   for (let m = 0; m < iterations; m++) {
     const { gradient, objective } = oracle(theta);
     const eta = step(m);
     steps.push({ m, objective, gradientNorm: norm(gradient), step: eta });
-    if (method === 'gd') {
-      for (let p = 0; p < theta.length; p++) theta[p] -= eta * gradient[p];
-    } else {
-      let total = 0;
-      for (let p = 0; p < theta.length; p++) total += (theta[p] *= Math.exp(-eta * gradient[p]));
-      for (let p = 0; p < theta.length; p++) theta[p] /= total;
-    }
+    started.update(theta, gradient, eta, m);
   }
   return steps;
 }

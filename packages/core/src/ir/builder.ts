@@ -1,40 +1,41 @@
 /**
- * The only way to make IR nodes. It interns every node by structure (hash-consing) and
- * simplifies locally at construction: constant folding, `x*1`, `x+0`, `0*x`, `-(-x)`,
- * `c1*(c2*x)`, and scalar broadcasts absorbed by elementwise operators.
+ * The only way to make IR nodes. It interns every node by structure (hash-consing), checks
+ * shapes with the operator's record, folds constants with the record's evaluator and applies
+ * the record's local simplifications (`x*1`, `x+0`, `0*x`, `-(-x)`, `c1*(c2*x)`, scalar
+ * broadcasts absorbed by elementwise operators, ...). The typed methods (`add`, `matvec`, ...)
+ * are shorthands for {@link IRBuilder.apply} on the built-in operators.
  */
 import type { FunctionTable } from './functions.ts';
-import { inputKey, isConst, type BinaryOp, type InputSymbolRef, type Node, type Op } from './node.ts';
+import { inputKey, type InputSymbolRef, type Node } from './node.ts';
 import { SCALAR, formatShape, isScalar, sameShape, type Shape } from './shape.ts';
+import type { Attributes, OperatorTable } from './operator.ts';
 
 /** Thrown when a node would be built with operands of incompatible shapes (an internal error: the checker rejects user mistakes first). */
 export class IRShapeError extends Error {
   override readonly name = 'IRShapeError';
 }
 
-const FOLD: Record<BinaryOp, (a: number, b: number) => number> = {
-  add: (a, b) => a + b,
-  sub: (a, b) => a - b,
-  mul: (a, b) => a * b,
-  div: (a, b) => a / b,
-  pow: (a, b) => Math.pow(a, b),
-};
-
-/** True when 1/c is finite, nonzero and multiplying by it rounds exactly like dividing by c. */
-function isExactReciprocal(c: number): boolean {
-  const r = 1 / c;
-  return Number.isFinite(c) && Number.isFinite(r) && r !== 0 && Number.isInteger(Math.log2(Math.abs(c))) && Number.isFinite(Math.log2(Math.abs(r)));
+/** The interning key of a node's attributes (empty when it has none). */
+function attributeKey(attrs: Attributes): string {
+  const parts: string[] = [];
+  if (attrs.fn !== undefined) parts.push(`fn=${attrs.fn}`);
+  if (attrs.size !== undefined) parts.push(`size=${attrs.size}`);
+  if (attrs.axis !== undefined) parts.push(`axis=${attrs.axis}`);
+  return parts.join(',');
 }
-
-const COMMUTATIVE: ReadonlySet<Op> = new Set<Op>(['add', 'mul']);
 
 /** Builds, interns and simplifies IR nodes. All nodes of one problem come from one builder. */
 export class IRBuilder {
   private readonly interned = new Map<string, Node>();
   private nextId = 0;
 
-  /** @param functions - the elementwise functions `map` nodes may name */
-  constructor(readonly functions: FunctionTable) {}
+  /** @param operators - the registered operators and the elementwise functions `map` nodes may name */
+  constructor(readonly operators: OperatorTable) {}
+
+  /** The elementwise functions `map` nodes may name. */
+  get functions(): FunctionTable {
+    return this.operators.functions;
+  }
 
   /** Number of distinct nodes made so far. */
   get size(): number {
@@ -58,67 +59,107 @@ export class IRBuilder {
     return this.intern(key, () => ({ op: 'input', args: [], shape: Object.freeze([...shape]), input: { ...ref } }));
   }
 
+  /**
+   * `op(args)` with attributes `attrs`: checked by the record's shape rule, folded when every
+   * argument is a constant and the result a scalar, simplified by the record, then interned.
+   */
+  apply(op: string, args: readonly Node[], attrs: Attributes = {}): Node {
+    const record = this.operators.get(op);
+    if (args.length !== record.arity) throw new IRShapeError(`${op} takes ${record.arity} arguments, got ${args.length}`);
+    for (const k of record.indexArgs ?? []) this.checkIndex(args[k]);
+    const shape = record.shape(
+      args.map((a) => a.shape),
+      attrs,
+    );
+    if (typeof shape === 'string') throw new IRShapeError(`${op} ${shape}`);
+    if (isScalar(shape) && args.length > 0 && args.every((a) => a.op === 'const') && !record.indexArgs?.length) {
+      const value = record.evaluate(
+        args.map((a) => ({ shape: SCALAR, data: Float64Array.of(a.value as number) })),
+        attrs,
+        shape,
+        this.functions,
+      );
+      return this.const(value[0]);
+    }
+    const simplified = record.simplify?.(this, args, attrs, shape);
+    if (simplified) {
+      if (!sameShape(simplified.shape, shape)) throw new Error(`internal error: simplifying ${op} changed its shape`);
+      return simplified;
+    }
+    return this.make(op, args, attrs, shape);
+  }
+
+  /**
+   * Interns `op(args)` as given, without checks or simplification: for a record's `simplify`
+   * once it has decided the node stays (its arguments possibly rewritten). Commutative
+   * operators get their operands in canonical order: constants first, then creation order.
+   */
+  make(op: string, args: readonly Node[], attrs: Attributes, shape: Shape): Node {
+    const record = this.operators.get(op);
+    let ordered = args;
+    if (record.commutative && args.length === 2 && this.order(args[1]) < this.order(args[0])) ordered = [args[1], args[0]];
+    const attributeText = attributeKey(attrs);
+    const key = `${op}:${attributeText}:${ordered.map((a) => a.id).join(':')}:${shape.join('x')}`;
+    const frozen = Object.freeze([...shape]);
+    return this.intern(key, () => ({ op, args: ordered, shape: frozen, ...attrs, record }));
+  }
+
   /** `a + b`. */
   add(a: Node, b: Node): Node {
-    return this.binary('add', a, b);
+    return this.apply('add', [a, b]);
   }
 
   /** `a - b`. */
   sub(a: Node, b: Node): Node {
-    return this.binary('sub', a, b);
+    return this.apply('sub', [a, b]);
   }
 
   /** `a * b` entrywise. */
   mul(a: Node, b: Node): Node {
-    return this.binary('mul', a, b);
+    return this.apply('mul', [a, b]);
   }
 
   /** `a / b` entrywise. */
   div(a: Node, b: Node): Node {
-    return this.binary('div', a, b);
+    return this.apply('div', [a, b]);
   }
 
   /** `a ^ b` entrywise. */
   pow(a: Node, b: Node): Node {
-    return this.binary('pow', a, b);
+    return this.apply('pow', [a, b]);
   }
 
   /** `-a`. */
   neg(a: Node): Node {
-    if (a.op === 'const') return this.const(-(a.value as number));
-    if (a.op === 'neg') return a.args[0];
-    if (a.op === 'broadcast') return this.broadcast(this.neg(a.args[0]), a.shape);
-    return this.intern(`neg:${a.id}`, () => ({ op: 'neg', args: [a], shape: a.shape }));
+    return this.apply('neg', [a]);
   }
 
   /** A registered elementwise function applied entrywise. */
   map(fn: string, a: Node): Node {
-    const f = this.functions.get(fn);
-    if (!f) throw new IRShapeError(`unknown elementwise function ${fn}`);
-    if (a.op === 'const') return this.const(f.evaluate(a.value as number));
-    if (a.op === 'broadcast') return this.broadcast(this.map(fn, a.args[0]), a.shape);
-    return this.intern(`map:${fn}:${a.id}`, () => ({ op: 'map', args: [a], shape: a.shape, fn }));
+    if (!this.functions.has(fn)) throw new IRShapeError(`unknown elementwise function ${fn}`);
+    return this.apply('map', [a], { fn });
   }
 
   /** The scalar `s` repeated to `shape`. */
   broadcast(s: Node, shape: Shape): Node {
     if (!isScalar(s.shape)) throw new IRShapeError(`broadcast of non-scalar ${formatShape(s.shape)}`);
     if (isScalar(shape)) return s;
-    const frozen = Object.freeze([...shape]);
-    return this.intern(`broadcast:${s.id}:${shape.join('x')}`, () => ({ op: 'broadcast', args: [s], shape: frozen }));
+    return this.make('broadcast', [s], {}, shape);
   }
 
-  /** Sum of all entries. */
-  sum(a: Node): Node {
-    if (isScalar(a.shape)) return a;
-    if (a.op === 'broadcast') return this.mul(this.const(a.shape.reduce((p, e) => p * e, 1)), a.args[0]);
-    return this.intern(`sum:${a.id}`, () => ({ op: 'sum', args: [a], shape: SCALAR }));
+  /** Sum of all entries, or along `axis` (0: down the columns, 1: along the rows). */
+  sum(a: Node, axis?: number): Node {
+    return this.apply('sum', [a], axis === undefined ? {} : { axis });
   }
 
-  /** `log Σ_j exp(a_j)`. */
-  logsumexp(a: Node): Node {
-    if (isScalar(a.shape)) return a;
-    return this.intern(`logsumexp:${a.id}`, () => ({ op: 'logsumexp', args: [a], shape: SCALAR }));
+  /** `log Σ exp`, of all entries or along `axis`, shifted by the maximum for stability. */
+  logsumexp(a: Node, axis?: number): Node {
+    return this.apply('logsumexp', [a], axis === undefined ? {} : { axis });
+  }
+
+  /** The largest entry, of all entries or along `axis`. */
+  max(a: Node, axis?: number): Node {
+    return this.apply('max', [a], axis === undefined ? {} : { axis });
   }
 
   /** Inner product `Σ_j u_j v_j` of two tensors of one shape. */
@@ -134,63 +175,56 @@ export class IRBuilder {
 
   /** `A v` for a matrix `A : [n, d]` and a vector `v : [d]`. */
   matvec(A: Node, v: Node): Node {
-    if (A.shape.length !== 2 || v.shape.length !== 1 || A.shape[1] !== v.shape[0]) {
-      throw new IRShapeError(`matrix–vector product of ${formatShape(A.shape)} and ${formatShape(v.shape)}`);
-    }
-    return this.intern(`matvec:${A.id}:${v.id}`, () => ({ op: 'matvec', args: [A, v], shape: Object.freeze([A.shape[0]]) }));
+    return this.apply('matvec', [A, v]);
   }
 
   /** `Aᵀ w` for a vector `w : [n]` and a matrix `A : [n, d]`. */
   vecmat(w: Node, A: Node): Node {
-    if (A.shape.length !== 2 || w.shape.length !== 1 || A.shape[0] !== w.shape[0]) {
-      throw new IRShapeError(`vector–matrix product of ${formatShape(w.shape)} and ${formatShape(A.shape)}`);
-    }
-    return this.intern(`vecmat:${w.id}:${A.id}`, () => ({ op: 'vecmat', args: [w, A], shape: Object.freeze([A.shape[1]]) }));
+    return this.apply('vecmat', [w, A]);
+  }
+
+  /** The matrix product `M N` of `M : [n, k]` and `N : [k, m]`. */
+  matmul(M: Node, N: Node): Node {
+    return this.apply('matmul', [M, N]);
+  }
+
+  /** `Mᵀ`. */
+  transpose(M: Node): Node {
+    return this.apply('transpose', [M]);
   }
 
   /** The outer product `a bᵀ` of two vectors. */
   outer(a: Node, b: Node): Node {
-    if (a.shape.length !== 1 || b.shape.length !== 1) {
-      throw new IRShapeError(`outer product of ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
-    }
-    return this.intern(`outer:${a.id}:${b.id}`, () => ({ op: 'outer', args: [a, b], shape: Object.freeze([a.shape[0], b.shape[0]]) }));
+    return this.apply('outer', [a, b]);
+  }
+
+  /**
+   * The vector `v : [n]` repeated along a new `axis` of `size` copies: `axis = 1` gives the
+   * `[n, size]` matrix whose every column is v (`v[:, None]`), `axis = 0` the `[size, n]`
+   * matrix whose every row is v (`v[None, :]`).
+   */
+  expand(v: Node, axis: number, size: number): Node {
+    return this.apply('expand', [v], { axis, size });
   }
 
   /** Entry `v[i]` of a vector; `i` is an integer scalar (a sample or a constant). */
   entry(v: Node, i: Node): Node {
-    this.checkIndex(i);
-    if (v.shape.length !== 1) throw new IRShapeError(`entry of ${formatShape(v.shape)}`);
-    if (v.op === 'broadcast') return v.args[0];
-    if (v.op === 'scatter' && v.args[1] === i) return v.args[0];
-    return this.intern(`entry:${v.id}:${i.id}`, () => ({ op: 'entry', args: [v, i], shape: SCALAR }));
+    return this.apply('entry', [v, i]);
   }
 
   /** Row `A[i]` of a matrix; `i` is an integer scalar (a sample or a constant). */
   row(A: Node, i: Node): Node {
-    this.checkIndex(i);
-    if (A.shape.length !== 2) throw new IRShapeError(`row of ${formatShape(A.shape)}`);
-    if (A.op === 'broadcast') return this.broadcast(A.args[0], [A.shape[1]]);
-    if (A.op === 'scatterRow' && A.args[1] === i) return A.args[0];
-    return this.intern(`row:${A.id}:${i.id}`, () => ({ op: 'row', args: [A, i], shape: Object.freeze([A.shape[1]]) }));
+    return this.apply('row', [A, i]);
   }
 
   /** The vector of length `size`, zero but for the scalar `g` at index `i`. */
   scatter(g: Node, i: Node, size: number): Node {
-    this.checkIndex(i);
-    if (!isScalar(g.shape)) throw new IRShapeError(`scatter of ${formatShape(g.shape)}`);
-    return this.intern(`scatter:${g.id}:${i.id}:${size}`, () => ({ op: 'scatter', args: [g, i], shape: Object.freeze([size]), size }));
+    return this.apply('scatter', [g, i], { size });
   }
 
   /** The `[size, d]` matrix, zero but for row `i` equal to the vector `g : [d]`. */
   scatterRow(g: Node, i: Node, size: number): Node {
-    this.checkIndex(i);
-    if (g.shape.length !== 1) throw new IRShapeError(`scatterRow of ${formatShape(g.shape)}`);
-    return this.intern(`scatterRow:${g.id}:${i.id}:${size}`, () => ({
-      op: 'scatterRow',
-      args: [g, i],
-      shape: Object.freeze([size, g.shape[0]]),
-      size,
-    }));
+    return this.apply('scatterRow', [g, i], { size });
   }
 
   /** `0` of the given shape: a constant, or a broadcast constant for tensors. */
@@ -204,72 +238,9 @@ export class IRBuilder {
     if (!integerConst && !sample) throw new IRShapeError('an index must be a sample or an integer constant');
   }
 
-  private binary(op: BinaryOp, a: Node, b: Node): Node {
-    const shape = this.broadcastShape(op, a, b);
-    // Scalars broadcast implicitly, so an explicit broadcast operand is replaced by its scalar.
-    const x = a.op === 'broadcast' ? a.args[0] : a;
-    const y = b.op === 'broadcast' ? b.args[0] : b;
-    const simplified = this.simplifyBinary(op, x, y, shape);
-    // A rewrite may rebuild from the unbroadcast (scalar) operands: restore the broadcast shape.
-    if (simplified) return sameShape(simplified.shape, shape) ? simplified : this.broadcast(simplified, shape);
-    let [l, r] = [x, y];
-    if (COMMUTATIVE.has(op) && this.order(r) < this.order(l)) [l, r] = [r, l];
-    return this.intern(`${op}:${l.id}:${r.id}:${shape.join('x')}`, () => ({ op, args: [l, r], shape }));
-  }
-
   /** Constants first, then creation order: canonical operand order of commutative operators. */
   private order(n: Node): number {
     return n.op === 'const' ? -1 : n.id;
-  }
-
-  private broadcastShape(op: BinaryOp, a: Node, b: Node): Shape {
-    if (sameShape(a.shape, b.shape) || isScalar(b.shape)) return a.shape;
-    if (isScalar(a.shape)) return b.shape;
-    throw new IRShapeError(`${op} of ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
-  }
-
-  /** Local rewrites; `undefined` when none applies. Operands are already unbroadcast. */
-  private simplifyBinary(op: BinaryOp, a: Node, b: Node, shape: Shape): Node | undefined {
-    const fit = (n: Node): Node => (sameShape(n.shape, shape) ? n : this.broadcast(n, shape));
-    if (a.op === 'const' && b.op === 'const') return fit(this.const(FOLD[op](a.value as number, b.value as number)));
-    switch (op) {
-      case 'add':
-        if (isConst(a, 0)) return fit(b);
-        if (isConst(b, 0)) return fit(a);
-        if (b.op === 'neg') return this.sub(a, b.args[0]);
-        if (a.op === 'neg') return this.sub(b, a.args[0]);
-        return undefined;
-      case 'sub':
-        if (isConst(b, 0)) return fit(a);
-        if (isConst(a, 0)) return fit(this.neg(b));
-        if (a === b) return this.zeros(shape);
-        if (b.op === 'neg') return this.add(a, b.args[0]);
-        return undefined;
-      case 'mul': {
-        if (isConst(a, 0) || isConst(b, 0)) return this.zeros(shape);
-        if (isConst(a, 1)) return fit(b);
-        if (isConst(b, 1)) return fit(a);
-        if (isConst(a, -1)) return fit(this.neg(b));
-        if (isConst(b, -1)) return fit(this.neg(a));
-        const [c, x] = a.op === 'const' ? [a, b] : b.op === 'const' ? [b, a] : [undefined, undefined];
-        // c1 * (c2 * x) → (c1 c2) * x keeps chains of constant factors from derivatives short.
-        if (c && x && x.op === 'mul' && x.args[0].op === 'const') {
-          return this.mul(this.const((c.value as number) * (x.args[0].value as number)), x.args[1]);
-        }
-        if (c && x && x.op === 'neg') return this.mul(this.const(-(c.value as number)), x.args[0]);
-        return undefined;
-      }
-      case 'div':
-        if (isConst(b, 1)) return fit(a);
-        if (isConst(a, 0)) return this.zeros(shape);
-        // x / c → (1/c)·x only when that is exact: c a power of two whose reciprocal is finite.
-        if (b.op === 'const' && isExactReciprocal(b.value as number)) return this.mul(this.const(1 / (b.value as number)), a);
-        return undefined;
-      case 'pow':
-        if (isConst(b, 1)) return fit(a);
-        if (isConst(b, 0)) return fit(this.const(1));
-        return undefined;
-    }
   }
 
   private intern(key: string, make: () => Omit<Node, 'id'>): Node {

@@ -4,41 +4,16 @@
  * arguments, so equal subexpressions are shared (common-subexpression elimination for free).
  */
 import type { Shape } from './shape.ts';
+import type { OperatorRecord } from './operator.ts';
 
 /** Elementwise binary operators; a scalar operand broadcasts against a tensor one. */
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow';
 
-/** Every operator of the IR. */
-export type Op =
-  /** A scalar number (`value`). */
-  | 'const'
-  /** A named input (`input`): var, param, data, tangent or sample index. */
-  | 'input'
-  | BinaryOp
-  /** `-a`. */
-  | 'neg'
-  /** A registered elementwise function `fn` applied to every entry. */
-  | 'map'
-  /** A scalar repeated to `shape`. */
-  | 'broadcast'
-  /** Sum of all entries, a scalar. */
-  | 'sum'
-  /** `log Σ exp(a_j)`, computed stably, a scalar. */
-  | 'logsumexp'
-  /** `A v` for `A : [n, d]`, `v : [d]`. */
-  | 'matvec'
-  /** `Aᵀ w` written `vecmat(w, A)` for `w : [n]`, `A : [n, d]`. */
-  | 'vecmat'
-  /** `a bᵀ` for vectors `a : [n]`, `b : [d]`. */
-  | 'outer'
-  /** Entry `v[i]` of a vector; args `[v, i]`. */
-  | 'entry'
-  /** Row `A[i]` of a matrix; args `[A, i]`. */
-  | 'row'
-  /** The vector of length `size` that is zero but for `g` at index `i`; args `[g, i]`. */
-  | 'scatter'
-  /** The `[size, d]` matrix that is zero but for row `i` equal to `g`; args `[g, i]`. */
-  | 'scatterRow';
+/**
+ * The operator of a node: `const` and `input` (the leaves), or the name of a registered
+ * {@link OperatorRecord} (`add`, `matvec`, `logsumexp`, ... and any a plugin registers).
+ */
+export type Op = string;
 
 /**
  * What an input node stands for: a declared var, param or data tensor; a tangent direction; the
@@ -71,8 +46,12 @@ export interface Node {
   readonly input?: InputSymbolRef;
   /** For `map`: the registered function's name. */
   readonly fn?: string;
-  /** For `scatter` and `scatterRow`: the extent of the index dimension. */
+  /** For `scatter`, `scatterRow` and `expand`: the extent the arguments do not determine. */
   readonly size?: number;
+  /** For reductions along an axis and `expand`: the axis. */
+  readonly axis?: number;
+  /** The operator's record (every node but `const` and `input`), as JAX equations hold their primitive. */
+  readonly record?: OperatorRecord;
 }
 
 /** The key `kind:name` under which an input is interned. */

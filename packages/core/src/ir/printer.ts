@@ -3,7 +3,7 @@
  * shared between the printed formulas (the DAG's CSE) are named once, `t1 = ...`, and reused.
  */
 import { topologicalOrder, type Node } from './node.ts';
-import { isScalar } from './shape.ts';
+import type { OperatorTable, Printed } from './operator.ts';
 
 /** Output flavour. */
 export type PrintFormat = 'text' | 'latex';
@@ -26,11 +26,11 @@ export interface PrintedFormulas {
 
 const GREEK = new Set(['alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'eta', 'theta', 'iota', 'kappa', 'lambda', 'mu', 'nu', 'xi', 'pi', 'rho', 'sigma', 'tau', 'phi', 'chi', 'psi', 'omega']);
 
-/** Binding strength of each rendered form: 1 sums, 2 products, 3 negation, 4 powers, 5 atoms. */
-type Printed = { readonly text: string; readonly level: number };
-
-/** Prints formulas over one DAG, naming shared non-trivial subexpressions. */
-export function printFormulas(formulas: readonly Formula[], format: PrintFormat, functions?: ReadonlyMap<string, { latex?(arg: string): string }>): PrintedFormulas {
+/**
+ * Prints formulas over one DAG, naming shared non-trivial subexpressions.
+ * @param operators - the records whose printed forms the nodes use
+ */
+export function printFormulas(formulas: readonly Formula[], format: PrintFormat, operators: OperatorTable): PrintedFormulas {
   const roots = formulas.flatMap((f) => (f.node ? [f.node] : []));
   const uses = new Map<Node, number>();
   for (const node of topologicalOrder(roots)) for (const a of node.args) uses.set(a, (uses.get(a) ?? 0) + 1);
@@ -42,31 +42,42 @@ export function printFormulas(formulas: readonly Formula[], format: PrintFormat,
     if (name) return { text: name, level: 5 };
     const cached = memo.get(node);
     if (cached) return cached;
-    const printed = format === 'latex' ? latex(node, render, functions) : text(node, render);
+    const printed = renderNode(node, format, render, operators);
     memo.set(node, printed);
     return printed;
   };
+  // Every node is rendered in post-order, its arguments already memoized (or named): `render`
+  // then never recurses more than one level, however deep the formula.
   for (const node of topologicalOrder(roots)) {
-    if ((uses.get(node) ?? 0) > 1 && worthNaming(node)) {
+    const printed = render(node);
+    if ((uses.get(node) ?? 0) > 1 && worthNaming(node, operators)) {
       const name = format === 'latex' ? `t_{${shared.length + 1}}` : `t${shared.length + 1}`;
-      shared.push({ name, text: render(node).text });
+      shared.push({ name, text: printed.text });
       names.set(node, name);
     }
   }
   return { shared, formulas: formulas.map((f) => ({ label: f.label, text: f.node ? render(f.node).text : '0' })) };
 }
 
-function worthNaming(node: Node): boolean {
-  return !['const', 'input', 'broadcast', 'row', 'entry', 'neg'].includes(node.op);
+function worthNaming(node: Node, operators: OperatorTable): boolean {
+  return node.op !== 'const' && node.op !== 'input' && !operators.get(node.op).printInline;
 }
 
-function wrap(p: Printed, level: number, open = '(', close = ')'): string {
+function wrapIn(p: Printed, level: number, open = '(', close = ')'): string {
   return p.level < level ? `${open}${p.text}${close}` : p.text;
 }
 
-/** A declared name in LaTeX: Greek letter names become the letter, underscores are escaped. */
+/**
+ * A declared name in LaTeX: a Greek letter name becomes the letter, a longer name is upright
+ * (`\\mathrm{loglam}`, not a product of italic letters), and the part after the first underscore
+ * is a subscript (`x_0` → `x_{0}`, `lam_max` → `\\lambda_{\\mathrm{max}}` for `lambda_max`).
+ */
 export function latexName(name: string): string {
-  return GREEK.has(name) ? `\\${name}` : name.replace(/_/g, '\\_');
+  const at = name.indexOf('_');
+  if (at > 0 && at < name.length - 1) return `${latexName(name.slice(0, at))}_{${latexName(name.slice(at + 1))}}`;
+  if (GREEK.has(name)) return `\\${name}`;
+  const escaped = name.replace(/_/g, '\\_');
+  return name.length > 1 ? `\\mathrm{${escaped}}` : escaped;
 }
 
 function inputName(node: Node, format: PrintFormat): string {
@@ -82,99 +93,19 @@ function constText(v: number): string {
   return Number.isInteger(v) || Math.abs(v) >= 1e-3 ? String(v) : v.toExponential();
 }
 
-function text(node: Node, r: (n: Node) => Printed): Printed {
-  const [a, b] = node.args;
-  switch (node.op) {
-    case 'const':
-      return { text: constText(node.value as number), level: (node.value as number) < 0 ? 3 : 5 };
-    case 'input':
-      return { text: inputName(node, 'text'), level: 5 };
-    case 'add':
-      return { text: `${r(a).text} + ${wrap(r(b), 2)}`, level: 1 };
-    case 'sub':
-      return { text: `${r(a).text} - ${wrap(r(b), 2)}`, level: 1 };
-    case 'mul':
-      return { text: `${wrap(r(a), 2)} * ${wrap(r(b), 3)}`, level: 2 };
-    case 'div':
-      return { text: `${wrap(r(a), 2)} / ${wrap(r(b), 3)}`, level: 2 };
-    case 'pow':
-      return { text: `${wrap(r(a), 5)}^${wrap(r(b), 5)}`, level: 4 };
-    case 'neg':
-      return { text: `-${wrap(r(a), 3)}`, level: 3 };
-    case 'map':
-      return { text: `${node.fn}(${r(a).text})`, level: 5 };
-    case 'broadcast':
-      return r(a);
-    case 'sum':
-      if (a.op === 'mul' && !isScalar(a.args[0].shape) && !isScalar(a.args[1].shape)) {
-        const [u, v] = a.args;
-        if (u === v) return { text: `norm2(${r(u).text})`, level: 5 };
-        return { text: `${wrap(r(u), 3)} . ${wrap(r(v), 3)}`, level: 2 };
-      }
-      return { text: `sum(${r(a).text})`, level: 5 };
-    case 'logsumexp':
-      return { text: `logsumexp(${r(a).text})`, level: 5 };
-    case 'matvec':
-    case 'vecmat':
-      return { text: `${wrap(r(a), 3)} @ ${wrap(r(b), 3)}`, level: 2 };
-    case 'outer':
-      return { text: `outer(${r(a).text}, ${r(b).text})`, level: 5 };
-    case 'entry':
-    case 'row':
-      return { text: `${wrap(r(a), 5)}[${r(b).text}]`, level: 5 };
-    case 'scatter':
-    case 'scatterRow':
-      return { text: `onehot(${r(b).text}, ${node.size}) * ${wrap(r(a), 3)}`, level: 2 };
+/** A leaf (`const`, `input`) or the node's record's form over its rendered arguments. */
+function renderNode(node: Node, format: PrintFormat, r: (n: Node) => Printed, operators: OperatorTable): Printed {
+  if (node.op === 'const') {
+    const text = constText(node.value as number);
+    return { text: format === 'latex' ? text.replace(/e([+-]?\d+)$/, ' \\cdot 10^{$1}') : text, level: (node.value as number) < 0 ? 3 : 5 };
   }
-}
-
-function latex(node: Node, r: (n: Node) => Printed, functions?: ReadonlyMap<string, { latex?(arg: string): string }>): Printed {
-  const [a, b] = node.args;
-  const paren = (p: Printed, level: number): string => wrap(p, level, '\\left(', '\\right)');
-  switch (node.op) {
-    case 'const':
-      return { text: constText(node.value as number).replace(/e([+-]?\d+)$/, ' \\cdot 10^{$1}'), level: (node.value as number) < 0 ? 3 : 5 };
-    case 'input':
-      return { text: inputName(node, 'latex'), level: 5 };
-    case 'add':
-      return { text: `${r(a).text} + ${paren(r(b), 2)}`, level: 1 };
-    case 'sub':
-      return { text: `${r(a).text} - ${paren(r(b), 2)}`, level: 1 };
-    case 'mul':
-      return { text: `${paren(r(a), 2)} \\, ${paren(r(b), 3)}`, level: 2 };
-    case 'div':
-      return { text: `\\frac{${r(a).text}}{${r(b).text}}`, level: 5 };
-    case 'pow':
-      return { text: `{${paren(r(a), 5)}}^{${r(b).text}}`, level: 4 };
-    case 'neg':
-      return { text: `-${paren(r(a), 3)}`, level: 3 };
-    case 'map': {
-      const custom = functions?.get(node.fn as string)?.latex;
-      return { text: custom ? custom(r(a).text) : `\\operatorname{${node.fn}}\\left(${r(a).text}\\right)`, level: 5 };
-    }
-    case 'broadcast':
-      return r(a);
-    case 'sum':
-      if (a.op === 'mul' && !isScalar(a.args[0].shape) && !isScalar(a.args[1].shape)) {
-        const [u, v] = a.args;
-        if (u === v) return { text: `\\left\\|${r(u).text}\\right\\|^2`, level: 5 };
-        return { text: `\\left\\langle ${r(u).text}, ${r(v).text} \\right\\rangle`, level: 5 };
-      }
-      return { text: `\\sum ${paren(r(a), 5)}`, level: 2 };
-    case 'logsumexp':
-      return { text: `\\operatorname{logsumexp}\\left(${r(a).text}\\right)`, level: 5 };
-    case 'matvec':
-      return { text: `${paren(r(a), 5)} ${paren(r(b), 5)}`, level: 2 };
-    case 'vecmat':
-      return { text: `{${paren(r(b), 5)}}^\\top ${paren(r(a), 5)}`, level: 2 };
-    case 'outer':
-      return { text: `${paren(r(a), 5)} {${paren(r(b), 5)}}^\\top`, level: 2 };
-    case 'entry':
-    case 'row':
-      return { text: `{${paren(r(a), 5)}}_{${r(b).text}}`, level: 5 };
-    case 'scatter':
-      return { text: `e_{${r(b).text}} \\, ${paren(r(a), 3)}`, level: 2 };
-    case 'scatterRow':
-      return { text: `e_{${r(b).text}} {${paren(r(a), 5)}}^\\top`, level: 2 };
-  }
+  if (node.op === 'input') return { text: inputName(node, format), level: 5 };
+  const wrap = (p: Printed, level: number): string => (format === 'latex' ? wrapIn(p, level, '\\left(', '\\right)') : wrapIn(p, level));
+  return operators.get(node.op).print(node, {
+    format,
+    args: node.args.map(r),
+    wrap,
+    render: r,
+    functionLatex: (fn, arg) => operators.functions.get(fn)?.latex?.(arg),
+  });
 }

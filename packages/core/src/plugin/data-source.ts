@@ -10,6 +10,12 @@ import type { Shape } from '../ir/shape.ts';
 export type DataSourceArgType =
   /** A string literal, `split = "train"`; restricted to {@link DataSourceArg.values} when given. */
   | 'string'
+  /**
+   * A file path as a string literal, `file = "A.npy"`: relative to the `.sgd` file's directory.
+   * The checker resolves it (through its environment's `resolvePath`), so the source receives
+   * an absolute path.
+   */
+  | 'path'
   /** A constant expression with an integer value. */
   | 'integer'
   /** A constant expression with a finite value. */
@@ -58,6 +64,13 @@ export interface DataSource {
    * @param seed - the run's seed; a source whose data is fixed ignores it
    */
   read(shape: Shape, args: DataSourceArgs, seed: number): Float64Array;
+  /**
+   * Optional: the shape the source holds for `args`, or why it cannot be read (a message, as
+   * `check` returns). Sources that have one let a file take its dims from the data:
+   * `dim n = rows(npy(file = "A.npy"))`.
+   * @param args - every declared argument, given or defaulted
+   */
+  shape?(args: DataSourceArgs): Shape | string;
 }
 
 /**

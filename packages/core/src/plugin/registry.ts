@@ -4,14 +4,15 @@
  */
 import 'reflect-metadata';
 import { Container, type ContainerModule } from 'inversify';
-import { mergeRuleSets, type RuleTable } from '../diff/rules.ts';
+import { rulesOf, type RuleTable } from '../diff/rules.ts';
 import type { ElementwiseFunction, FunctionTable } from '../ir/functions.ts';
+import { OperatorTable, type OperatorRecord } from '../ir/operator.ts';
 import { COMMON_SOLVER_OPTIONS } from '../solver/common-options.ts';
 import type { SolverPlugin } from '../solver/contract.ts';
-import type { MetricSpec } from './contracts.ts';
+import type { MetricPlugin, OuterSolverPlugin } from './contracts.ts';
 import type { DataSource } from './data-source.ts';
 import type { OptionSpec } from './options.ts';
-import { FUNCTIONS, METRICS, RULE_SETS, SOLVERS, SOURCES } from './tokens.ts';
+import { FUNCTIONS, METRICS, OPERATORS, OUTER_SOLVERS, SOLVERS, SOURCES } from './tokens.ts';
 
 function byName<T extends { readonly name: string }>(kind: string, items: readonly T[]): ReadonlyMap<string, T> {
   const map = new Map<string, T>();
@@ -28,23 +29,29 @@ function getAllOrNone<T>(container: Container, token: symbol): T[] {
 
 /** What the loaded plugins provide, resolved once. */
 export class PluginRegistry {
-  /** Merged differentiation rules. */
+  /** The operators (an operator registered twice is an error) and the elementwise functions: what an `IRBuilder` is made with. */
+  readonly operators: OperatorTable;
+  /** The operators' differentiation rules by name (a view of {@link PluginRegistry.operators}). */
   readonly rules: RuleTable;
   /** Elementwise functions by name. */
   readonly functions: FunctionTable;
   /** Solvers by name. */
   readonly solvers: ReadonlyMap<string, SolverPlugin>;
-  /** Metrics by name. */
-  readonly metrics: ReadonlyMap<string, MetricSpec>;
+  /** Metrics by name, in registration order (the order traces list them). */
+  readonly metrics: ReadonlyMap<string, MetricPlugin>;
+  /** Outer solvers by name. */
+  readonly outerSolvers: ReadonlyMap<string, OuterSolverPlugin>;
   /** Data sources by name. */
   readonly sources: ReadonlyMap<string, DataSource>;
 
   /** @param container - a container every plugin module has been loaded into */
   constructor(readonly container: Container) {
-    this.rules = mergeRuleSets(getAllOrNone(container, RULE_SETS as symbol));
     this.functions = byName('function', getAllOrNone<ElementwiseFunction>(container, FUNCTIONS as symbol));
+    this.operators = new OperatorTable(getAllOrNone<OperatorRecord>(container, OPERATORS as symbol), this.functions);
+    this.rules = rulesOf(this.operators);
     this.solvers = byName('solver', getAllOrNone<SolverPlugin>(container, SOLVERS as symbol));
-    this.metrics = byName('metric', getAllOrNone<MetricSpec>(container, METRICS as symbol));
+    this.metrics = byName('metric', getAllOrNone<MetricPlugin>(container, METRICS as symbol));
+    this.outerSolvers = byName('outer solver', getAllOrNone<OuterSolverPlugin>(container, OUTER_SOLVERS as symbol));
     this.sources = byName('data source', getAllOrNone<DataSource>(container, SOURCES as symbol));
     for (const solver of this.solvers.values()) {
       const clash = solver.options.find((o) => COMMON_SOLVER_OPTIONS.some((c) => c.name === o.name));

@@ -9,6 +9,7 @@ import { RandomStream } from '../runtime/rng.ts';
 import { layoutOf, type Layout } from './layout.ts';
 import type { Node } from '../ir/node.ts';
 import type { Problem, TensorInit, TensorSymbol } from './problem.ts';
+import { fillSparseNormal } from './sparse-normal.ts';
 
 /** Reads tensors from a data source (`from mnist(...)`); given by the plugin that provides the source. */
 export type SourceReader = (symbol: TensorSymbol, init: Extract<TensorInit, { kind: 'source' }>, seed: number) => Float64Array;
@@ -66,6 +67,9 @@ function fill(symbol: TensorSymbol, seed: number, readSource: SourceReader | und
       for (let k = 0; k < values.length; k++) values[k] = stream.uniformIn(init.lo, init.hi);
       return values;
     }
+    case 'sparse_normal':
+      fillSparseNormal(values, init.r, init.sd, RandomStream.forDeclaration(seed, symbol.kind, symbol.name));
+      return values;
     case 'expression':
       throw new Error('expression values are evaluated by drawInstance');
     case 'source':

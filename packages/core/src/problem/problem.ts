@@ -13,6 +13,8 @@ export type TensorInit =
   | { readonly kind: 'normal'; readonly mean: number; readonly sd: number }
   /** Every entry drawn from U[lo, hi). */
   | { readonly kind: 'uniform'; readonly lo: number; readonly hi: number }
+  /** `r` entries at uniformly chosen distinct positions drawn from N(0, sd²), the others 0. */
+  | { readonly kind: 'sparse_normal'; readonly r: number; readonly sd: number }
   /** Every entry equal to `value`. */
   | { readonly kind: 'constant'; readonly value: number }
   /** Computed from earlier data tensors, dims and consts (a scalar result is broadcast). */

@@ -21,6 +21,8 @@ export interface Conditioning {
 
 /** The exact solution and its derivative. */
 export interface Reference extends Conditioning {
+  /** Always `'exact'` (see `RunReference` for the other modes). */
+  readonly mode: 'exact';
   /** x*(θ), var layout. */
   readonly x: Float64Array;
   /** ∂θx*(θ), tangent-major: column p (derivative along θ_p) at `p * D`. */
@@ -147,7 +149,7 @@ export function computeReference(kernels: ProblemKernels, theta: Float64Array, s
   } else if (solve.kind === 'indefinite') {
     warning = `the Hessian at the reference point is not positive definite (${solve.detail}): x* may not be a strict minimizer`;
   } else if (!converged) warning = `Newton stopped with ‖∇F‖ = ${gradientNorm.toExponential(2)} after ${steps} steps`;
-  return { ...conditioning, x, jacobian, objective: kernels.objective(x, theta), quadratic, certified, singular, newtonSteps: steps, warning };
+  return { mode: 'exact', ...conditioning, x, jacobian, objective: kernels.objective(x, theta), quadratic, certified, singular, newtonSteps: steps, warning };
 }
 
 /** What a reference factorization found the Hessian to be. */

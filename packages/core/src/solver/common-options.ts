@@ -1,6 +1,7 @@
 /** Options every solver accepts, handled by the framework's run loop rather than by the solver. */
 import { ESTIMATORS } from '../hyper/estimators.ts';
 import type { OptionSpec } from '../plugin/options.ts';
+import { DEFAULT_REFERENCE_BUDGET_MIB, REFERENCE_MODES } from '../reference/mode.ts';
 
 /**
  * The variables a step-size (or other schedule) expression may use: the iteration k (from 0),
@@ -9,7 +10,7 @@ import type { OptionSpec } from '../plugin/options.ts';
  */
 export const SCHEDULE_VARIABLES: readonly string[] = ['k', 'mu', 'L', 'kappa', 'q'];
 
-/** `iterations`, `track`, `checkpoint`, `backend`, `linear_solver`, and the hypergradient options (`estimator`, `sid_*`). */
+/** `iterations`, `track`, `checkpoint`, `backend`, `linear_solver`, `reference`, `reference_budget`, and the hypergradient options (`estimator`, `sid_*`). */
 export const COMMON_SOLVER_OPTIONS: readonly OptionSpec[] = [
   { name: 'iterations', type: 'integer', default: 1000, min: 1, max: 1e9, doc: 'Number of steps; the iterates are x_0, ..., x_iterations.' },
   {
@@ -39,6 +40,21 @@ export const COMMON_SOLVER_OPTIONS: readonly OptionSpec[] = [
     default: 'direct',
     values: ['direct', 'cg'],
     doc: 'Implicit tracking: a dense Cholesky solve (ml-matrix) or conjugate gradients on Hessian–vector products (the Hessian is never formed).',
+  },
+  {
+    name: 'reference',
+    type: 'enum',
+    default: 'automatic',
+    values: REFERENCE_MODES,
+    doc: 'What the metrics compare against: exact (dense Hessian: Newton, eigendecomposition, ∂θx* by a direct solve), iterative (Newton–CG and Lanczos on Hessian–vector products, ∂θx* only as products), none (μ, L at x₀ only; metrics that need x* are left out), or automatic (exact while 32·D² bytes fit reference_budget, iterative above).',
+  },
+  {
+    name: 'reference_budget',
+    type: 'integer',
+    default: DEFAULT_REFERENCE_BUDGET_MIB,
+    min: 1,
+    max: 1e9,
+    doc: 'MiB the exact reference may use (its dense Hessian and factorization take 32·D² bytes); reference = automatic picks exact within it, and reference = exact over it is an error.',
   },
   {
     name: 'estimator',

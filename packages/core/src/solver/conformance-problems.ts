@@ -28,7 +28,7 @@ type Declare = (kind: TensorSymbol['kind'], name: string, shape: number[], init:
 
 /** Builds one of the suite's problems for `plugin`, its solve block set by `schedules`. */
 export function conformanceProblem(name: ConformanceProblemName, registry: PluginRegistry, plugin: SolverPlugin, schedules: ProblemSchedules): Problem {
-  const b = new IRBuilder(registry.functions);
+  const b = new IRBuilder(registry.operators);
   const declare: Declare = (kind, tensor, shape, init) => ({ kind, name: tensor, shape, init, node: b.input({ kind, name: tensor }, shape) });
   const { rows: N, features: D, batch, ridge } = CONFORMANCE_SIZES;
   const i = b.input({ kind: 'sample', name: 'i' }, []);

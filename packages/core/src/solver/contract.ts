@@ -87,4 +87,10 @@ export interface SolverPlugin {
   stepMap(ctx: StepMapContext): StepMap;
   /** What the solver declares to the conformance suite: exclusions, option values, its expected rate. */
   readonly conformance?: ConformanceDeclaration;
+  /**
+   * Checks of the drawn instance the solver needs (e.g. histograms on the simplex), made before
+   * its step map is built: every problem found, each naming its declaration; empty when none.
+   * A run with problems stops with a `SolverInputError` the CLI reports with the file's name.
+   */
+  checkInstance?(problem: Problem, values: ReadonlyMap<string, Float64Array>): readonly string[];
 }

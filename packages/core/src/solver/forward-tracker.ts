@@ -2,7 +2,10 @@
  * Forward derivative tracking, the SGD′ recursion J_{k+1} = ∂ₛΦ·J_k + ∂θΦ from J₀ = ∂θs₀
  * (zero unless a solver state starts at an expression of θ), one θ direction at a time. The Jacobian is stored tangent-major: column p (∂s/∂θ_p) is contiguous, so each
  * kernel call streams one column, and two buffers alternate so nothing is copied or allocated.
+ * On WebAssembly both buffers and the direction live in the run's memory, next to the state.
  */
+import type { OffsetKernel } from '../codegen/compile.ts';
+import { RunBuffers } from '../codegen/run-buffers.ts';
 import type { Stepper } from './stepper.ts';
 
 /** ∂θs_k for a run. */
@@ -12,19 +15,25 @@ export class ForwardTracker {
   private currentColumns: Float64Array[];
   private nextColumns: Float64Array[];
   private readonly direction: Float64Array;
+  /** On WebAssembly: the forward kernel by byte offsets, and where J_k and J_{k+1} start. */
+  private readonly direct?: { readonly forward: OffsetKernel; current: number; next: number; readonly columnBytes: number; readonly direction: number };
 
   /** @param stepper - the run whose iterates are differentiated, at its start s₀ (J₀ = ∂θs₀) */
   constructor(private readonly stepper: Stepper) {
     const S = stepper.program.stateSize;
     const P = stepper.kernels.parameters;
-    this.current = new Float64Array(S * P);
-    this.next = new Float64Array(S * P);
+    const buffers = new RunBuffers(stepper.program.forward);
+    this.current = buffers.float64(S * P);
+    this.next = buffers.float64(S * P);
     const columns = (m: Float64Array): Float64Array[] => Array.from({ length: P }, (_, p) => m.subarray(p * S, (p + 1) * S));
     this.currentColumns = columns(this.current);
     this.nextColumns = columns(this.next);
-    this.direction = new Float64Array(P);
+    this.direction = buffers.float64(P);
+    const forward = stepper.program.forward.direct;
+    if (forward) this.direct = { forward, current: this.current.byteOffset, next: this.next.byteOffset, columnBytes: S * 8, direction: this.direction.byteOffset };
     if (stepper.program.initDependsOnTheta) {
-      const { x0, theta } = stepper.kernels.instance;
+      const { theta } = stepper;
+      const { x0 } = stepper.kernels.instance;
       const none = new Float64Array(0);
       for (let p = 0; p < P; p++) {
         this.direction[p] = 1;
@@ -36,9 +45,10 @@ export class ForwardTracker {
 
   /** J_k ← J_{k+1}, for the iteration the stepper has prepared (call before `stepper.advance()`). */
   update(): void {
+    if (this.direct) return this.updateByOffsets(this.direct);
     const { stepper } = this;
     const run = stepper.program.forward.run;
-    const theta = stepper.kernels.instance.theta;
+    const theta = stepper.theta;
     for (let p = 0; p < this.currentColumns.length; p++) {
       this.direction[p] = 1;
       run(stepper.s, theta, this.currentColumns[p], this.direction, stepper.idx, stepper.count, this.nextColumns[p], stepper.h);
@@ -46,6 +56,22 @@ export class ForwardTracker {
     }
     [this.current, this.next] = [this.next, this.current];
     [this.currentColumns, this.nextColumns] = [this.nextColumns, this.currentColumns];
+  }
+
+  /** `update` on WebAssembly: columns, direction, state, θ and batch passed as offsets into the run's memory. */
+  private updateByOffsets(direct: NonNullable<ForwardTracker['direct']>): void {
+    const { stepper, direction } = this;
+    const { s, theta, idx, h } = stepper.offsets();
+    const { forward, columnBytes } = direct;
+    const at = direct.direction;
+    for (let p = 0; p < direction.length; p++) {
+      direction[p] = 1;
+      forward(s, theta, direct.current + p * columnBytes, at, idx, stepper.count, direct.next + p * columnBytes, h);
+      direction[p] = 0;
+    }
+    [this.current, this.next] = [this.next, this.current];
+    [this.currentColumns, this.nextColumns] = [this.nextColumns, this.currentColumns];
+    [direct.current, direct.next] = [direct.next, direct.current];
   }
 
   /** ∂θx_k (the var rows of J_k), tangent-major: P columns of length D. */

@@ -1,11 +1,13 @@
 /**
  * The one run loop every solver shares: prepare the iteration, track derivatives, step, watch
- * for divergence, and record metrics against the reference on a log-spaced schedule.
+ * for divergence, and record the metric plugins it is given (and observers' columns) against
+ * the reference on a log-spaced schedule.
  */
 import type { ProblemKernels } from '../derive/kernels.ts';
 import type { FunctionTable } from '../ir/functions.ts';
-import { allFinite, distance, norm } from '../linalg/vector.ts';
-import type { Reference } from '../reference/reference.ts';
+import { allFinite } from '../linalg/vector.ts';
+import type { MetricPlugin, MetricPoint, MetricRunInfo } from '../plugin/contracts.ts';
+import type { RunReference } from '../reference/run-reference.ts';
 import { ForwardTracker } from './forward-tracker.ts';
 import type { FixedPointAt, FixedPointSolveInfo } from './fixed-point-implicit.ts';
 import type { LinearSolver } from './implicit.ts';
@@ -14,12 +16,6 @@ import { reportJacobianByPullback, reportJacobianFromState, reportValues, splitR
 import { ReverseTape, type Checkpointing } from './reverse.ts';
 import type { StepProgram } from './step-program.ts';
 import { Stepper } from './stepper.ts';
-
-/** The metrics a run can record, in the order traces list them. */
-export const RUN_METRICS = ['suboptimality', 'distance', 'jacobian_error', 'gradient_norm', 'step'] as const;
-
-/** One of {@link RUN_METRICS}. */
-export type RunMetric = (typeof RUN_METRICS)[number];
 
 /** Derivative tracking modes. */
 export type Tracking = 'none' | 'forward' | 'reverse' | 'implicit';
@@ -69,7 +65,13 @@ export interface RunSpec {
   readonly run: number;
   /** Iterations at which metrics are recorded, ascending, within [0, iterations]. */
   readonly recordAt: readonly number[];
-  /** Observers adding metrics (none by default). */
+  /** The metric plugins to record, in column order (none by default); their needs are the caller's to check. */
+  readonly metrics?: readonly MetricPlugin[];
+  /** What the metrics' `columns` read (the chosen hypergradient estimators). */
+  readonly metricInfo?: MetricRunInfo;
+  /** The hypergradient estimates at the current record point and g*, for metrics that read them (an observer fills `estimates`). */
+  readonly hypergradients?: MetricPoint['hypergradients'];
+  /** Observers run at each record point before the metrics (none by default), possibly adding columns. */
   readonly observers?: readonly RunObserver[];
   /**
    * Whether to compute ∂θx_t at the end (default true). In reverse mode that is one backward
@@ -83,7 +85,7 @@ export interface RunSpec {
 export interface Trace {
   /** The recorded iterations. */
   readonly k: number[];
-  /** One series per metric (the {@link RUN_METRICS}, then the observers'), aligned with `k`. */
+  /** One series per column (the metrics' columns, then the observers'), aligned with `k`. */
   readonly metrics: Record<string, number[]>;
 }
 
@@ -116,7 +118,7 @@ export interface RunResult {
 export function runSolver(
   program: StepProgram,
   kernels: ProblemKernels,
-  reference: Reference,
+  reference: RunReference,
   spec: RunSpec,
   functions: FunctionTable,
   onProgress?: (k: number) => void,
@@ -126,24 +128,55 @@ export function runSolver(
   const forward = spec.track === 'forward' ? new ForwardTracker(stepper) : undefined;
   const tape = spec.track === 'reverse' ? new ReverseTape(stepper, spec.iterations, spec.checkpointing) : undefined;
   const observers = spec.observers ?? [];
-  const names = [...RUN_METRICS, ...observers.flatMap((o) => o.metrics)];
+  const info = spec.metricInfo ?? { estimators: [] };
+  const metrics = (spec.metrics ?? []).map((plugin) => ({ plugin, columns: plugin.columns?.(info) ?? [plugin.name] }));
+  const names = [...metrics.flatMap((m) => m.columns), ...observers.flatMap((o) => o.metrics)];
   const trace: Trace = { k: [], metrics: Object.fromEntries(names.map((m) => [m, []])) };
   const gradient = new Float64Array(kernels.dimension);
   const none = new Float64Array(0);
+  /** The metric point at x_k; `finalJacobian` is ∂θx_t from the reverse sweep at the end. */
+  const pointAt = (k: number, x: Float64Array, finalJacobian?: Float64Array): MetricPoint => {
+    kernels.full('gradX', x, theta, none, gradient);
+    let jacobian: Float64Array | undefined = finalJacobian;
+    let computed = finalJacobian !== undefined;
+    return {
+      k,
+      x,
+      theta,
+      gradient,
+      step: stepper.stepAt(k),
+      kernels,
+      info,
+      reference,
+      hypergradients: spec.hypergradients,
+      jacobian() {
+        if (!computed) {
+          computed = true;
+          if (forward) jacobian = forward.jacobian();
+          else if (spec.track === 'implicit') jacobian = implicitTracking(stepper, k, spec.linearSolver).jacobian;
+        }
+        return jacobian;
+      },
+    };
+  };
+  /** Writes the metrics' values at `point` into row `row` (a new row when it is the trace's length). */
+  const writeMetrics = (point: MetricPoint, row: number, only?: (plugin: MetricPlugin) => boolean): void => {
+    for (const { plugin, columns } of metrics) {
+      if (only && !only(plugin)) continue;
+      const value = plugin.compute(point);
+      const values = typeof value === 'number' ? [value] : value;
+      columns.forEach((c, j) => (trace.metrics[c][row] = values[j] ?? NaN));
+    }
+  };
   const record = (k: number): void => {
     const x = stepper.x;
-    kernels.full('gradX', x, theta, none, gradient);
-    let jacobianError = NaN;
-    if (forward) jacobianError = forward.distanceTo(reference.jacobian);
-    if (spec.track === 'implicit') jacobianError = distance(implicitTracking(stepper, k, spec.linearSolver).jacobian, reference.jacobian);
+    const row = trace.k.length;
     trace.k.push(k);
-    trace.metrics.suboptimality.push(kernels.objective(x, theta) - reference.objective);
-    trace.metrics.distance.push(distance(x, reference.x));
-    trace.metrics.jacobian_error.push(jacobianError);
-    trace.metrics.gradient_norm.push(norm(gradient));
-    trace.metrics.step.push(stepper.stepAt(k));
     const fixedPoint = program.gradientStep ? undefined : () => ({ program, state: Float64Array.from(stepper.s), hypers: stepper.noiselessInputs(Math.max(0, k - 1)) });
-    for (const o of observers) o.record({ k, x, forward, fixedPoint }).forEach((v, j) => trace.metrics[o.metrics[j]].push(v));
+    const view = { k, x, forward, fixedPoint };
+    const observed = observers.map((o) => o.record(view));
+    writeMetrics(pointAt(k, x), row);
+    observers.forEach((o, i) => observed[i].forEach((v, j) => (trace.metrics[o.metrics[j]][row] = v)));
   };
   let next = 0;
   if (spec.recordAt[next] === 0) record(spec.recordAt[next++]);
@@ -169,20 +202,18 @@ export function runSolver(
   let implicit: ImplicitTracking | undefined;
   if (spec.track === 'implicit') jacobian = (implicit = implicitTracking(stepper, spec.iterations, spec.linearSolver)).jacobian;
   const x = Float64Array.from(stepper.x);
-  // Reports are read before a reverse sweep replays segments through the stepper.
+  // Reports and the fixed point are read before a reverse sweep replays segments through the stepper.
   const at = { s: Float64Array.from(stepper.s), h: Float64Array.from(stepper.h) };
-  if (tape && spec.jacobian !== false) {
-    jacobian = tape.jacobian();
-    // The sweep has replayed segments through the stepper; the last iterate was saved above.
-    const last = trace.k.length - 1;
-    if (last >= 0 && trace.k[last] === spec.iterations) trace.metrics.jacobian_error[last] = distance(jacobian, reference.jacobian);
-  }
+  if (tape && spec.jacobian !== false) jacobian = tape.jacobian();
   const fixedPoint = program.gradientStep ? undefined : { state: at.s, inputs: stepper.noiselessInputs(Math.max(0, spec.iterations - 1)) };
+  const fixedPointView = fixedPoint && ((): FixedPointAt => ({ program, state: fixedPoint.state, hypers: fixedPoint.inputs }));
   const last = trace.k.length - 1;
-  for (const o of observers) {
-    if (!o.finish || last < 0 || trace.k[last] !== spec.iterations) continue;
-    // The sweep above replayed segments through the stepper, so the observer gets the saved x_t.
-    o.finish({ k: spec.iterations, x, forward, tape, fixedPoint: fixedPoint && (() => ({ program, state: fixedPoint.state, hypers: fixedPoint.inputs })) }).forEach((v, j) => (trace.metrics[o.metrics[j]][last] = v));
+  if (last >= 0 && trace.k[last] === spec.iterations) {
+    // The reverse sweep has replayed segments through the stepper: the observers and the metrics
+    // get the saved x_t. Observers finish first (g2 by one pullback), then the metrics that read
+    // ∂θx_t or the estimates are computed again with what the end of the run made available.
+    for (const o of observers) o.finish?.({ k: spec.iterations, x, forward, tape, fixedPoint: fixedPointView }).forEach((v, j) => (trace.metrics[o.metrics[j]][last] = v));
+    if (tape) writeMetrics(pointAt(spec.iterations, x, jacobian), last, (p) => p.needs.jacobian === true || p.needs.outer === true);
   }
   let reports: Record<string, ReportResult> | undefined;
   if (program.reports.length > 0) {

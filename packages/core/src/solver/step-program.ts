@@ -24,6 +24,7 @@ import type { Problem } from '../problem/problem.ts';
 import type { SolverPlugin, StepMapContext } from './contract.ts';
 import { isGradientStep } from './gradient-step.ts';
 import { readsInput, substituteInputs } from './substitute.ts';
+import { SolverInputError } from './input-error.ts';
 
 /** One slice of the state vector s = (x, solver states). */
 export interface StateSlot {
@@ -135,6 +136,8 @@ export function compileStepProgram(
 ): StepProgram {
   const b = problem.builder;
   const vars = graphs.vars.entries.map((e) => e.symbol.node);
+  const problems = solver.checkInstance?.(problem, instance.values) ?? [];
+  if (problems.length > 0) throw new SolverInputError(problems.map((message) => `solve ${solver.name}: ${message}`));
   const { ctx, states, hyperNodes, schedules } = stepMapContext(problem, graphs, solver, vars);
   const map = solver.stepMap(ctx);
   const fail = (message: string): never => {

@@ -1,8 +1,12 @@
 /**
  * The state of one run of a compiled step map: the iterate s_k, the per-iteration inputs, the
  * batch of samples, and the random streams that produce them. `prepare(k)` sets up iteration
- * k (schedules, noise, batch), `advance()` moves to s_{k+1}. Nothing allocates per step.
+ * k (schedules, noise, batch), `advance()` moves to s_{k+1}. Nothing allocates per step. On
+ * WebAssembly the iterate, the inputs, the batch and a copy of θ live in the run's memory, so the
+ * step kernel reads and writes them in place.
  */
+import type { OffsetKernel } from '../codegen/compile.ts';
+import { RunBuffers } from '../codegen/run-buffers.ts';
 import type { ProblemKernels } from '../derive/kernels.ts';
 import type { FunctionTable } from '../ir/functions.ts';
 import type { Conditioning } from '../reference/reference.ts';
@@ -33,6 +37,8 @@ export class Stepper {
   readonly idx: Int32Array;
   /** Batch size. */
   readonly count: number;
+  /** θ as the kernels read it: the instance's, or its copy in the run's memory (refreshed by `start` and `prepare`). */
+  readonly theta: Float64Array;
   /** The step size of the prepared iteration (NaN when the solver has no `step` schedule). */
   step = NaN;
   private readonly samples: RandomStream;
@@ -42,6 +48,8 @@ export class Stepper {
   private readonly stochastic: boolean;
   private readonly empty = new Float64Array(0);
   private readonly noBatch = new Int32Array(0);
+  /** On WebAssembly: the step kernel by byte offsets, and the offsets of s, the spare state, θ, h and the batch. */
+  private readonly direct?: { readonly step: OffsetKernel; s: number; spare: number; readonly theta: number; readonly h: number; readonly idx: number };
 
   /**
    * @param program - the compiled step map
@@ -59,13 +67,18 @@ export class Stepper {
     functions: FunctionTable,
   ) {
     const { instance, problem } = kernels;
-    this.s = new Float64Array(program.stateSize);
-    this.spare = new Float64Array(program.stateSize);
-    this.h = new Float64Array(program.hyperSize);
+    const buffers = new RunBuffers(program.step);
+    this.s = buffers.float64(program.stateSize);
+    this.spare = buffers.float64(program.stateSize);
+    this.h = buffers.float64(program.hyperSize);
+    this.theta = buffers.place(instance.theta);
     this.start(instance.x0);
     this.stochastic = program.solver.sampling === 'stochastic' && problem.sample !== undefined;
     this.count = this.stochastic ? (problem.sample?.batch ?? 1) : kernels.outcomes;
-    this.idx = this.stochastic ? new Int32Array(this.count) : kernels.everyOutcome;
+    this.idx = buffers.int32(this.stochastic ? this.count : kernels.everyOutcome.length);
+    if (!this.stochastic) this.idx.set(kernels.everyOutcome);
+    const step = program.step.direct;
+    if (step) this.direct = { step, s: this.s.byteOffset, spare: this.spare.byteOffset, theta: this.theta.byteOffset, h: this.h.byteOffset, idx: this.idx.byteOffset };
     const name = problem.sample?.name ?? '';
     this.samples = new RandomStream(`${seed}/sample/${name}/run/${run}`);
     this.noise = new RandomStream(`${seed}/noise/run/${run}`);
@@ -77,7 +90,13 @@ export class Stepper {
 
   /** s ← s₀ = I(x₀, θ): the vars at `x0`, every solver state at its declared start. */
   start(x0: Float64Array): void {
-    this.program.init.run(x0, this.kernels.instance.theta, this.empty, this.empty, this.noBatch, 0, this.s, this.empty);
+    this.syncTheta();
+    this.program.init.run(x0, this.theta, this.empty, this.empty, this.noBatch, 0, this.s, this.empty);
+  }
+
+  /** Copies the instance's θ into the run's memory (θ may change between runs, as outer solvers do). */
+  private syncTheta(): void {
+    if (this.theta !== this.kernels.instance.theta) this.theta.set(this.kernels.instance.theta);
   }
 
   /** η_k, the step size of iteration k (NaN when the solver has no `step` schedule). */
@@ -88,6 +107,7 @@ export class Stepper {
 
   /** Sets up iteration k: schedule values, fresh noise and the next batch. */
   prepare(k: number): void {
+    this.syncTheta();
     const { mu, L, kappa } = this.conditioning;
     for (const s of this.schedules) {
       const value = s.evaluate(k, mu, L, kappa);
@@ -117,8 +137,21 @@ export class Stepper {
 
   /** s ← Φ(s) for the prepared iteration. */
   advance(): void {
-    this.program.step.run(this.s, this.kernels.instance.theta, this.empty, this.empty, this.idx, this.count, this.spare, this.h);
+    const direct = this.direct;
+    if (direct) {
+      direct.step(direct.s, direct.theta, 0, 0, direct.idx, this.count, direct.spare, direct.h);
+      [direct.s, direct.spare] = [direct.spare, direct.s];
+    } else this.program.step.run(this.s, this.theta, this.empty, this.empty, this.idx, this.count, this.spare, this.h);
     [this.s, this.spare] = [this.spare, this.s];
+  }
+
+  /**
+   * Byte offsets into the run's WebAssembly memory of s_k, θ, the batch and h, for trackers that
+   * call kernels by offset (only on WebAssembly: throws on JavaScript).
+   */
+  offsets(): { readonly s: number; readonly theta: number; readonly idx: number; readonly h: number } {
+    if (!this.direct) throw new Error('Stepper.offsets() on a run without a WebAssembly memory');
+    return this.direct;
   }
 
   /** x_k, a view of the first D entries of s_k. */

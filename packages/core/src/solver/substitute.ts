@@ -4,50 +4,20 @@
  * `ctx.gradientAt(y)` gives a solver the gradient at another point than the var.
  */
 import type { IRBuilder } from '../ir/builder.ts';
+import type { AttributeName, Attributes } from '../ir/operator.ts';
 import { topologicalOrder, type Node } from '../ir/node.ts';
 
-/** Rebuilds `node`'s operation over new arguments, through the builder (so results stay interned and simplified). */
+/**
+ * Rebuilds `node`'s operation over new arguments through the builder (so results stay interned
+ * and simplified), generically from its operator record: any registered operator works.
+ */
 function rebuild(b: IRBuilder, node: Node, args: readonly Node[]): Node {
-  const [a, c] = args;
-  switch (node.op) {
-    case 'add':
-      return b.add(a, c);
-    case 'sub':
-      return b.sub(a, c);
-    case 'mul':
-      return b.mul(a, c);
-    case 'div':
-      return b.div(a, c);
-    case 'pow':
-      return b.pow(a, c);
-    case 'neg':
-      return b.neg(a);
-    case 'map':
-      return b.map(node.fn as string, a);
-    case 'broadcast':
-      return b.broadcast(a, node.shape);
-    case 'sum':
-      return b.sum(a);
-    case 'logsumexp':
-      return b.logsumexp(a);
-    case 'matvec':
-      return b.matvec(a, c);
-    case 'vecmat':
-      return b.vecmat(a, c);
-    case 'outer':
-      return b.outer(a, c);
-    case 'entry':
-      return b.entry(a, c);
-    case 'row':
-      return b.row(a, c);
-    case 'scatter':
-      return b.scatter(a, c, node.size as number);
-    case 'scatterRow':
-      return b.scatterRow(a, c, node.size as number);
-    case 'const':
-    case 'input':
-      return node;
-  }
+  if (node.op === 'const' || node.op === 'input') return node;
+  const attrs: { -readonly [K in AttributeName]?: Attributes[K] } = {};
+  for (const name of node.record?.attributes ?? []) if (node[name] !== undefined) Object.assign(attrs, { [name]: node[name] });
+  // A broadcast's target shape is not an attribute: it is the node's own shape.
+  if (node.op === 'broadcast') return b.broadcast(args[0], node.shape);
+  return b.apply(node.op, args, attrs);
 }
 
 /**

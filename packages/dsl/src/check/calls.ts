@@ -1,6 +1,6 @@
 /** Checks shared by every kind of call: named arguments, arity and unknown functions. */
 import type { CallExpr, Expr } from '../ast.ts';
-import { REDUCTIONS, argumentCount } from './builtins.ts';
+import { argumentCount } from './builtins.ts';
 import type { CheckContext } from './context.ts';
 import { didYouMean } from './suggest.ts';
 
@@ -23,16 +23,23 @@ export function checkArity(call: CallExpr, ctx: CheckContext, expected: number, 
 }
 
 /**
- * The argument of an elementwise function or reduction, which take exactly one positional
- * argument and no named ones; `undefined` after reporting when the call is malformed.
+ * The argument of an elementwise function, which takes exactly one positional argument and no
+ * named ones; `undefined` after reporting when the call is malformed.
  */
 export function singleArgument(call: CallExpr, ctx: CheckContext): Expr | undefined {
   rejectNamedArguments(call, ctx);
   return checkArity(call, ctx, 1) ? call.args[0] : undefined;
 }
 
-/** Reports a call to a name that is neither an elementwise function nor a reduction. */
+/** The names a call may use: the elementwise functions and every operator written as a call. */
+export function callableNames(ctx: CheckContext): string[] {
+  const operators = ctx.env.operators;
+  const calls = [...operators.surfaces.keys()].filter((key) => key.startsWith('call:')).map((key) => key.slice('call:'.length));
+  return [...operators.functions.keys(), ...calls];
+}
+
+/** Reports a call to a name that is neither an elementwise function nor an operator. */
 export function reportUnknownFunction(call: CallExpr, ctx: CheckContext): void {
-  const known = [...ctx.env.functions, ...REDUCTIONS];
+  const known = callableNames(ctx);
   ctx.error(call.callee.range, 'unknown-function', `unknown function '${call.callee.name}'${didYouMean(call.callee.name, known)}`);
 }

@@ -1,23 +1,37 @@
 /**
  * Evaluation of constant expressions: numbers, dims and consts combined with `+ - * / ^`,
- * unary minus, parentheses and the standard elementwise functions. Used for dims, consts,
- * type extents, distribution arguments, initial values, indices and numeric solver options.
+ * unary minus, parentheses and the elementwise functions. Values come from the operators'
+ * records and the functions' own `evaluate`, the implementations every other stage uses.
+ * Used for dims, consts, type extents, distribution arguments, initial values, indices and
+ * numeric solver options.
  */
+import { isSourceExtent, sourceExtent } from './source-extent.ts';
 import type { BinaryExpr, CallExpr, Expr, NameRef, SourceRange } from '../ast.ts';
 import type { DiagnosticCode } from '../diagnostics.ts';
-import { CONSTANT_FUNCTIONS, REDUCTIONS } from './builtins.ts';
-import { reportUnknownFunction, singleArgument } from './calls.ts';
+import { SCALAR, type OperatorRecord } from '@sgdiff/core';
+import { callableNames, reportUnknownFunction, singleArgument } from './calls.ts';
 import { describeKind, type CheckContext } from './context.ts';
 
 const ONLY_CONSTANTS = 'constant expressions may only use numbers, dims and consts';
 
-const ARITHMETIC: Readonly<Record<string, (a: number, b: number) => number>> = {
-  '+': (a, b) => a + b,
-  '-': (a, b) => a - b,
-  '*': (a, b) => a * b,
-  '/': (a, b) => a / b,
-  '^': (a, b) => Math.pow(a, b),
-};
+/** The record an operator spelling stands for on scalars, unless it is a composite (`.`) or takes no scalars (`@`). */
+function scalarRecord(ctx: CheckContext, kind: 'infix' | 'prefix', spelling: string): OperatorRecord | undefined {
+  const choice = ctx.env.operators.spelled(kind, spelling).find(({ record, surface }) => {
+    const args = surface.params.map(() => SCALAR);
+    return !surface.build && typeof record.shape(args, {}) !== 'string';
+  });
+  return choice?.record;
+}
+
+/** `record` at scalar arguments, by its own evaluator. */
+function evaluateScalar(ctx: CheckContext, record: OperatorRecord, args: readonly number[]): number {
+  return record.evaluate(
+    args.map((v) => ({ shape: SCALAR, data: Float64Array.of(v) })),
+    {},
+    SCALAR,
+    ctx.env.operators.functions,
+  )[0];
+}
 
 /**
  * The value of a constant expression, or `undefined` after reporting why it has none.
@@ -34,13 +48,16 @@ export function evaluateConstant(expr: Expr, ctx: CheckContext, before: number):
       return constantName(expr, ctx, before);
     case 'UnaryExpr': {
       const v = evaluateConstant(expr.operand, ctx, before);
-      return v === undefined ? undefined : -v;
+      const negation = scalarRecord(ctx, 'prefix', expr.op);
+      if (!negation) throw new Error(`internal error: no operator is written as prefix '${expr.op}'`);
+      return v === undefined ? undefined : evaluateScalar(ctx, negation, [v]);
     }
     case 'BinaryExpr':
       return constantBinary(expr, ctx, before);
     case 'CallExpr':
       return constantCall(expr, ctx, before);
     case 'IndexExpr':
+    case 'NewAxisExpr':
       ctx.error(expr.range, 'not-constant', `indexing cannot be used in a constant expression; ${ONLY_CONSTANTS}`);
       return undefined;
   }
@@ -85,8 +102,8 @@ function constantName(ref: NameRef, ctx: CheckContext, before: number): number |
 }
 
 function constantBinary(expr: BinaryExpr, ctx: CheckContext, before: number): number | undefined {
-  const apply = ARITHMETIC[expr.op];
-  if (!apply) {
+  const record = scalarRecord(ctx, 'infix', expr.op);
+  if (!record) {
     ctx.error(expr.range, 'not-constant', `operator '${expr.op}' cannot be used in a constant expression`);
     return undefined;
   }
@@ -94,23 +111,24 @@ function constantBinary(expr: BinaryExpr, ctx: CheckContext, before: number): nu
   const left = evaluateConstant(expr.left, ctx, before);
   const right = evaluateConstant(expr.right, ctx, before);
   if (left === undefined || right === undefined) return undefined;
-  return finiteResult(apply(left, right), expr.range, ctx);
+  return finiteResult(evaluateScalar(ctx, record, [left, right]), expr.range, ctx);
 }
 
 function constantCall(call: CallExpr, ctx: CheckContext, before: number): number | undefined {
   const name = call.callee.name;
-  const evaluate = CONSTANT_FUNCTIONS.get(name);
-  if (!ctx.env.functions.has(name) && !REDUCTIONS.has(name)) {
+  if (isSourceExtent(call)) return sourceExtent(call, ctx, before);
+  const fn = ctx.env.operators.functions.get(name);
+  if (!callableNames(ctx).includes(name)) {
     reportUnknownFunction(call, ctx);
     return undefined;
   }
-  if (!evaluate) {
+  if (!fn) {
     ctx.error(call.range, 'not-constant', `'${name}' cannot be used in a constant expression`);
     return undefined;
   }
   const arg = singleArgument(call, ctx);
   const z = arg && evaluateConstant(arg, ctx, before);
-  return z === undefined ? undefined : finiteResult(evaluate(z), call.range, ctx);
+  return z === undefined ? undefined : finiteResult(fn.evaluate(z), call.range, ctx);
 }
 
 function finiteResult(value: number, range: SourceRange, ctx: CheckContext): number | undefined {

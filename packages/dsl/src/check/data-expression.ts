@@ -24,6 +24,8 @@ export function mentionsData(expr: Expr, ctx: CheckContext): boolean {
       return expr.args.some((a) => mentionsData(a, ctx));
     case 'IndexExpr':
       return mentionsData(expr.target, ctx) || mentionsData(expr.index, ctx);
+    case 'NewAxisExpr':
+      return mentionsData(expr.target, ctx);
   }
 }
 

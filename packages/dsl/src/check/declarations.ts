@@ -75,7 +75,7 @@ function checkType(type: TypeExpr, ctx: CheckContext, before: number): Shape | u
 function checkInitializer(init: Initializer, shape: Shape | undefined, ctx: CheckContext, before: number): CheckedTensor['init'] | undefined {
   switch (init.$type) {
     case 'DrawInit':
-      return checkTensorDistribution(init.distribution, ctx, before);
+      return checkTensorDistribution(init.distribution, shape, ctx, before);
     case 'SourceInit':
       return checkDataSource(init.source, shape, ctx, before);
     case 'ValueInit': {

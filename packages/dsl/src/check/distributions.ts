@@ -2,7 +2,7 @@
  * The right-hand sides of declarations that are calls: the law a tensor is drawn from
  * (`~ normal(0, 1)`), its data source (`from src(...)`) and the law of a sample (`~ uniform(n)`).
  */
-import type { Shape, TensorInit } from '@sgdiff/core';
+import { sizeOf, type Shape, type TensorInit } from '@sgdiff/core';
 import type { CallExpr, Expr } from '../ast.ts';
 import { BATCH_ARGUMENT, SAMPLE_DISTRIBUTION, TENSOR_DISTRIBUTIONS } from './builtins.ts';
 import { checkArity, rejectNamedArguments } from './calls.ts';
@@ -19,19 +19,23 @@ export interface SampleLaw {
   readonly batch: number;
 }
 
-/** `normal(mean, sd)` or `uniform(lo, hi)` with constant arguments; `undefined` after reporting. */
-export function checkTensorDistribution(call: CallExpr, ctx: CheckContext, before: number): TensorInit | undefined {
+/**
+ * `normal(mean, sd)`, `uniform(lo, hi)` or `sparse_normal(r, sd)` with constant arguments (r an
+ * integer from 1 to the number of entries of `shape`, when known); `undefined` after reporting.
+ */
+export function checkTensorDistribution(call: CallExpr, shape: Shape | undefined, ctx: CheckContext, before: number): TensorInit | undefined {
   const name = call.callee.name;
   const parameters = TENSOR_DISTRIBUTIONS.get(name);
   if (!parameters) {
     const hint = didYouMean(name, TENSOR_DISTRIBUTIONS.keys());
-    ctx.error(call.callee.range, 'unknown-distribution', `unknown distribution '${name}'${hint}; tensors can be drawn from normal(mean, sd) or uniform(lo, hi)`);
+    ctx.error(call.callee.range, 'unknown-distribution', `unknown distribution '${name}'${hint}; tensors can be drawn from normal(mean, sd), uniform(lo, hi) or sparse_normal(r, sd)`);
     return undefined;
   }
   rejectNamedArguments(call, ctx);
   if (!checkArity(call, ctx, parameters.length, parameters)) return undefined;
   const [a, b] = call.args.map((arg) => evaluateConstant(arg, ctx, before));
   if (a === undefined || b === undefined) return undefined;
+  if (name === 'sparse_normal') return checkSparseNormal(call, a, b, shape, ctx);
   if (name === 'normal') {
     if (b > 0) return { kind: 'normal', mean: a, sd: b };
     ctx.error(call.args[1].range, 'invalid-distribution', `the standard deviation of 'normal' must be positive, got ${b}`);
@@ -40,6 +44,24 @@ export function checkTensorDistribution(call: CallExpr, ctx: CheckContext, befor
   if (a < b) return { kind: 'uniform', lo: a, hi: b };
   ctx.error(call.range, 'invalid-distribution', `'uniform(lo, hi)' needs lo < hi, got ${a} and ${b}`);
   return undefined;
+}
+
+/** `sparse_normal(r, sd)`: 1 ≤ r ≤ the number of entries, r an integer, sd > 0 (all errors at once). */
+function checkSparseNormal(call: CallExpr, r: number, sd: number, shape: Shape | undefined, ctx: CheckContext): TensorInit | undefined {
+  const entries = shape ? sizeOf(shape) : undefined;
+  let valid = true;
+  if (!Number.isInteger(r) || r < 1) {
+    ctx.error(call.args[0].range, 'invalid-distribution', `the number of nonzero entries r of 'sparse_normal' must be a positive integer, got ${r}`);
+    valid = false;
+  } else if (entries !== undefined && r > entries) {
+    ctx.error(call.args[0].range, 'invalid-distribution', `'sparse_normal' cannot place r = ${r} nonzero entries in a tensor of ${entries} entries`);
+    valid = false;
+  }
+  if (!(sd > 0)) {
+    ctx.error(call.args[1].range, 'invalid-distribution', `the standard deviation of 'sparse_normal' must be positive, got ${sd}`);
+    valid = false;
+  }
+  return valid && entries !== undefined ? { kind: 'sparse_normal', r, sd } : undefined;
 }
 
 /**

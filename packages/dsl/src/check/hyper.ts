@@ -13,6 +13,12 @@ export const ESTIMATOR_OPTION = 'estimator';
 /** The estimator g1 = ∇θF(x_t, θ), which is a hypergradient only of the value function. */
 export const ANALYTIC_ESTIMATOR = 'analytic';
 
+/** The estimator g2, which differentiates through the iterations. */
+export const AUTOMATIC_ESTIMATOR = 'automatic';
+
+/** The tracking modes g2 can read ∂θx_t from. */
+const ITERATION_TRACKING = ['forward', 'reverse'];
+
 /** How to add the missing upper objective, for messages. */
 const ADD_OUTER = "add 'outer value' or 'outer E(x, theta; j) = ...'";
 
@@ -36,6 +42,14 @@ export function checkEstimator(decl: SolveDecl | OuterSolveDecl, outer: OuterDec
       ctx.error(option.key.range, 'missing-outer', message);
     }
     return;
+  }
+  const track = decl.options.find((o) => o.key.name === 'track')?.value;
+  const trackName = track?.$type === 'NameRef' ? track.name : 'none';
+  for (const value of option.values) {
+    if (value.$type !== 'NameRef' || value.name !== AUTOMATIC_ESTIMATOR || ITERATION_TRACKING.includes(trackName)) continue;
+    // The same rule the run applies (hyper-session.ts), so `sgd check` refuses what `sgd run` would.
+    const message = `estimator '${AUTOMATIC_ESTIMATOR}' differentiates through the iterations: set track = forward or track = reverse (got track = ${trackName})`;
+    ctx.error(value.range, 'invalid-option-value', message);
   }
   if (outer.kind === 'value') return;
   for (const value of option.values) {

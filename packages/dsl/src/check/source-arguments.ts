@@ -25,6 +25,11 @@ function allowedValues(decl: DataSourceArg): string {
 function checkArgumentValue(arg: NamedArg, decl: DataSourceArg, source: string, ctx: CheckContext, before: number): number | string | undefined {
   const what = `argument '${decl.name}' of '${source}'`;
   const value = arg.value;
+  if (decl.type === 'path') {
+    if (value.$type === 'StringLiteral' && value.value.length > 0) return ctx.env.resolvePath ? ctx.env.resolvePath(value.value) : value.value;
+    ctx.error(value.range, 'invalid-source-argument', `${what} must be a file path in double quotes, relative to this file's directory`);
+    return undefined;
+  }
   if (decl.type === 'string') {
     if (value.$type !== 'StringLiteral') {
       ctx.error(value.range, 'invalid-source-argument', `${what} must be a string in double quotes${allowedValues(decl)}`);

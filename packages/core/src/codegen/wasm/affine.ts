@@ -29,6 +29,10 @@ export function strideIn(index: LoopIndex, j: LoopLocal<'i32'>): number | null {
       if (right === 0 && index.right.op === 'const') return index.right.value * left;
       return null;
     }
+    case 'div':
+    case 'mod':
+      // ⌊j / c⌋ and j mod c do not move by a fixed stride; only a j-free one is invariant.
+      return strideIn(index.left, j) === 0 && strideIn(index.right, j) === 0 ? 0 : null;
     default: {
       const unknown: never = index;
       throw new Error(`unknown loop index ${JSON.stringify(unknown)}`);

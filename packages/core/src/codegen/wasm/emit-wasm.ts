@@ -76,13 +76,21 @@ export function staticLayout(kernel: LoopKernel): WasmStaticLayout {
   return { data, scratch, end: at };
 }
 
-/** Emits `kernel` as an optimized WebAssembly module with SIMD. */
-export function emitWasm(kernel: LoopKernel): EmittedWasm {
+/**
+ * Emits `kernel` as an optimized WebAssembly module with SIMD. With `placed` (the offsets a run's
+ * `KernelMemory` gave its data arrays and scratch buffers), the module imports that shared memory
+ * as `env.memory`; without, it has a memory of its own, laid out by {@link staticLayout} and
+ * exported as `memory`.
+ */
+export function emitWasm(kernel: LoopKernel, placed?: WasmStaticLayout): EmittedWasm {
   const module = new binaryen.Module();
   try {
     module.setFeatures(WASM_FEATURES);
-    module.setMemory(1, 65536, 'memory');
-    const layout = staticLayout(kernel);
+    if (placed) {
+      module.setMemory(1, 65536, null, [], true);
+      module.addMemoryImport('0', 'env', 'memory', true);
+    } else module.setMemory(1, 65536, 'memory');
+    const layout = placed ?? staticLayout(kernel);
     const imports: Record<string, (z: number, w?: number) => number> = {};
     const math = new Set<string>();
     const functions = kernel.functions.map((f, k) => functionName(module, f, k, imports));
@@ -341,6 +349,8 @@ class KernelBody {
         return m.i32.eq(this.index(c.left), this.index(c.right));
       case 'infinite':
         return m.f64.eq(m.f64.abs(this.expr(c.value)), m.f64.const(Infinity));
+      case 'same':
+        return m.f64.eq(this.expr(c.left), this.expr(c.right));
       default: {
         const unknown: never = c;
         throw new Error(`unknown loop condition ${JSON.stringify(unknown)}`);
@@ -363,6 +373,10 @@ class KernelBody {
         return m.i32.add(this.index(e.left), this.index(e.right));
       case 'mul':
         return m.i32.mul(this.index(e.left), this.index(e.right));
+      case 'div':
+        return m.i32.div_u(this.index(e.left), this.index(e.right));
+      case 'mod':
+        return m.i32.rem_u(this.index(e.left), this.index(e.right));
       default: {
         const unknown: never = e;
         throw new Error(`unknown loop index ${JSON.stringify(unknown)}`);

@@ -20,8 +20,8 @@
 
 import binaryen from 'binaryen';
 
-/** The WebAssembly features kernels use: SIMD and `memory.fill`. */
-export const WASM_FEATURES = binaryen.Features.MVP | binaryen.Features.SIMD128 | binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt;
+/** The WebAssembly features kernels use: SIMD, `memory.fill`, and a shared memory (a run's `KernelMemory`). */
+export const WASM_FEATURES = binaryen.Features.MVP | binaryen.Features.SIMD128 | binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt | binaryen.Features.Atomics;
 
 /** Elementwise functions this module defines, each a WebAssembly function `(f64) → f64` of that name. */
 export const WASM_MATH_FUNCTIONS: readonly string[] = ['exp', 'log', 'log1p', 'expm1', 'tanh', 'sigmoid', 'softplus', 'sqrt'];

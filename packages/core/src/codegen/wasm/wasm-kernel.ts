@@ -1,15 +1,17 @@
 /**
- * A compiled WebAssembly kernel behind the JavaScript {@link Kernel} signature. Each kernel owns
- * one memory: its data arrays and scratch buffers at fixed offsets (`emit-wasm.ts`), then a
- * staging area where a call places the argument arrays it uses. An argument that already is a
- * view on this memory (`memory.buffer`) is passed by its offset, without a copy; any other is
- * copied in before the call, and `out` (and any other argument the kernel writes) copied back
- * after it. A call allocates nothing: the typed-array views on the memory are renewed only when
- * the memory grows.
+ * A compiled WebAssembly kernel behind the JavaScript {@link Kernel} signature. A kernel of a run
+ * imports the run's one shared memory (`KernelMemory`): its data arrays (one copy per array for
+ * the whole run) and scratch buffers are placed there when it is compiled, and the stepper and
+ * trackers allocate their buffers there, so a call passes each argument by its byte offset and
+ * copies nothing. A kernel compiled outside a run owns a memory of its own: its data and scratch
+ * from byte 16, then a staging area. Either way an argument that is not a view on the kernel's
+ * memory is copied into a staging area before the call, and `out` copied back after it; a call
+ * allocates nothing (the staging area and the views on it are renewed only when they grow).
  */
-import type { Kernel } from '../compile.ts';
+import type { Kernel, OffsetKernel } from '../compile.ts';
 import type { ArgumentBuffer, LoopExpr, LoopIndex, LoopKernel, LoopStatement } from '../loop-ir.ts';
-import { align16, emitWasm, wasmText } from './emit-wasm.ts';
+import { align16, emitWasm, wasmText, type WasmStaticLayout } from './emit-wasm.ts';
+import type { KernelMemory } from './kernel-memory.ts';
 import { checkWasmMemory } from './memory-limit.ts';
 import { wasmMathFunctions } from './native-functions.ts';
 
@@ -21,75 +23,83 @@ export interface WasmKernel {
   readonly text: string;
   /** The kernel's memory (its `buffer` changes when it grows). */
   readonly memory: WebAssembly.Memory;
+  /** The exported function itself: byte offsets into `memory`, no staging. */
+  readonly direct: OffsetKernel;
 }
 
 const ARGUMENTS: readonly ArgumentBuffer[] = ['x', 'th', 't', 'u', 'h', 'out'];
 
-/** Compiles `kernel` to WebAssembly and instantiates it. */
-export function compileWasmKernel(kernel: LoopKernel): WasmKernel {
+/** Where a kernel's arguments are placed when they are not views on its memory. */
+interface Staging {
+  /** Whether `a` is a view on the kernel's memory. */
+  owns(a: ArrayBufferView): boolean;
+  /** The byte offset of a staging area of at least `bytes`, renewing the views when it moved or the memory grew. */
+  area(bytes: number): number;
+  /** A view of the whole memory as doubles, valid after the last `area` call. */
+  f64: Float64Array;
+  /** The same as 32-bit integers. */
+  i32: Int32Array;
+}
+
+/** Compiles `kernel` to WebAssembly and instantiates it, in the run memory `shared` when given. */
+export function compileWasmKernel(kernel: LoopKernel, shared?: KernelMemory): WasmKernel {
   const staticBytes = kernel.data.reduce((n, d) => n + align16(d.length * 8), 0) + kernel.scratch.reduce((n, s) => n + align16(s * 8), 0);
   checkWasmMemory(staticBytes, 'a kernel with its data arrays and scratch buffers');
-  const emitted = emitWasm(kernel);
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(emitted.binary), { env: emitted.imports, math: wasmMathFunctions() });
-  const memory = instance.exports['memory'] as WebAssembly.Memory;
-  const call = instance.exports['kernel'] as (x: number, th: number, t: number, u: number, idx: number, count: number, out: number, h: number) => void;
+  const placed: WasmStaticLayout | undefined = shared && {
+    data: kernel.data.map((d) => shared.data(d)),
+    scratch: kernel.scratch.map((entries) => shared.reserve(entries * 8, 'a kernel scratch buffer')),
+    end: 0,
+  };
+  const emitted = emitWasm(kernel, placed);
+  const env = shared ? { ...emitted.imports, memory: shared.memory } : emitted.imports;
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(emitted.binary), { env, math: wasmMathFunctions() });
+  const memory = shared ? shared.memory : (instance.exports['memory'] as WebAssembly.Memory);
+  const call = instance.exports['kernel'] as OffsetKernel;
   const { read, written, batch } = argumentUse(kernel.body);
   const staged = new Set([...read, ...written]);
   const use = (name: ArgumentBuffer): boolean => staged.has(name);
   const [useX, useTh, useT, useU, useH, useOut] = ARGUMENTS.map(use) as [boolean, boolean, boolean, boolean, boolean, boolean];
   const writesOut = written.has('out');
   if ([...written].some((name) => name !== 'out')) throw new Error('a kernel writes an argument other than out');
+  const staging = shared ? sharedStaging(shared) : ownStaging(memory, emitted.layout, kernel.data);
 
-  let f64 = new Float64Array(memory.buffer);
-  let i32 = new Int32Array(memory.buffer);
-  const ensure = (bytes: number): void => {
-    if (bytes <= memory.buffer.byteLength) return;
-    checkWasmMemory(bytes, 'a kernel call with its arguments');
-    memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
-    f64 = new Float64Array(memory.buffer);
-    i32 = new Int32Array(memory.buffer);
-  };
-  ensure(emitted.layout.end);
-  emitted.layout.data.forEach((offset, k) => f64.set(kernel.data[k]!, offset / 8));
-
-  const own = (a: Float64Array | Int32Array): boolean => a.buffer === memory.buffer;
-  const room = (used: boolean, a: Float64Array): number => (used && !own(a) ? align16(a.length * 8) : 0);
+  const room = (used: boolean, a: Float64Array): number => (used && !staging.owns(a) ? align16(a.length * 8) : 0);
   /** Copies `a` to `at` unless it lives in the memory; returns its byte offset. */
   const stage = (used: boolean, a: Float64Array, at: number): number => {
     if (!used) return 0;
-    if (own(a)) return a.byteOffset;
-    f64.set(a, at / 8);
+    if (staging.owns(a)) return a.byteOffset;
+    staging.f64.set(a, at / 8);
     return at;
   };
 
   const run: Kernel = (x, th, t, u, idx, count, out, h) => {
-    const base = emitted.layout.end;
-    const px = base;
+    const px = 0;
     const pth = px + room(useX, x);
     const pt = pth + room(useTh, th);
     const pu = pt + room(useT, t);
     const ph = pu + room(useU, u);
     const pout = ph + room(useH, h);
     const pidx = pout + room(useOut, out);
-    const end = pidx + (batch && !own(idx) ? align16(idx.length * 4) : 0);
-    ensure(end);
-    const ox = stage(useX, x, px);
-    const oth = stage(useTh, th, pth);
-    const ot = stage(useT, t, pt);
-    const ou = stage(useU, u, pu);
-    const oh = stage(useH, h, ph);
-    const oout = stage(useOut, out, pout);
+    const bytes = pidx + (batch && !staging.owns(idx) ? align16(idx.length * 4) : 0);
+    const base = bytes > 0 ? staging.area(bytes) : 0;
+    const ox = stage(useX, x, base + px);
+    const oth = stage(useTh, th, base + pth);
+    const ot = stage(useT, t, base + pt);
+    const ou = stage(useU, u, base + pu);
+    const oh = stage(useH, h, base + ph);
+    const oout = stage(useOut, out, base + pout);
     let oidx = 0;
     if (batch) {
-      if (own(idx)) oidx = idx.byteOffset;
+      if (staging.owns(idx)) oidx = idx.byteOffset;
       else {
-        i32.set(idx, pidx / 4);
-        oidx = pidx;
+        staging.i32.set(idx, (base + pidx) / 4);
+        oidx = base + pidx;
       }
     }
     call(ox, oth, ot, ou, oidx, count, oout, oh);
-    if (writesOut && !own(out)) {
+    if (writesOut && !staging.owns(out)) {
       const from = oout / 8;
+      const f64 = staging.f64;
       for (let k = 0; k < out.length; k++) out[k] = f64[from + k]!;
     }
   };
@@ -97,11 +107,61 @@ export function compileWasmKernel(kernel: LoopKernel): WasmKernel {
   return {
     run,
     memory,
+    direct: call,
     get text(): string {
       text ??= wasmText(emitted.binary);
       return text;
     },
   };
+}
+
+/** A kernel's own memory: data copied in at the static layout, arguments staged right after it (growing the memory when needed). */
+function ownStaging(memory: WebAssembly.Memory, layout: WasmStaticLayout, data: readonly Float64Array[]): Staging {
+  const staging: Staging = {
+    owns: (a) => a.buffer === memory.buffer,
+    area(bytes) {
+      const end = layout.end + bytes;
+      if (end > memory.buffer.byteLength) {
+        checkWasmMemory(end, 'a kernel call with its arguments');
+        memory.grow(Math.ceil((end - memory.buffer.byteLength) / 65536));
+        renew();
+      }
+      return layout.end;
+    },
+    f64: new Float64Array(0),
+    i32: new Int32Array(0),
+  };
+  const renew = (): void => {
+    staging.f64 = new Float64Array(memory.buffer);
+    staging.i32 = new Int32Array(memory.buffer);
+  };
+  renew();
+  staging.area(0);
+  layout.data.forEach((offset, k) => staging.f64.set(data[k]!, offset / 8));
+  return staging;
+}
+
+/** A staging area reserved in the run memory on first need, reserved anew (twice as large) when a call needs more. */
+function sharedStaging(shared: KernelMemory): Staging {
+  let start = 0;
+  let size = 0;
+  const staging: Staging = {
+    owns: (a) => shared.owns(a),
+    area(bytes) {
+      if (bytes > size) {
+        size = Math.max(bytes, 2 * size);
+        start = shared.reserve(size, 'a kernel call with its arguments');
+      }
+      if (staging.f64.buffer !== shared.memory.buffer) {
+        staging.f64 = new Float64Array(shared.memory.buffer);
+        staging.i32 = new Int32Array(shared.memory.buffer);
+      }
+      return start;
+    },
+    f64: new Float64Array(0),
+    i32: new Int32Array(0),
+  };
+  return staging;
 }
 
 /** Which argument buffers a kernel reads and writes, and whether it reads the batch `idx`. */
@@ -148,6 +208,9 @@ function argumentUse(body: readonly LoopStatement[]): { read: Set<ArgumentBuffer
     if (c.op === 'equal') {
       index(c.left);
       index(c.right);
+    } else if (c.op === 'same') {
+      expr(c.left);
+      expr(c.right);
     } else expr(c.value);
   };
   const statements = (list: readonly LoopStatement[]): void => {

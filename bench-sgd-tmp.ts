@@ -1,0 +1,2 @@
+import { sgdPrimeBenchmark } from './bench/sgd-prime.bench.ts';
+for (const line of sgdPrimeBenchmark()) console.log(line);

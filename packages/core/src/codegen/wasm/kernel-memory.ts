@@ -1,0 +1,73 @@
+/**
+ * One WebAssembly memory for a run. Every kernel the run compiles places its data arrays and
+ * scratch buffers in it, once, and the stepper and the trackers allocate their state, Jacobian,
+ * directions, per-iteration inputs and batch in it (`run-buffers.ts`), so a kernel call passes
+ * byte offsets and copies nothing.
+ *
+ * The memory is shared (backed by a `SharedArrayBuffer`): growing a shared memory never moves
+ * or detaches it, so every view handed out stays valid when a later kernel or buffer needs more
+ * room. Allocation is a bump pointer: a run's buffers live as long as the run.
+ */
+import { align16 } from './emit-wasm.ts';
+import { checkWasmMemory, WASM_MAX_BYTES } from './memory-limit.ts';
+
+/** 64 KiB, WebAssembly's page. */
+const PAGE = 65536;
+
+/** The byte offset of the first allocation: offset 0 stays unused. */
+const FIRST_OFFSET = 16;
+
+/** A run's one memory and its allocator. */
+export class KernelMemory {
+  /** The memory every kernel of the run imports. */
+  readonly memory = new WebAssembly.Memory({ initial: 1, maximum: WASM_MAX_BYTES / PAGE, shared: true });
+  private top = FIRST_OFFSET;
+  /** `memory.buffer` now; after a growth, a new object over the same bytes. */
+  private current: ArrayBufferLike = this.memory.buffer;
+  /** Every `memory.buffer` object views may have been made on (one per size the memory had). */
+  private readonly buffers = new Set<ArrayBufferLike>([this.current]);
+  /** Data arrays already copied in, with their byte offsets: kernels binding the same array share one copy. */
+  private readonly placed = new WeakMap<Float64Array, number>();
+
+  /** Whether `a` is a view on this memory (then its `byteOffset` is its address). */
+  owns(a: ArrayBufferView): boolean {
+    return a.buffer === this.current || this.buffers.has(a.buffer);
+  }
+
+  /** Reserves `bytes` (16-aligned, zero-filled) and returns their byte offset; grows the memory when needed. */
+  reserve(bytes: number, what: string): number {
+    const offset = this.top;
+    const end = offset + align16(bytes);
+    checkWasmMemory(end, what);
+    const have = this.memory.buffer.byteLength;
+    if (end > have) {
+      this.memory.grow(Math.ceil((end - have) / PAGE));
+      this.current = this.memory.buffer;
+      this.buffers.add(this.current);
+    }
+    this.top = end;
+    return offset;
+  }
+
+  /** A zeroed `Float64Array` of `entries` in this memory. */
+  float64(entries: number, what = 'a run buffer'): Float64Array {
+    const offset = this.reserve(entries * 8, what);
+    return new Float64Array(this.current, offset, entries);
+  }
+
+  /** A zeroed `Int32Array` of `entries` in this memory. */
+  int32(entries: number, what = 'a run buffer'): Int32Array {
+    const offset = this.reserve(entries * 4, what);
+    return new Int32Array(this.current, offset, entries);
+  }
+
+  /** The byte offset of a copy of the data array `data` in this memory, copied on first use. */
+  data(data: Float64Array): number {
+    const known = this.placed.get(data);
+    if (known !== undefined) return known;
+    const offset = this.reserve(data.length * 8, 'a data array');
+    new Float64Array(this.current, offset, data.length).set(data);
+    this.placed.set(data, offset);
+    return offset;
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * The built `sgd` (packages/cli/bin/sgd.js running dist/, what `node_modules/.bin/sgd` and
+ * `pnpm sgd` start): it is rebuilt when a source is newer, prints its version, resolves paths
+ * against the caller's directory, and loads plugins from anywhere on disk with the command's own
+ * `@sgdiff/core` and inversify. The build is brought up to date first (half a second), as every
+ * start of the command in the repository does.
+ */
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const BIN = join(ROOT, 'packages/cli/bin/sgd.js');
+const BUILDER = join(ROOT, 'packages/cli/build.mjs');
+
+interface Builder {
+  isStale(): boolean;
+  ensureBuilt(): Promise<void>;
+}
+
+function sgd(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): { code: number | null; out: string; err: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, encoding: 'utf8', env: { ...process.env, ...options.env } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+let builder: Builder;
+beforeAll(async () => {
+  builder = (await import(BUILDER)) as Builder;
+  await builder.ensureBuilt();
+}, 60_000);
+
+describe('the built command', () => {
+  it('is rebuilt when its build is older than a source, and only then', async () => {
+    expect(builder.isStale()).toBe(false);
+    // An old stamp stands for a source edited after the build (the sources themselves are left alone).
+    utimesSync(join(ROOT, 'packages/cli/dist/.built'), new Date(0), new Date(0));
+    expect(builder.isStale()).toBe(true);
+    await builder.ensureBuilt();
+    expect(builder.isStale()).toBe(false);
+  });
+
+  it('prints the version of @sgdiff/cli', () => {
+    const { version } = JSON.parse(readFileSync(join(ROOT, 'packages/cli/package.json'), 'utf8')) as { version: string };
+    const r = sgd(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.out.trim()).toBe(version);
+  });
+
+  it('resolves a file against the directory it is started in', () => {
+    const r = sgd(['check', 'least-squares.sgd'], { cwd: join(ROOT, 'examples') });
+    expect(r.err).toBe('');
+    expect(r.out).toMatch(/^least-squares\.sgd: ok/);
+  });
+
+  it('under `pnpm sgd` (started at the workspace root) resolves against INIT_CWD, the caller’s directory', () => {
+    const r = sgd(['check', 'least-squares.sgd'], { env: { npm_lifecycle_event: 'sgd', INIT_CWD: join(ROOT, 'examples') } });
+    expect(r.out).toMatch(/^least-squares\.sgd: ok/);
+  });
+});
+
+describe('plugins loaded by the built command from outside the repository', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sgd-plugin-'));
+  copyFileSync(join(ROOT, 'examples/plugins/heavy-ball.ts'), join(dir, 'heavy-ball.ts'));
+  copyFileSync(join(ROOT, 'examples/plugins/heavy-ball.sgd'), join(dir, 'heavy-ball.sgd'));
+
+  it('loads a TypeScript plugin with no node_modules or package.json next to it', () => {
+    const r = sgd(['check', 'heavy-ball.sgd', '--plugin', './heavy-ball.ts'], { cwd: dir });
+    expect(r.err).toBe('');
+    expect(r.out).toMatch(/solver +heavy_ball/);
+  });
+
+  it('loads a JavaScript plugin the same way', () => {
+    writeFileSync(join(dir, 'empty.js'), "import { ContainerModule } from 'inversify';\nimport { SOLVERS } from '@sgdiff/core';\nexport default new ContainerModule(({ bind }) => void SOLVERS && bind);\n");
+    const r = sgd(['plugins', '--plugin', './empty.js'], { cwd: dir });
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+  });
+
+  it('names what a wrong export is', () => {
+    writeFileSync(join(dir, 'wrong.js'), "export const solver = { name: 'x' };\nexport default { name: 'x', stepMap: null };\n");
+    const r = sgd(['plugins', '--plugin', './wrong.js'], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.err.trim()).toBe(
+      "--plugin ./wrong.js: error: the module must export an inversify ContainerModule as its default export or as 'plugin', but its 'default' export is an object with keys name, stepMap; its exports: default, solver",
+    );
+  });
+});
