@@ -1,2 +1,0 @@
-import { sgdPrimeBenchmark } from './bench/sgd-prime.bench.ts';
-for (const line of sgdPrimeBenchmark()) console.log(line);
