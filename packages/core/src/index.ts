@@ -35,6 +35,8 @@ export { WASM_MATH_FUNCTIONS } from './codegen/wasm/math.ts';
 export { wasmMathFunctions } from './codegen/wasm/native-functions.ts';
 export * from './codegen/wasm/memory-limit.ts';
 export * from './codegen/wasm/run-memory.ts';
+export { KernelMemory } from './codegen/wasm/kernel-memory.ts';
+export { RunBuffers } from './codegen/run-buffers.ts';
 export * from './problem/problem.ts';
 export * from './problem/layout.ts';
 export * from './problem/instance.ts';
