@@ -19,7 +19,11 @@ const FIRST_OFFSET = 16;
 
 /** A run's one memory and its allocator. */
 export class KernelMemory {
-  /** The memory every kernel of the run imports. */
+  /**
+   * The memory every kernel of the run imports (hidden from the API pages: its type is the
+   * project's own declaration of the WebAssembly API, `webassembly.d.ts`).
+   * @hidden
+   */
   readonly memory = new WebAssembly.Memory({ initial: 1, maximum: WASM_MAX_BYTES / PAGE, shared: true });
   private top = FIRST_OFFSET;
   /** `memory.buffer` now; after a growth, a new object over the same bytes. */
