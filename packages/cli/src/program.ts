@@ -8,6 +8,7 @@ import { loadProblem } from './load.ts';
 import { registerRun } from './run/command.ts';
 import { HELP_AFTER } from './help-text.ts';
 import { registerSweep } from './sweep/command.ts';
+import { registerWorker } from './queue/worker-command.ts';
 import { describePlugins, pluginsDescription } from './describe-plugins.ts';
 import { collect, parseSeed } from './flags.ts';
 import { registryWith } from './plugins.ts';
@@ -81,6 +82,7 @@ export function buildProgram(io: Output, registry: PluginRegistry = defaultRegis
 
   registerRun(program, io);
   registerSweep(program, io);
+  registerWorker(program, io);
   program.addHelpText('after', HELP_AFTER['']);
   for (const command of program.commands) {
     const help = HELP_AFTER[command.name()];

@@ -21,6 +21,9 @@ import { outerCsv, runOuter } from './outer.ts';
 import { plotTraces } from './plot.ts';
 import { runDocument, traceCsv } from './result.ts';
 import { createSession, type RunSession } from './session.ts';
+import { addQueueOptions } from '../queue/flags.ts';
+import { monteCarloOnQueue } from '../queue/submit.ts';
+import type { QueueAddress } from '../queue/url.ts';
 
 /** Options of `sgd run`, as commander parses them. */
 interface RunFlags {
@@ -31,11 +34,14 @@ interface RunFlags {
   out?: string;
   plugin: string[];
   json?: boolean;
+  queue?: QueueAddress;
+  maxPayload: number;
+  resume?: boolean;
 }
 
 /** Adds the `run` command to the program. */
 export function registerRun(program: Command, io: Output): void {
-  program
+  const command = program
     .command('run')
     .description('run the solver of a .sgd file with derivative tracking, against the exact x*(θ) and ∂θx*(θ)')
     .argument('<file>', 'the .sgd file')
@@ -45,7 +51,9 @@ export function registerRun(program: Command, io: Output): void {
     .addOption(new Option('--workers <W>', 'worker threads for the runs (results do not depend on it)').argParser(parsePositiveInteger).default(1))
     .option('--out <dir>', 'write instance.json, trace.csv, result.json, plot.svg (and sid.csv or outer.csv) into this new directory')
     .option('--plugin <module>', 'load a plugin module (path or package; repeatable)', collect, [])
-    .option('--json', 'print result.json on stdout instead of the summary')
+    .option('--json', 'print result.json on stdout instead of the summary');
+  addQueueOptions(command)
+    .option('--resume', 'with --queue: re-attach to the jobs of this run left on the queue by an interrupted sgd run')
     .action(async (file: string, flags: RunFlags) => {
       try {
         await runCommand(file, flags, io);
@@ -64,14 +72,21 @@ async function runCommand(file: string, flags: RunFlags, io: Output): Promise<vo
   const registry = await registryWith(flags.plugin);
   const loaded = loadProblem(file, registry, overrides.text);
   if (loaded.warnings) io.err(loaded.warnings);
+  if (flags.resume && !flags.queue) throw new UserError('--resume: error: sgd run resumes only with --queue (the jobs an interrupted run left on the queue)');
   if (flags.out) checkOutDir(flags.out);
   const session = createSession(loaded.problem, registry, flags.seed, file, undefined, overrides.entries);
   for (const warning of sessionWarnings(session)) io.err(`${file}: warning: ${warning}`);
   const logPoints = loaded.problem.report?.logPoints ?? DEFAULT_LOG_POINTS;
   const job: RunJob = { file, source: loaded.source, seed: flags.seed, plugins: flags.plugin, logPoints, reference: session.reference, paramEntries: overrides.entries };
-  if (session.problem.outerSolve) return io.out(runOuterCommand(session, job, flags, registry.outerSolvers));
+  if (session.problem.outerSolve) {
+    if (flags.queue) throw new UserError(`--queue: error: ${file} has an outer_solve, whose outer loop is one sequence of runs: it runs here, without --queue`);
+    return io.out(runOuterCommand(session, job, flags, registry.outerSolvers));
+  }
   const workers = Math.min(flags.workers, availableParallelism() * 4);
-  const results = await withProgress(session, flags.runs, (onProgress) => monteCarlo(session, job, flags.runs, workers, onProgress));
+  const { queue } = flags;
+  const results = queue
+    ? await monteCarloOnQueue({ job, session }, flags.runs, { address: queue, resume: flags.resume ?? false, maxPayload: flags.maxPayload, plugins: flags.plugin, io, command: 'run' })
+    : await withProgress(session, flags.runs, (onProgress) => monteCarlo(session, job, flags.runs, workers, onProgress));
   const metrics = session.metrics.columns;
   const stats = aggregate(results);
   const diverged = results.find((r) => r.divergence);

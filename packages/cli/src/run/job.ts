@@ -87,10 +87,15 @@ export function executeRuns(session: RunSession, job: RunJob, runs: readonly num
   });
 }
 
-/** Rebuilds the session of a job (in a worker). */
-export async function sessionOfJob(job: RunJob): Promise<RunSession> {
+/**
+ * Rebuilds the session of a job (in a worker); `dataFiles` maps the data paths the source writes
+ * to local files (a queue worker's copies), else they are resolved against the job's file.
+ */
+export async function sessionOfJob(job: RunJob, dataFiles?: Readonly<Record<string, string>>): Promise<RunSession> {
   const registry = await registryWith(job.plugins);
-  const { problem } = compileSgd(job.source, job.file, checkEnvironment(registry, job.file));
+  const environment = checkEnvironment(registry, job.file);
+  const resolvePath = dataFiles && ((path: string): string => dataFiles[path] ?? path);
+  const { problem } = compileSgd(job.source, job.file, resolvePath ? { ...environment, resolvePath } : environment);
   if (!problem) throw new Error('the job source no longer checks');
   return createSession(problem, registry, job.seed, job.file, job.reference, job.paramEntries);
 }

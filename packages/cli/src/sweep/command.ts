@@ -14,11 +14,15 @@ import { aggregate } from '../run/aggregate.ts';
 import { instanceJsonPieces } from '../run/instance-file.ts';
 import { checkOutDir, writeOutDir } from '../run/out-dir.ts';
 import { runDocument } from '../run/result.ts';
+import type { JobRunResult } from '../run/job.ts';
 import { createSession } from '../run/session.ts';
 import { cellSource, checkAxesAgainstFile } from './cell-source.ts';
 import { runCells, type CellTask } from './executor.ts';
 import { checkAxes, gridCells, parseGridFlag } from './grid.ts';
 import { sweepHeatMap, sweepLines } from './plot.ts';
+import { addQueueOptions } from '../queue/flags.ts';
+import { runCellsOnQueue } from '../queue/submit.ts';
+import type { QueueAddress } from '../queue/url.ts';
 import { cellRows, readSummaryToResume, writeSummary, type SummaryRow, type SweepSummary } from './summary.ts';
 
 /** Options of `sgd sweep`, as commander parses them. */
@@ -31,11 +35,13 @@ interface SweepFlags {
   plot?: string;
   resume?: boolean;
   plugin: string[];
+  queue?: QueueAddress;
+  maxPayload: number;
 }
 
 /** Adds the `sweep` command to the program. */
 export function registerSweep(program: Command, io: Output): void {
-  program
+  const command = program
     .command('sweep')
     .description('run a .sgd file over the cartesian grid of --grid values, writing a summary, each cell and plots')
     .argument('<file>', 'the .sgd file')
@@ -45,9 +51,9 @@ export function registerSweep(program: Command, io: Output): void {
     .addOption(new Option('--workers <W>', 'worker threads (results do not depend on it)').argParser(parsePositiveInteger).default(1))
     .requiredOption('--out <dir>', 'the new directory of summary.csv, summary.json, cells/ and plots')
     .option('--plot <metric>', 'plot this final metric against the grid')
-    .option('--resume', 'continue an interrupted sweep in --out, skipping its finished cells')
-    .option('--plugin <module>', 'load a plugin module (path or package; repeatable)', collect, [])
-    .action((file: string, flags: SweepFlags) => sweepCommand(file, flags, io));
+    .option('--resume', 'continue an interrupted sweep in --out, skipping its finished cells (with --queue: re-attaching to its jobs left on the queue)')
+    .option('--plugin <module>', 'load a plugin module (path or package; repeatable)', collect, []);
+  addQueueOptions(command).action((file: string, flags: SweepFlags) => sweepCommand(file, flags, io));
 }
 
 /** Zero-padded cell directory name. */
@@ -92,7 +98,10 @@ async function sweepCommand(file: string, flags: SweepFlags, io: Output): Promis
   bar?.start(cells.length, done.size);
   const workers = Math.min(flags.workers, availableParallelism() * 4);
   try {
-    await runCells(tasks, workers, (cell, results) => {
+    const { queue } = flags;
+    const execute = (onCell: (cell: number, results: JobRunResult[]) => void): Promise<void> =>
+      queue ? runCellsOnQueue(tasks, { address: queue, resume: flags.resume ?? false, maxPayload: flags.maxPayload, plugins: flags.plugin, io, command: 'sweep' }, onCell) : runCells(tasks, workers, onCell);
+    await execute((cell, results) => {
       const session = sessions.get(cell);
       if (!session) throw new Error(`internal error: no session for cell ${cell}`);
       const cellDir = join(flags.out, 'cells', cellName(cell, cells.length));
@@ -121,6 +130,6 @@ async function sweepCommand(file: string, flags: SweepFlags, io: Output): Promis
   const diverged = final.rows.filter((r) => r.status === 'diverged').length;
   io.out(
     `${file}: ${cells.length} cells × ${flags.runs} run${flags.runs > 1 ? 's' : ''} (${ran} run now, ${done.size} cells resumed), ${diverged} diverged; ` +
-      `${seconds.toFixed(1)} s wall, ${ran > 0 ? ((seconds * 1000) / ran).toFixed(0) : '—'} ms per run, ${workers} worker${workers > 1 ? 's' : ''}; summary in ${flags.out}/summary.csv`,
+      `${seconds.toFixed(1)} s wall, ${ran > 0 ? ((seconds * 1000) / ran).toFixed(0) : '—'} ms per run, ${flags.queue ? `queue ${flags.queue.shown}` : `${workers} worker${workers > 1 ? 's' : ''}`}; summary in ${flags.out}/summary.csv`,
   );
 }
