@@ -156,6 +156,7 @@ describe('sgd run and sgd sweep on a Redis queue', () => {
     expect(resumed.code, resumed.err).toBe(0);
     expect(resumed.err).toMatch(/4 jobs on redis:\/\/127\.0\.0\.1:\d+, 4 already done before --resume/);
     const local = await sgd('run', file, '--runs', '4', '--seed', '7', '--out', join(dir, 'local'));
+    expect(local.code, local.err).toBe(0);
     expect(read(join(dir, 'resumed'), RUN_FILES)).toEqual(read(join(dir, 'local'), RUN_FILES));
   });
 

@@ -5,7 +5,9 @@ export const EXIT_CODES = `Exit codes:
   0   success
   1   a mistake in the file or the flags (every diagnostic printed as file:line:col)
   2   a run diverged (sgd run: the iteration and the step are printed)
-  70  an internal error (a bug in sgdiff; SGD_DEBUG=1 shows the stack)`;
+  69  --queue: Redis cannot be reached within 5 s
+  70  an internal error (a bug in sgdiff; SGD_DEBUG=1 shows the stack)
+  130 --queue: interrupted; the jobs stay on the queue (rerun with --resume)`;
 
 /** The files `sgd run --out DIR` writes, by when. */
 export const OUT_FILES = `Files written by --out DIR (a new directory; an existing non-empty one is refused):
@@ -50,6 +52,15 @@ Examples:
   sgd run examples/least-squares.sgd --set 'param.theta[3]=0.5' --json
 
 ${OUT_FILES}
+
+${EXIT_CODES}`,
+  worker: `
+Examples:
+  sgd worker --queue redis://127.0.0.1:6379
+  sgd worker --queue redis://:PASSWORD@queue-host:6379/0 --concurrency 4
+
+Then, on any machine: sgd run FILE --runs 64 --queue URL, or sgd sweep ... --queue URL.
+Redis must never be reachable from outside your network: see docs/distributed.md.
 
 ${EXIT_CODES}`,
   plugins: `

@@ -63,7 +63,7 @@ function failureError(slot: Slot, reason: string): Error {
 
 /** Runs the tasks' runs on the queue; `onCell` receives each cell's results, in run order, as it completes. */
 export async function runCellsOnQueue(tasks: readonly CellTask[], options: QueueOptions, onCell: (cell: number, results: JobRunResult[]) => void): Promise<void> {
-  const { address, io } = options;
+  const { address } = options;
   const redis = await openRedis(address);
   const bullmq = await import('bullmq');
   let queue: Queue<QueueJobData, string> | undefined;
