@@ -10,7 +10,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sgd } from './support/cli.ts';
 import { freePort, SGD_BIN, startRedis, startWorker, waitFor, type RedisServer, type WorkerProcess } from './support/redis-server.ts';
@@ -212,9 +213,6 @@ describe('sgd run and sgd sweep on a Redis queue', () => {
   });
 
   it('a worker of another sgdiff version refuses the job and leaves it on the queue', async () => {
-    const cli = createRequire(join(import.meta.dirname, '..', 'packages', 'cli', 'package.json'));
-    const { Queue } = cli('bullmq') as typeof import('bullmq');
-    const { Redis } = cli('ioredis') as typeof import('ioredis');
     const connection = new Redis({ port: redis.port, maxRetriesPerRequest: null });
     const queue = new Queue('sgd-runs', { connection, prefix: 'sgd' });
     try {

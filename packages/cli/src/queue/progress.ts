@@ -11,6 +11,9 @@ export class QueueProgress {
   private readonly notes = new Set<string>();
   private failures = 0;
   private finished = 0;
+  /** Jobs finished since this submitter started (not the ones a --resume found done): the ETA's rate. */
+  private finishedHere = 0;
+  private readonly started = performance.now();
   private readonly bar?: SingleBar;
 
   /**
@@ -23,10 +26,10 @@ export class QueueProgress {
   ) {
     if (!process.stderr.isTTY) return;
     this.bar = new SingleBar(
-      { stream: process.stderr, format: 'sgd queue [{bar}] {value}/{total} done | {running} running | {failed} failed | eta {eta_formatted}', hideCursor: true, etaBuffer: 50 },
+      { stream: process.stderr, format: 'sgd queue [{bar}] {value}/{total} done | {running} running | {failed} failed | eta {left}', hideCursor: true },
       Presets.shades_classic,
     );
-    this.bar.start(total, 0, { running: 0, failed: 0 });
+    this.bar.start(total, 0, { running: 0, failed: 0, left: '?' });
   }
 
   /** Jobs done so far. */
@@ -35,7 +38,10 @@ export class QueueProgress {
   }
 
   private update(): void {
-    this.bar?.update(this.finished, { running: this.running.size, failed: this.failures });
+    if (!this.bar) return;
+    const seconds = (performance.now() - this.started) / 1000;
+    const left = this.finishedHere > 0 ? `${Math.ceil((seconds / this.finishedHere) * (this.bar.getTotal() - this.finished))}s` : '?';
+    this.bar.update(this.finished, { running: this.running.size, failed: this.failures, left });
   }
 
   /** A job started on a worker. */
@@ -50,10 +56,11 @@ export class QueueProgress {
     this.update();
   }
 
-  /** A job finished. */
-  done(id: string): void {
+  /** A job finished (`here`: since this submitter started, not found done by --resume). */
+  done(id: string, here = true): void {
     this.running.delete(id);
     this.finished++;
+    if (here) this.finishedHere++;
     this.update();
   }
 

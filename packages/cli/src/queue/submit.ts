@@ -92,9 +92,13 @@ export async function runCellsOnQueue(tasks: readonly CellTask[], options: Queue
         `--queue ${address.shown}: error: ${left.length} of the ${jobs.length} jobs of this ${options.command} are already on the queue (left by an interrupted submission, or being run by another): add --resume to re-attach to them`,
       );
     }
-    await collect(queue, events, slots, jobs, left, options, onCell);
-    // Merged: the submission's jobs are no longer needed.
-    await Promise.all([...slots.keys()].map((id) => queue?.remove(id).catch(() => 0)));
+    try {
+      await collect(queue, events, slots, jobs, left, options, onCell);
+    } finally {
+      // Merged, or failed (the first failure decides, as with threads): the submission's jobs are
+      // no longer wanted. A job running on a worker is locked and stays until it ends.
+      await Promise.all([...slots.keys()].map((id) => queue?.remove(id).catch(() => 0)));
+    }
   } finally {
     await events?.close();
     await queue?.close();
@@ -122,6 +126,7 @@ async function collect(
   const finished = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
   let remaining = slots.size;
   let failed = false;
+  let resuming = false;
 
   const complete = (slot: Slot, returnvalue: string): void => {
     if (slot.state === 'done' || failed) return;
@@ -129,7 +134,7 @@ async function collect(
     const cellResults = results.get(slot.cell) ?? [];
     cellResults[slot.run] = decode<JobRunResult>(returnvalue);
     results.set(slot.cell, cellResults);
-    progress.done(slot.id);
+    progress.done(slot.id, !resuming);
     const pending = (pendingRuns.get(slot.cell) ?? 1) - 1;
     pendingRuns.set(slot.cell, pending);
     try {
@@ -193,6 +198,7 @@ async function collect(
 
   // Re-attaching: finished jobs count, failed ones are tried again.
   let resumed = 0;
+  resuming = true;
   for (const job of left) {
     const slot = slots.get(job.id ?? '');
     if (!slot) continue;
@@ -202,6 +208,7 @@ async function collect(
       resumed++;
     } else if (state === 'failed') await job.retry('failed');
   }
+  resuming = false;
   const present = new Set(left.map((j) => j.id));
   await queue.addBulk(jobs.filter((j) => !present.has(j.opts.jobId)));
   if (remaining === 0) settle?.resolve();

@@ -94,7 +94,8 @@ async function sweepCommand(file: string, flags: SweepFlags, io: Output): Promis
   const sessions = new Map(tasks.map((t) => [t.cell, t.session]));
   const summary = (): SweepSummary => ({ ...header, metrics, rows: [...rows].sort((a, b) => a.cell - b.cell || a.run - b.run) });
   writeSummary(flags.out, summary());
-  const bar = process.stderr.isTTY ? new SingleBar({ stream: process.stderr, format: 'sgd sweep [{bar}] {value}/{total} cells | eta {eta_formatted}', hideCursor: true }, Presets.shades_classic) : undefined;
+  // With --queue, the queue's own bar (jobs done, running, failed) is drawn instead.
+  const bar = process.stderr.isTTY && !flags.queue ? new SingleBar({ stream: process.stderr, format: 'sgd sweep [{bar}] {value}/{total} cells | eta {eta_formatted}', hideCursor: true }, Presets.shades_classic) : undefined;
   bar?.start(cells.length, done.size);
   const workers = Math.min(flags.workers, availableParallelism() * 4);
   try {
