@@ -120,7 +120,7 @@ describe('sgd run and sgd sweep on a Redis queue', () => {
   });
 
   it('a worker SIGKILLed mid-run: the other restarts its job and the result is exact', async () => {
-    const { dir, file } = problemDir(PROGRAM(60000));
+    const { dir, file } = problemDir(PROGRAM(200000));
     const fast = ['--lock-duration', '1000', '--stalled-interval', '300'];
     const local = await sgd('run', file, '--runs', '2', '--seed', '2', '--out', join(dir, 'local'));
     expect(local.code, local.err).toBe(0);
