@@ -30,7 +30,7 @@ export function parseQueueUrl(text: string): QueueAddress {
     throw new UserError(`--queue ${shown}: error: ${why}; expected redis://HOST:PORT[/DB] (rediss:// for TLS, redis://:PASSWORD@HOST:PORT with a password)`);
   };
   // WHATWG URL rejects a bad port without saying why: name it first.
-  const port = /^rediss?:\/\/(?:[^@/]*@)?(?:\[[^\]]*\]|[^:/@]*):([^/]*)/.exec(text)?.[1];
+  const port = /^rediss?:\/\/(?:[^@/]*@)?(?:\[[^\]]*\]|[^:/@]*):([^/?#]*)/.exec(text)?.[1];
   if (port !== undefined && !(/^\d+$/.test(port) && Number(port) >= 1 && Number(port) <= 65535)) fail(`the port '${port}' is not a number in 1..65535`);
   let url: URL;
   try {
