@@ -190,6 +190,10 @@ function referenceLine(reference: RunReference): string {
   if (reference.mode === 'none') return `reference: none; ${constants} (Lanczos at x0)`;
   const certified = reference.certified ? ', certified' : ', NOT certified';
   const objective = `F* = ${reference.objective.toPrecision(8)}`;
+  if (reference.mode === 'solver') {
+    const details = Object.entries(reference.certificate).map(([name, value]) => `${name} ${Number.isInteger(value) ? value : value.toExponential(2)}`);
+    return `reference: ${reference.solver} (${details.join(', ')})${certified}; ${constants} (Lanczos at x0), ${objective}`;
+  }
   if (reference.mode === 'iterative') {
     const { lanczos } = reference;
     return (

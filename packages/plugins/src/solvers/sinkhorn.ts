@@ -24,6 +24,14 @@
 import { SolverInputError, type IRBuilder, type Node, type SolverPlugin, type StepMapContext } from '@sgdiff/core';
 import { sinkhornInputs, type SinkhornInputs } from './sinkhorn-inputs.ts';
 import { checkSinkhornInstance } from './sinkhorn-instance.ts';
+import { sinkhornRunReference } from './sinkhorn-run-reference.ts';
+
+/** ‖v‖₁. */
+function l1Norm(v: Float64Array): number {
+  let total = 0;
+  for (const x of v) total += Math.abs(x);
+  return total;
+}
 
 /** Where the potentials are: f pairs with a (length n), g with b (length m), as vectors or N rows. */
 interface Potentials {
@@ -88,7 +96,19 @@ export const sinkhornSolver: SolverPlugin = {
       values: ['balanced', 'none'],
       doc: 'How the shift (f + c, g − c) is fixed: balanced (Σ_i f_i = Σ_j g_j after every step: the minimum-norm potentials, an isolated fixed point) or none (the plain updates; the implicit solve works on the range).',
     },
+    {
+      name: 'tolerance',
+      type: 'number',
+      default: 0,
+      min: 0,
+      doc: 'Stop at the first step whose marginal violation ‖P1 − a‖₁ + ‖Pᵀ1 − b‖₁ (the mean over the problems of a batch) is at most this; 0 runs every iteration. Testing costs one evaluation of ∇F per step.',
+    },
   ],
+  stopping(options) {
+    const tolerance = Number(options.tolerance ?? 0);
+    // The violation is the 1-norm of ∇ₓF (see marginalViolationMetric), so the test reads the gradient.
+    return tolerance > 0 ? { quantity: 'marginal_violation', tolerance, measure: l1Norm } : undefined;
+  },
   // The suite's problems are not entropic duals (no a, b, C, eps), so only its option
   // declarations are checked there; the map itself is checked on its own problem in
   // test/optimal-transport.test.ts (iterates, forward/reverse/finite-difference Jacobians).
@@ -99,6 +119,7 @@ export const sinkhornSolver: SolverPlugin = {
     })),
   },
   checkInstance: checkSinkhornInstance,
+  reference: sinkhornRunReference,
   stepMap(ctx) {
     const b = ctx.builder;
     const inputs = sinkhornInputs(ctx.problem, b);
