@@ -6,6 +6,7 @@ import { Option, type Command } from 'commander';
 import { errorMetric, ImplicitSolveError, OuterSolverInitError, SolverInputError, type OuterSolverPlugin, type RunReference } from '@sgdiff/core';
 import { DEFAULT_LOG_POINTS } from '@sgdiff/dsl';
 import { UserError } from '../errors.ts';
+import { formatSolverInputError } from '../solver-input.ts';
 import { collect, parsePositiveInteger, parseSeed } from '../flags.ts';
 import { byName } from '../json.ts';
 import { instanceJsonPieces } from './instance-file.ts';
@@ -58,6 +59,16 @@ export function registerRun(program: Command, io: Output): void {
     });
 }
 
+/** `make()`, with a solver's input problems reported at their declarations in `source`. */
+function withSolverInputPositions<T>(file: string, source: string, make: () => T): T {
+  try {
+    return make();
+  } catch (error) {
+    if (error instanceof SolverInputError) throw new UserError(formatSolverInputError(file, source, error));
+    throw error;
+  }
+}
+
 /** The body of `sgd run FILE`. */
 async function runCommand(file: string, flags: RunFlags, io: Output): Promise<void> {
   const overrides = parseSetFlags(flags.set);
@@ -65,7 +76,7 @@ async function runCommand(file: string, flags: RunFlags, io: Output): Promise<vo
   const loaded = loadProblem(file, registry, overrides.text);
   if (loaded.warnings) io.err(loaded.warnings);
   if (flags.out) checkOutDir(flags.out);
-  const session = createSession(loaded.problem, registry, flags.seed, file, undefined, overrides.entries);
+  const session = withSolverInputPositions(file, loaded.source, () => createSession(loaded.problem, registry, flags.seed, file, undefined, overrides.entries));
   for (const warning of sessionWarnings(session)) io.err(`${file}: warning: ${warning}`);
   const logPoints = loaded.problem.report?.logPoints ?? DEFAULT_LOG_POINTS;
   const job: RunJob = { file, source: loaded.source, seed: flags.seed, plugins: flags.plugin, logPoints, reference: session.reference, paramEntries: overrides.entries };

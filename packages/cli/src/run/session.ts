@@ -111,11 +111,12 @@ export function createSession(
     ...(stop ? { stop } : {}),
   };
   const wantsJacobian = tracksJacobian({ problem, settings }) && (problem.report === undefined || problem.report.metrics.length === 0 || problem.report.metrics.includes('jacobian_error'));
+  // First: the solver's checks of its inputs (compileStepProgram) come before any reference is computed from them.
+  const program = compileStepProgram(problem, graphs, instance, solver, registry);
   // reference = automatic: the solver's own reference when it has one for this problem (sinkhorn's certified run).
   reference ??=
     (option === 'automatic' ? solverRunReference(solver, kernels, instance.theta, instance.x0, seed) : undefined) ??
     computeRunReference(kernels, instance.theta, instance.x0, settings.reference, { seed, jacobian: wantsJacobian });
-  const program = compileStepProgram(problem, graphs, instance, solver, registry);
   const hyper = createHyperSession(problem, registry, kernels, reference, settings.track, file);
   const metrics = chooseMetrics(registry, problem, settings, reference, hyper);
   return { problem, kernels, reference, program, settings, hyper, metrics };

@@ -11,6 +11,7 @@ import type { OptionSpec } from '../plugin/options.ts';
 import type { Problem } from '../problem/problem.ts';
 import type { Instance } from '../problem/instance.ts';
 import type { ConformanceDeclaration } from './conformance-declaration.ts';
+import type { SolverInputProblem } from './input-error.ts';
 import type { SolverReferenceResult } from './solver-reference.ts';
 
 /** What a solver may use to build its step map. */
@@ -107,9 +108,10 @@ export interface SolverPlugin {
   /**
    * Checks of the drawn instance the solver needs (e.g. histograms on the simplex), made before
    * its step map is built: every problem found, each naming its declaration; empty when none.
-   * A run with problems stops with a `SolverInputError` the CLI reports with the file's name.
+   * A run with problems stops with a `SolverInputError` the CLI reports with the file's name, at
+   * the declaration a problem names (`sgd check` draws the instance of seed 0 and reports them too).
    */
-  checkInstance?(problem: Problem, values: ReadonlyMap<string, Float64Array>): readonly string[];
+  checkInstance?(problem: Problem, values: ReadonlyMap<string, Float64Array>): readonly (string | SolverInputProblem)[];
   /**
    * The solver's own reference for `reference = automatic` at the instance's values (params as
    * in `values`), or `undefined` to leave it to the framework (Newton or Newton–CG).

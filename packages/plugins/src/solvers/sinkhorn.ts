@@ -21,7 +21,7 @@
  * The framework's full-batch mean over k then updates every row at once, N problems in one
  * kernel (the Wasserstein barycenter's inner problems).
  */
-import { SolverInputError, type IRBuilder, type Node, type SolverPlugin, type StepMapContext } from '@sgdiff/core';
+import type { IRBuilder, Node, SolverPlugin } from '@sgdiff/core';
 import { sinkhornInputs, type SinkhornInputs } from './sinkhorn-inputs.ts';
 import { checkSinkhornInstance } from './sinkhorn-instance.ts';
 import { sinkhornRunReference } from './sinkhorn-run-reference.ts';
@@ -31,31 +31,6 @@ function l1Norm(v: Float64Array): number {
   let total = 0;
   for (const x of v) total += Math.abs(x);
   return total;
-}
-
-/** Where the potentials are: f pairs with a (length n), g with b (length m), as vectors or N rows. */
-interface Potentials {
-  /** Index of f among the vars (g is the other one). */
-  readonly fIndex: number;
-  /** N, the number of problems, for matrices of potentials (one per sample outcome); 0 for vectors. */
-  readonly batch: number;
-}
-
-/** Which var is f, and whether the potentials are vectors or one row per outcome of the sample. */
-function potentials(ctx: StepMapContext, n: number, m: number): Potentials {
-  const vars = ctx.vars;
-  if (vars.length !== 2) throw new SolverInputError([`solve sinkhorn needs exactly two vars, the potentials f : R[n] and g : R[m]; got ${vars.length}`]);
-  const last = (v: Node): number => v.shape[v.shape.length - 1] ?? -1;
-  const fIndex = last(vars[0]) === n && last(vars[1]) === m ? 0 : last(vars[1]) === n && last(vars[0]) === m ? 1 : -1;
-  const ranks = vars.map((v) => v.shape.length);
-  const sample = ctx.problem.sample;
-  if (fIndex >= 0 && ranks.every((r) => r === 1)) return { fIndex, batch: 0 };
-  const N = sample?.size ?? -1;
-  if (fIndex >= 0 && ranks.every((r) => r === 2) && vars.every((v) => v.shape[0] === N)) return { fIndex, batch: N };
-  throw new SolverInputError([
-    `solve sinkhorn: the vars must be the potentials f : R[${n}] (paired with a) and g : R[${m}] (paired with b), ` +
-      `or, with a sample k ~ uniform(N), one row per problem: f : R[N, ${n}] and g : R[N, ${m}]`,
-  ]);
 }
 
 /**
@@ -122,9 +97,8 @@ export const sinkhornSolver: SolverPlugin = {
   reference: sinkhornRunReference,
   stepMap(ctx) {
     const b = ctx.builder;
-    const inputs = sinkhornInputs(ctx.problem, b);
-    const [n, m] = inputs.cost.shape;
-    const { fIndex, batch } = potentials(ctx, n, m);
+    const { inputs, potentials } = sinkhornInputs(ctx.problem, b);
+    const { fIndex, batch } = potentials;
     const balanced = ctx.options.gauge === 'balanced';
     const F = ctx.vars[fIndex];
     const G = ctx.vars[1 - fIndex];
