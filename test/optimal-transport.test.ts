@@ -177,7 +177,7 @@ describe('Fig. 2d: n = 100 grid points, m = 30, ε = 0.1', () => {
   }, 120_000);
 });
 
-describe('bad input: errors naming the file and the declaration, never an internal error', () => {
+describe('bad input: errors at the declaration (file:line:col), never an internal error', () => {
   async function errorsOf(edits: Array<[string, string]>): Promise<{ code: number; err: string }> {
     const file = variant([...edits, ['  iterations = 60', '  iterations = 2']]);
     const err: string[] = [];
@@ -191,8 +191,8 @@ describe('bad input: errors naming the file and the declaration, never an intern
       ['const eps = 0.1', 'const eps = -0.1'],
     ]);
     expect(code).toBe(1);
-    expect(err).toMatch(/ot\.sgd: error: solve sinkhorn: param 'a' must sum to 1 within 1e-9 \(the dual is unbounded otherwise\); its entries sum to \d/);
-    expect(err).toMatch(/ot\.sgd: error: solve sinkhorn: const 'eps' must be positive; it is -0\.1/);
+    expect(err).toMatch(/ot\.sgd:\d+:\d+: error: solve sinkhorn: param 'a' must sum to 1 within 1e-9 \(the dual is unbounded otherwise\); its entries sum to \d/);
+    expect(err).toMatch(/ot\.sgd:\d+:\d+: error: solve sinkhorn: const 'eps' must be positive; it is -0\.1/);
     expect(err).not.toMatch(/internal error/);
   }, 60_000);
 
@@ -205,7 +205,7 @@ describe('bad input: errors naming the file and the declaration, never an intern
       ['g . b +', 'g . w +'],
     ]);
     expect(missing.code).toBe(1);
-    expect(missing.err).toMatch(/ot\.sgd: error: solve sinkhorn reads the entropic dual's inputs by name; this problem lacks the histogram 'b'/);
+    expect(missing.err).toMatch(/ot\.sgd:\d+:\d+: error: solve sinkhorn: reads the entropic dual's inputs by name; this problem lacks the histogram 'b'/);
   }, 60_000);
 });
 
