@@ -103,7 +103,7 @@ function mirrorRun(registry: PluginRegistry, setup: BarycenterSetup, t: number, 
     const gradient = observer.last.get(chosen);
     milliseconds += Number(process.hrtime.bigint() - start) / 1e6;
     if (!gradient) throw new Error(`no ${chosen} gradient after the inner run`);
-    update.update(theta, gradient, setup.step);
+    update.update(theta, gradient, setup.step, q);
   }
   const values = kernels.instance.values;
   const rows = values.get('b')!;

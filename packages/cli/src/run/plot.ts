@@ -8,6 +8,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { Aggregate } from './aggregate.ts';
 import { metricLabel, metricsAxisTitle } from './metric-labels.ts';
+import { renderVegaLite } from './vega-svg.ts';
 
 /** One point of a {@link BandChart} series. */
 export interface BandPoint {
@@ -92,10 +93,7 @@ export async function renderBandChart(chart: BandChart): Promise<string> {
       ...(single.length > 0 ? [{ data: { values: single }, mark: { type: 'point', filled: true, size: 60 }, encoding: { x, y: { ...y, field: 'mean' }, color } }] : []),
     ],
   } as unknown as TopLevelSpec;
-  // Loaded on first use: vega takes longer to import than the rest of `sgd` together.
-  const [vega, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
-  return view.toSVG();
+  return renderVegaLite(spec);
 }
 
 /** Renders the run traces of `metrics` (log–log against k) to an SVG document. */
