@@ -8,7 +8,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { renderVegaLite } from '@sgdiff/cli';
+import { renderSvg } from '@sgdiff/cli';
 
 const [runDir, figure] = process.argv.slice(2);
 if (!figure) throw new Error('usage: shapes-figure.ts RUN_OUT_DIR FIGURE.svg');
@@ -42,6 +42,6 @@ const spec = {
     },
   },
   config: { view: { stroke: null } },
-} as unknown as Parameters<typeof renderVegaLite>[0];
-writeFileSync(figure, await renderVegaLite(spec));
+} as unknown as Parameters<typeof renderSvg>[0];
+writeFileSync(figure, await renderSvg(spec));
 console.log(`${figure}: ${images.length} images of ${side} × ${side}`);

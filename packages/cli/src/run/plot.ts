@@ -6,9 +6,9 @@
  * with a single point is drawn as a point.
  */
 import type { TopLevelSpec } from 'vega-lite';
+import { renderSvg } from '../render-svg.ts';
 import type { Aggregate } from './aggregate.ts';
 import { metricLabel, metricsAxisTitle } from './metric-labels.ts';
-import { renderVegaLite } from './vega-svg.ts';
 
 /** One point of a {@link BandChart} series. */
 export interface BandPoint {
@@ -93,7 +93,7 @@ export async function renderBandChart(chart: BandChart): Promise<string> {
       ...(single.length > 0 ? [{ data: { values: single }, mark: { type: 'point', filled: true, size: 60 }, encoding: { x, y: { ...y, field: 'mean' }, color } }] : []),
     ],
   } as unknown as TopLevelSpec;
-  return renderVegaLite(spec);
+  return renderSvg(spec);
 }
 
 /** Renders the run traces of `metrics` (log–log against k) to an SVG document. */

@@ -2,8 +2,8 @@
  * A bar per coordinate of a vector, one panel per series, a marked subset of coordinates in its
  * own colour (e.g. the support of a planted w*). Drawn by vega-lite like `sgd run`'s plot.
  */
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
+import { renderSvg } from '../render-svg.ts';
 
 /** One bar. */
 export interface CoordinateBar {
@@ -36,5 +36,5 @@ export async function renderCoordinateChart(title: string, yTitle: string, bars:
       },
     },
   } as unknown as TopLevelSpec;
-  return new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' }).toSVG();
+  return renderSvg(spec);
 }

@@ -10,7 +10,7 @@
  * Effective initialization. Any step u ← u − γ v ⊙ g, v ← v − γ u ⊙ g (g the gradient of the loss,
  * or a minibatch loss, with respect to w) maps u² − v² to (u² − v²)(1 − γ²g²) entrywise. So
  * α_t² := u_t² − v_t² = α² ∏_s (1 − γ_s² g_s²) is the effective initialization accumulated along the
- * run, read exactly from the state; the gain is log(α²/α_t²) (α² = u₀² − v₀²), ≥ 0 while γ|g| < 1.
+ * run, read exactly from the state; the gain is log(α²/|α_t²|) (α² = u₀² − v₀²), ≥ 0 while γ|g| ≤ √2.
  * Writing u ± v = a_± e^{±σ} with σ_{t+1} = σ_t − γ_t g_t (σ_t ∈ range Xᵀ) gives
  * w_t = (α_t²/2) sinh(2σ_t + δ_t), δ_t = −Σ_s 2(atanh(γ_s g_s) − γ_s g_s) = O(γ³), and
  * argmin_{Xw=y} Q_β has w = 2β² sinh(Xᵀλ): w_∞ ≈ argmin_{Xw=y} Q_{α_∞/2}(w), up to δ.
@@ -84,10 +84,14 @@ export function effectiveInitialization(net: DiagonalNetwork, x: Float64Array): 
   return Float64Array.from({ length: net.system.d }, (_, j) => x[net.uOffset + j] ** 2 - x[net.vOffset + j] ** 2);
 }
 
-/** The gain log(α²/α_t²) per coordinate at x (NaN where α_t² ≤ 0: a step with γ|g| > 1). */
+/**
+ * The gain log(α²/|α_t²|) per coordinate at x: Σ_s −½ log((1 − γ_s²g_s²)²), the slides' form, which
+ * stays defined after a step with γ|g| > 1 has turned u² − v² negative (the gain is then below what
+ * the positive factors alone give, and negative where γ|g| > √2). +∞ where α_t² = 0 exactly.
+ */
 export function gainPerCoordinate(net: DiagonalNetwork, x: Float64Array): Float64Array {
   const a2 = effectiveInitialization(net, x);
-  return a2.map((a, j) => (a > 0 ? Math.log(net.alpha2[j] / a) : NaN));
+  return a2.map((a, j) => Math.log(net.alpha2[j] / Math.abs(a)));
 }
 
 /** min ‖w‖₁ s.t. X w = y for the instance (ADMM to a relative duality gap of 1e-9; cached). */
@@ -141,10 +145,10 @@ export const l1ExcessMetric: MetricPlugin = {
   compute: (point) => onNetwork(point, (net) => l1(networkWeights(net, point.x)) / minimumL1(point.kernels.instance, net).norm - 1),
 };
 
-/** ‖gain‖₁ = Σ log(α²/α_k²). */
+/** ‖gain‖₁ = Σ log(α²/|α_k²|). */
 export const gainMetric: MetricPlugin = {
   name: 'gain_l1',
-  doc: 'Diagonal networks: ‖Gain‖₁ = Σ_i log(α_i²/α_k,i²), α_k² = u_k² − v_k² the effective initialization.',
+  doc: 'Diagonal networks: ‖Gain‖₁ = Σ_i log(α_i²/|α_k,i²|), α_k² = u_k² − v_k² the effective initialization.',
   needs: { problem: fitsNetwork },
   compute: (point) => onNetwork(point, (net) => gainPerCoordinate(net, point.x).reduce((s, g) => s + g, 0)),
 };
