@@ -4,7 +4,10 @@ import type { PluginRegistry } from '@sgdiff/core';
 import { defaultRegistry } from '@sgdiff/plugins';
 import { evaluateAtStart } from './evaluate.ts';
 import { deriveFormulas } from './formulas.ts';
+import { formatDiagnostics } from '@sgdiff/dsl';
+import { UserError } from './errors.ts';
 import { loadProblem } from './load.ts';
+import { checkSolverInput } from './solver-input.ts';
 import { registerRun } from './run/command.ts';
 import { HELP_AFTER } from './help-text.ts';
 import { registerSweep } from './sweep/command.ts';
@@ -46,7 +49,11 @@ export function buildProgram(io: Output, registry: PluginRegistry = defaultRegis
     .option('--json', 'print the summary as JSON')
     .option('--plugin <module>', 'load a plugin module (path or package; repeatable)', collect, [])
     .action(async (file: string, options: { json?: boolean; plugin: string[] }) => {
-      const { problem, warnings } = loadProblem(file, await withPlugins(options.plugin));
+      const registry = await withPlugins(options.plugin);
+      const { problem, warnings, source } = loadProblem(file, registry);
+      // What the solver finds with the file and its drawn instance, as `sgd run` would meet it.
+      const solverErrors = checkSolverInput(problem, registry, source);
+      if (solverErrors.length > 0) throw new UserError([formatDiagnostics(file, source, solverErrors), warnings].filter(Boolean).join('\n\n'));
       if (warnings) io.err(warnings);
       io.out(options.json ? JSON.stringify(summaryJson(problem)) : summarize(file, problem));
     });

@@ -47,6 +47,7 @@ export * from './linalg/vector.ts';
 export * from './reference/reference.ts';
 export * from './run/schedule.ts';
 export * from './solver/contract.ts';
+export * from './solver/solver-reference.ts';
 export * from './solver/input-error.ts';
 export * from './solver/common-options.ts';
 export * from './solver/step-program.ts';

@@ -56,6 +56,8 @@ export type DiagnosticCode =
   | 'invalid-option-value'
   | 'option-out-of-range'
   | 'reference-over-budget'
+  // What a solver reads of the problem and its drawn instance (the solver plugin's checks).
+  | 'solver-input'
   // Hypergradients: the upper objective and its loop.
   | 'missing-outer'
   | 'analytic-needs-value'

@@ -6,6 +6,7 @@ import { Option, type Command } from 'commander';
 import { errorMetric, ImplicitSolveError, OuterSolverInitError, SolverInputError, type OuterSolverPlugin, type RunReference } from '@sgdiff/core';
 import { DEFAULT_LOG_POINTS } from '@sgdiff/dsl';
 import { UserError } from '../errors.ts';
+import { formatSolverInputError } from '../solver-input.ts';
 import { collect, parsePositiveInteger, parseSeed } from '../flags.ts';
 import { byName } from '../json.ts';
 import { instanceJsonPieces } from './instance-file.ts';
@@ -66,6 +67,16 @@ export function registerRun(program: Command, io: Output): void {
     });
 }
 
+/** `make()`, with a solver's input problems reported at their declarations in `source`. */
+function withSolverInputPositions<T>(file: string, source: string, make: () => T): T {
+  try {
+    return make();
+  } catch (error) {
+    if (error instanceof SolverInputError) throw new UserError(formatSolverInputError(file, source, error));
+    throw error;
+  }
+}
+
 /** The body of `sgd run FILE`. */
 async function runCommand(file: string, flags: RunFlags, io: Output): Promise<void> {
   const overrides = parseSetFlags(flags.set);
@@ -74,7 +85,7 @@ async function runCommand(file: string, flags: RunFlags, io: Output): Promise<vo
   if (loaded.warnings) io.err(loaded.warnings);
   if (flags.resume && !flags.queue) throw new UserError('--resume: error: sgd run resumes only with --queue (the jobs an interrupted run left on the queue)');
   if (flags.out) checkOutDir(flags.out);
-  const session = createSession(loaded.problem, registry, flags.seed, file, undefined, overrides.entries);
+  const session = withSolverInputPositions(file, loaded.source, () => createSession(loaded.problem, registry, flags.seed, file, undefined, overrides.entries));
   for (const warning of sessionWarnings(session)) io.err(`${file}: warning: ${warning}`);
   const logPoints = loaded.problem.report?.logPoints ?? DEFAULT_LOG_POINTS;
   const job: RunJob = { file, source: loaded.source, seed: flags.seed, plugins: flags.plugin, logPoints, reference: session.reference, paramEntries: overrides.entries };
@@ -205,6 +216,10 @@ function referenceLine(reference: RunReference): string {
   if (reference.mode === 'none') return `reference: none; ${constants} (Lanczos at x0)`;
   const certified = reference.certified ? ', certified' : ', NOT certified';
   const objective = `F* = ${reference.objective.toPrecision(8)}`;
+  if (reference.mode === 'solver') {
+    const details = Object.entries(reference.certificate).map(([name, value]) => `${name} ${Number.isInteger(value) ? value : value.toExponential(2)}`);
+    return `reference: ${reference.solver} (${details.join(', ')})${certified}; ${constants} (Lanczos at x0), ${objective}`;
+  }
   if (reference.mode === 'iterative') {
     const { lanczos } = reference;
     return (

@@ -24,6 +24,7 @@ import { UserError } from '../errors.ts';
 import { referenceHypergradient } from './hyper-session.ts';
 import { runSpec, type RunJob } from './job.ts';
 import type { RunSession } from './session.ts';
+import { solverRunReference } from './solver-reference.ts';
 
 /** The outer loop's records and its last θ. */
 export interface OuterRun {
@@ -55,7 +56,9 @@ export function runOuter(session: RunSession, job: RunJob, outerSolvers: Readonl
   try {
     const steps = runOuterLoop(solver, Number(spec.options.iterations), (k) => evaluateStep([k]), theta, () => {
       const warmStart = previous && previous.mode !== 'none' ? previous.x : undefined;
-      const reference = computeRunReference(kernels, theta, start, mode, { seed: job.seed, jacobian: false, ...(warmStart ? { warmStart } : {}) });
+      const reference =
+        (session.reference.mode === 'solver' ? solverRunReference(program.solver, kernels, theta, start, job.seed) : undefined) ??
+        computeRunReference(kernels, theta, start, mode, { seed: job.seed, jacobian: false, ...(warmStart ? { warmStart } : {}) });
       previous = reference;
       const exact = referenceHypergradient(problem, hyper.estimators, reference, job.file)?.value;
       const nonSid = estimator === 'sid' ? [] : [estimator];

@@ -30,6 +30,12 @@ export interface RunDocument {
   readonly reports?: Record<string, { readonly value: number[]; readonly jacobian?: Record<string, number[][]> }>;
   /** `track = implicit` through the step map's fixed point: the largest GMRES residual and condition estimate of I − ∂ₛΦ over runs. */
   readonly implicit?: { readonly residual: number; readonly condition: number };
+  /**
+   * With a solver's stopping rule (sinkhorn's `tolerance`): why the runs ended (`tolerance` when
+   * every run reached it, else `iterations`), the last iteration (the largest over runs), the
+   * quantity tested, its tolerance and its mean value there.
+   */
+  readonly stop?: { readonly reason: 'tolerance' | 'iterations'; readonly iteration: number; readonly quantity: string; readonly tolerance: number; readonly value: number };
   /** Each metric's mean over runs at the last recorded iteration. */
   readonly final: Record<string, number>;
   /** Each metric's fitted log–log slope over the last two decades of k (mean trace). */
@@ -41,7 +47,11 @@ export interface RunDocument {
  * iterative one omits `jacobian` and adds `mode` and `iterative` (Newton–CG, Lanczos, and the
  * directions the Jacobian error is measured along); reference = none writes `mode`, μ, L, κ.
  */
-export type ReferenceDocument = ExactReferenceDocument | IterativeReferenceDocument | { readonly mode: 'none'; readonly mu: number; readonly L: number; readonly kappa: number; readonly warning?: string };
+export type ReferenceDocument =
+  | ExactReferenceDocument
+  | IterativeReferenceDocument
+  | SolverReferenceDocument
+  | { readonly mode: 'none'; readonly mu: number; readonly L: number; readonly kappa: number; readonly warning?: string };
 
 /** `reference` with the exact reference (every example within the default budget). */
 export interface ExactReferenceDocument {
@@ -75,6 +85,16 @@ export interface IterativeReferenceDocument extends Omit<ExactReferenceDocument,
   readonly mode: 'iterative';
   /** How the iterative reference was computed. */
   readonly iterative: IterativeDocument;
+}
+
+/** `reference` computed by the solver itself (sinkhorn: a long log-domain run certified by its marginal violation). */
+export interface SolverReferenceDocument extends Omit<ExactReferenceDocument, 'mode' | 'jacobian' | 'singular'> {
+  /** Always `'solver'`. */
+  readonly mode: 'solver';
+  /** The solver that computed it. */
+  readonly solver: string;
+  /** Its certificate and measurements (sinkhorn: marginal_violation, tolerance, iterations, problems, transport_cost). */
+  readonly certificate: Readonly<Record<string, number>>;
 }
 
 /** The iterative reference's account of itself. */
@@ -155,8 +175,25 @@ export function runDocument(session: RunSession, results: readonly JobRunResult[
     ...(hyper ? { hypergradient } : {}),
     ...(results[0].reports ? { reports: reportsDocument(results, paramLayout) } : {}),
     ...(solves.length > 0 ? { implicit: { residual: Math.max(...solves.map((v) => v.residual)), condition: Math.max(...solves.map((v) => v.condition)) } } : {}),
+    ...stopDocument(session, results),
     final,
     slopes,
+  };
+}
+
+/** `result.json`'s `stop`, when the solver's options set a stopping rule. */
+function stopDocument(session: RunSession, results: readonly JobRunResult[]): Pick<RunDocument, 'stop'> {
+  const rule = session.settings.stop;
+  const stops = results.map((r) => r.stop).filter((s) => s !== undefined);
+  if (!rule || stops.length !== results.length) return {};
+  return {
+    stop: {
+      reason: stops.every((s) => s.reason === 'tolerance') ? 'tolerance' : 'iterations',
+      iteration: Math.max(...stops.map((s) => s.iteration)),
+      quantity: rule.quantity,
+      tolerance: rule.tolerance,
+      value: stops.reduce((total, s) => total + s.value, 0) / stops.length,
+    },
   };
 }
 
@@ -165,6 +202,21 @@ function referenceDocument(reference: RunReference, session: RunSession, hypergr
   const { varLayout, paramLayout } = session.kernels.instance;
   const { mu, L, kappa } = reference;
   if (reference.mode === 'none') return { mode: 'none', mu, L, kappa, ...(reference.warning ? { warning: reference.warning } : {}) };
+  if (reference.mode === 'solver') {
+    return {
+      mode: 'solver',
+      solver: reference.solver,
+      x: byName(reference.x, varLayout),
+      objective: reference.objective,
+      mu,
+      L,
+      kappa,
+      certified: reference.certified,
+      ...(reference.warning ? { warning: reference.warning } : {}),
+      ...(hypergradient ? { hypergradient: byName(hypergradient, paramLayout) } : {}),
+      certificate: reference.certificate,
+    };
+  }
   const common = {
     x: byName(reference.x, varLayout),
     objective: reference.objective,

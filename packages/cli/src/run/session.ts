@@ -21,6 +21,7 @@ import {
   type ReferenceOption,
   type RunReference,
   type StepProgram,
+  type StoppingRule,
   type Tracking,
 } from '@sgdiff/core';
 import { withParamEntries, type ParamEntryOverride } from './param-entries.ts';
@@ -28,6 +29,7 @@ import { UserError } from '../errors.ts';
 import { createHyperSession, type HyperSession } from './hyper-session.ts';
 import { chooseMetrics, type ChosenMetrics } from './metrics.ts';
 import { registrySourceReader } from '../sources.ts';
+import { solverRunReference } from './solver-reference.ts';
 
 /** A problem ready to run. */
 export interface RunSession {
@@ -70,6 +72,8 @@ export interface RunSettings {
   readonly linearSolver: LinearSolver;
   /** The reference mode, `automatic` resolved against the budget. */
   readonly reference: ReferenceMode;
+  /** The solver's stopping rule (e.g. sinkhorn's `tolerance`), when its options set one. */
+  readonly stop?: StoppingRule;
 }
 
 /**
@@ -97,16 +101,22 @@ export function createSession(
   // The checker reports this with a position; `--set dim.NAME=` overrides reach here checked too, so this is a last guard.
   const overBudget = option === 'exact' ? exactReferenceOverBudget(kernels.dimension, budget) : undefined;
   if (overBudget) throw new UserError(`${file}: error: ${overBudget}`);
+  const stop = solver.stopping?.(solve.options);
   const settings: RunSettings = {
     iterations: Number(solve.options.iterations),
     track: solve.options.track as Tracking,
     checkpointing: solve.options.checkpoint as Checkpointing,
     linearSolver: solve.options.linear_solver as LinearSolver,
     reference: resolveReferenceMode(option, kernels.dimension, budget),
+    ...(stop ? { stop } : {}),
   };
   const wantsJacobian = tracksJacobian({ problem, settings }) && (problem.report === undefined || problem.report.metrics.length === 0 || problem.report.metrics.includes('jacobian_error'));
-  reference ??= computeRunReference(kernels, instance.theta, instance.x0, settings.reference, { seed, jacobian: wantsJacobian });
+  // First: the solver's checks of its inputs (compileStepProgram) come before any reference is computed from them.
   const program = compileStepProgram(problem, graphs, instance, solver, registry);
+  // reference = automatic: the solver's own reference when it has one for this problem (sinkhorn's certified run).
+  reference ??=
+    (option === 'automatic' ? solverRunReference(solver, kernels, instance.theta, instance.x0, seed) : undefined) ??
+    computeRunReference(kernels, instance.theta, instance.x0, settings.reference, { seed, jacobian: wantsJacobian });
   const hyper = createHyperSession(problem, registry, kernels, reference, settings.track, file);
   const metrics = chooseMetrics(registry, problem, settings, reference, hyper);
   return { problem, kernels, reference, program, settings, hyper, metrics };

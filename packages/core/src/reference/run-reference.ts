@@ -7,6 +7,7 @@ import type { ProblemKernels } from '../derive/kernels.ts';
 import { computeIterativeReference, conditioningOf, lanczosAt, type IterativeReference } from './iterative.ts';
 import type { ReferenceMode } from './mode.ts';
 import { computeReference, type Conditioning, type Reference } from './reference.ts';
+import type { SolverReference } from '../solver/solver-reference.ts';
 
 /** No reference: the constants of F at x₀ only. */
 export interface AbsentReference extends Conditioning {
@@ -17,7 +18,7 @@ export interface AbsentReference extends Conditioning {
 }
 
 /** Any reference a run may have. */
-export type RunReference = Reference | IterativeReference | AbsentReference;
+export type RunReference = Reference | IterativeReference | AbsentReference | SolverReference;
 
 /** What the reference can give: a point x* with F*, J* as a matrix or as products, nothing. */
 export type ReferenceLevel = 'point' | 'jacobian';
@@ -50,5 +51,6 @@ export function referenceLacks(reference: RunReference, level: ReferenceLevel): 
   if (reference.mode === 'none') return 'reference = none';
   if (!reference.certified && !(reference.mode === 'exact' && reference.singular)) return `the reference is not certified (${reference.warning ?? 'unknown reason'})`;
   if (level === 'jacobian' && reference.mode === 'iterative' && !reference.jacobianSketch) return 'the iterative reference computed no Jacobian products';
+  if (level === 'jacobian' && reference.mode === 'solver') return `the ${reference.solver} reference gives x* and g*, not ∂θx* (reference = exact computes it by Newton)`;
   return undefined;
 }

@@ -8,6 +8,7 @@ import type { FunctionTable } from '../ir/functions.ts';
 import { allFinite } from '../linalg/vector.ts';
 import type { MetricPlugin, MetricPoint, MetricRunInfo } from '../plugin/contracts.ts';
 import type { RunReference } from '../reference/run-reference.ts';
+import type { StoppingRule } from './contract.ts';
 import { ForwardTracker } from './forward-tracker.ts';
 import type { FixedPointAt, FixedPointSolveInfo } from './fixed-point-implicit.ts';
 import type { LinearSolver } from './implicit.ts';
@@ -79,6 +80,22 @@ export interface RunSpec {
    * turns it off, and `jacobian` and the last `jacobian_error` are then absent.
    */
   readonly jacobian?: boolean;
+  /**
+   * A test that ends the run before `iterations` steps (the solver's, from its options): after
+   * every step ∇ₓF is evaluated and the run stops at the first x_k whose measure is at most the
+   * tolerance. That x_k is recorded, and every tracker and estimator works at it.
+   */
+  readonly stop?: StoppingRule;
+}
+
+/** Why a run with a {@link StoppingRule} ended, and where. */
+export interface RunStop {
+  /** `tolerance` when the measure reached it, `iterations` when the steps ran out first. */
+  readonly reason: 'tolerance' | 'iterations';
+  /** The last iteration k (x_k is the run's last iterate). */
+  readonly iteration: number;
+  /** The rule's measure at x_k. */
+  readonly value: number;
 }
 
 /** Metrics at the recorded iterations; NaN where a metric is not available (e.g. jacobian_error before the end in reverse mode). */
@@ -112,6 +129,8 @@ export interface RunResult {
    * per-iteration inputs of the last step, the map whose fixed point SID differentiates through.
    */
   readonly fixedPoint?: { readonly state: Float64Array; readonly inputs: Float64Array };
+  /** With a stopping rule: why and where the run ended. */
+  readonly stop?: RunStop;
 }
 
 /** Runs one trajectory of `program` from x₀. `onProgress(k)` is called now and then. */
@@ -183,6 +202,7 @@ export function runSolver(
   const every = Math.max(1, Math.floor(spec.iterations / 200));
   let k = 0;
   let divergence: RunResult['divergence'];
+  let stop: RunStop | undefined;
   for (; k < spec.iterations; k++) {
     tape?.beforePrepare(k);
     stepper.prepare(k);
@@ -193,27 +213,36 @@ export function runSolver(
       divergence = { iteration: k + 1, step: stepper.step };
       break;
     }
+    if (spec.stop) stop = stopTest(spec.stop, kernels, stepper.x, theta, gradient, k + 1, spec.iterations);
     while (next < spec.recordAt.length && spec.recordAt[next] === k + 1) record(spec.recordAt[next++]);
     if (onProgress && (k + 1) % every === 0) onProgress(k + 1);
+    if (stop?.reason === 'tolerance') {
+      // The trace ends where the run stopped, with that point recorded.
+      if (trace.k[trace.k.length - 1] !== k + 1) record(k + 1);
+      k++;
+      break;
+    }
   }
   if (divergence) return { iterations: k, x: Float64Array.from(stepper.x), trace, divergence };
+  const iterations = k;
+  tape?.end(iterations);
   let jacobian: Float64Array | undefined;
   if (forward) jacobian = forward.jacobian();
   let implicit: ImplicitTracking | undefined;
-  if (spec.track === 'implicit') jacobian = (implicit = implicitTracking(stepper, spec.iterations, spec.linearSolver)).jacobian;
+  if (spec.track === 'implicit') jacobian = (implicit = implicitTracking(stepper, iterations, spec.linearSolver)).jacobian;
   const x = Float64Array.from(stepper.x);
   // Reports and the fixed point are read before a reverse sweep replays segments through the stepper.
   const at = { s: Float64Array.from(stepper.s), h: Float64Array.from(stepper.h) };
   if (tape && spec.jacobian !== false) jacobian = tape.jacobian();
-  const fixedPoint = program.gradientStep ? undefined : { state: at.s, inputs: stepper.noiselessInputs(Math.max(0, spec.iterations - 1)) };
+  const fixedPoint = program.gradientStep ? undefined : { state: at.s, inputs: stepper.noiselessInputs(Math.max(0, iterations - 1)) };
   const fixedPointView = fixedPoint && ((): FixedPointAt => ({ program, state: fixedPoint.state, hypers: fixedPoint.inputs }));
   const last = trace.k.length - 1;
-  if (last >= 0 && trace.k[last] === spec.iterations) {
+  if (last >= 0 && trace.k[last] === iterations) {
     // The reverse sweep has replayed segments through the stepper: the observers and the metrics
     // get the saved x_t. Observers finish first (g2 by one pullback), then the metrics that read
     // ∂θx_t or the estimates are computed again with what the end of the run made available.
-    for (const o of observers) o.finish?.({ k: spec.iterations, x, forward, tape, fixedPoint: fixedPointView }).forEach((v, j) => (trace.metrics[o.metrics[j]][last] = v));
-    if (tape) writeMetrics(pointAt(spec.iterations, x, jacobian), last, (p) => p.needs.jacobian === true || p.needs.outer === true);
+    for (const o of observers) o.finish?.({ k: iterations, x, forward, tape, fixedPoint: fixedPointView }).forEach((v, j) => (trace.metrics[o.metrics[j]][last] = v));
+    if (tape) writeMetrics(pointAt(iterations, x, jacobian), last, (p) => p.needs.jacobian === true || p.needs.outer === true);
   }
   let reports: Record<string, ReportResult> | undefined;
   if (program.reports.length > 0) {
@@ -223,5 +252,13 @@ export function runSolver(
     if (tape && spec.jacobian !== false) reportJacobian = reportJacobianByPullback(program, kernels, at, tape);
     reports = splitReports(program, kernels.parameters, reportValues(program, kernels, at), reportJacobian);
   }
-  return { iterations: spec.iterations, x, jacobian, trace, peakStoredStates: tape?.peakStoredStates, reports, implicitSolve: implicit?.solve, fixedPoint };
+  return { iterations, x, jacobian, trace, peakStoredStates: tape?.peakStoredStates, reports, implicitSolve: implicit?.solve, fixedPoint, ...(stop ? { stop } : {}) };
+}
+
+/** The stopping rule's verdict at x_k (∇ₓF is evaluated into `gradient`): stopped by the tolerance, or by the steps at k = t. */
+function stopTest(rule: StoppingRule, kernels: ProblemKernels, x: Float64Array, theta: Float64Array, gradient: Float64Array, k: number, t: number): RunStop | undefined {
+  kernels.full('gradX', x, theta, new Float64Array(0), gradient);
+  const value = rule.measure(gradient, x);
+  if (value <= rule.tolerance) return { reason: 'tolerance', iteration: k, value };
+  return k === t ? { reason: 'iterations', iteration: k, value } : undefined;
 }

@@ -137,7 +137,9 @@ export function compileStepProgram(
   const b = problem.builder;
   const vars = graphs.vars.entries.map((e) => e.symbol.node);
   const problems = solver.checkInstance?.(problem, instance.values) ?? [];
-  if (problems.length > 0) throw new SolverInputError(problems.map((message) => `solve ${solver.name}: ${message}`));
+  if (problems.length > 0) {
+    throw new SolverInputError(problems.map((p) => (typeof p === 'string' ? { message: `solve ${solver.name}: ${p}` } : { ...p, message: `solve ${solver.name}: ${p.message}` })));
+  }
   const { ctx, states, hyperNodes, schedules } = stepMapContext(problem, graphs, solver, vars);
   const map = solver.stepMap(ctx);
   const fail = (message: string): never => {
