@@ -5,6 +5,7 @@ import { SingleBar, Presets } from 'cli-progress';
 import { Option, type Command } from 'commander';
 import { errorMetric, ImplicitSolveError, OuterSolverInitError, SolverInputError, type OuterSolverPlugin, type RunReference } from '@sgdiff/core';
 import { DEFAULT_LOG_POINTS } from '@sgdiff/dsl';
+import { parseByteSize } from '../byte-size.ts';
 import { UserError } from '../errors.ts';
 import { collect, parsePositiveInteger, parseSeed } from '../flags.ts';
 import { byName } from '../json.ts';
@@ -15,6 +16,7 @@ import type { Output } from '../program.ts';
 import { aggregate, aggregateSeries, type Aggregate } from './aggregate.ts';
 import type { JobRunResult, RunJob } from './job.ts';
 import { monteCarlo } from './monte-carlo.ts';
+import { checkRunLimits, DEFAULT_MAX_OUTPUT, DEFAULT_MAX_STEPS, DEFAULT_MEMORY_LIMIT, parseStepCount } from './limits.ts';
 import { checkOutDir, writeOutDir } from './out-dir.ts';
 import { parseSetFlags } from './overrides.ts';
 import { outerCsv, runOuter } from './outer.ts';
@@ -31,6 +33,9 @@ interface RunFlags {
   out?: string;
   plugin: string[];
   json?: boolean;
+  memoryLimit: number;
+  maxSteps: number;
+  maxOutput: number;
 }
 
 /** Adds the `run` command to the program. */
@@ -46,6 +51,9 @@ export function registerRun(program: Command, io: Output): void {
     .option('--out <dir>', 'write instance.json, trace.csv, result.json, plot.svg (and sid.csv or outer.csv) into this new directory')
     .option('--plugin <module>', 'load a plugin module (path or package; repeatable)', collect, [])
     .option('--json', 'print result.json on stdout instead of the summary')
+    .option('--memory-limit <size>', 'refuse before any work a run estimated to need more memory (e.g. 8GiB)', parseByteSize, DEFAULT_MEMORY_LIMIT)
+    .option('--max-steps <n>', 'refuse before any work more solver steps than this over all runs (runs × iterations)', parseStepCount, DEFAULT_MAX_STEPS)
+    .option('--max-output <size>', 'refuse before any work a run estimated to write more than this (--out files, --json)', parseByteSize, DEFAULT_MAX_OUTPUT)
     .action(async (file: string, flags: RunFlags) => {
       try {
         await runCommand(file, flags, io);
@@ -64,13 +72,16 @@ async function runCommand(file: string, flags: RunFlags, io: Output): Promise<vo
   const registry = await registryWith(flags.plugin);
   const loaded = loadProblem(file, registry, overrides.text);
   if (loaded.warnings) io.err(loaded.warnings);
+  const logPoints = loaded.problem.report?.logPoints ?? DEFAULT_LOG_POINTS;
+  // Before anything is drawn or allocated: the instance alone can be gigabytes.
+  const workers = Math.min(flags.workers, availableParallelism() * 4);
+  const shape = { runs: flags.runs, workers, logPoints, metrics: loaded.problem.report?.metrics.length || registry.metrics.size };
+  checkRunLimits(file, loaded.problem, shape, { out: flags.out !== undefined, json: flags.json === true }, { memory: flags.memoryLimit, steps: flags.maxSteps, output: flags.maxOutput });
   if (flags.out) checkOutDir(flags.out);
   const session = createSession(loaded.problem, registry, flags.seed, file, undefined, overrides.entries);
   for (const warning of sessionWarnings(session)) io.err(`${file}: warning: ${warning}`);
-  const logPoints = loaded.problem.report?.logPoints ?? DEFAULT_LOG_POINTS;
   const job: RunJob = { file, source: loaded.source, seed: flags.seed, plugins: flags.plugin, logPoints, reference: session.reference, paramEntries: overrides.entries };
   if (session.problem.outerSolve) return io.out(runOuterCommand(session, job, flags, registry.outerSolvers));
-  const workers = Math.min(flags.workers, availableParallelism() * 4);
   const results = await withProgress(session, flags.runs, (onProgress) => monteCarlo(session, job, flags.runs, workers, onProgress));
   const metrics = session.metrics.columns;
   const stats = aggregate(results);
