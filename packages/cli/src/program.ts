@@ -11,6 +11,7 @@ import { registerSweep } from './sweep/command.ts';
 import { describePlugins, pluginsDescription } from './describe-plugins.ts';
 import { collect, parseSeed } from './flags.ts';
 import { registryWith } from './plugins.ts';
+import { withSourceLimitOptions, type SourceLimits } from './source-limits.ts';
 import { summarize, summaryJson } from './summary.ts';
 import packageJson from '../package.json' with { type: 'json' };
 
@@ -38,20 +39,18 @@ export function buildProgram(io: Output, registry: PluginRegistry = defaultRegis
     .exitOverride()
     .showHelpAfterError();
 
-  program
-    .command('check')
+  withSourceLimitOptions(program.command('check'))
     .description('check a .sgd file and summarize what it declares')
     .argument('<file>', 'the .sgd file')
     .option('--json', 'print the summary as JSON')
     .option('--plugin <module>', 'load a plugin module (path or package; repeatable)', collect, [])
-    .action(async (file: string, options: { json?: boolean; plugin: string[] }) => {
-      const { problem, warnings } = loadProblem(file, await withPlugins(options.plugin));
+    .action(async (file: string, options: { json?: boolean; plugin: string[] } & SourceLimits) => {
+      const { problem, warnings } = loadProblem(file, await withPlugins(options.plugin), [], options);
       if (warnings) io.err(warnings);
       io.out(options.json ? JSON.stringify(summaryJson(problem)) : summarize(file, problem));
     });
 
-  program
-    .command('derive')
+  withSourceLimitOptions(program.command('derive'))
     .description('print ∇ₓF, ∇²ₓₓF·v and ∇²ₓθF·u as formulas, or evaluate them (--eval)')
     .argument('<file>', 'the .sgd file')
     .addOption(new Option('--format <format>', 'formula notation').choices(['text', 'latex']).default('text'))
@@ -60,9 +59,9 @@ export function buildProgram(io: Output, registry: PluginRegistry = defaultRegis
     .option('--json', 'with --eval: print the evaluation as JSON')
     .option('--unsimplified', 'print the derivative graphs as differentiated, without the simplification for reading')
     .option('--plugin <module>', 'load a plugin module (path or package; repeatable)', collect, [])
-    .action(async (file: string, options: { format: 'text' | 'latex'; eval?: boolean; seed: number; json?: boolean; unsimplified?: boolean; plugin: string[] }) => {
+    .action(async (file: string, options: { format: 'text' | 'latex'; eval?: boolean; seed: number; json?: boolean; unsimplified?: boolean; plugin: string[] } & SourceLimits) => {
       const registry = await withPlugins(options.plugin);
-      const { problem, warnings } = loadProblem(file, registry);
+      const { problem, warnings } = loadProblem(file, registry, [], options);
       if (warnings) io.err(warnings);
       if (!options.eval) return io.out(deriveFormulas(problem, registry, options.format, options.unsimplified));
       const evaluation = evaluateAtStart(problem, registry, options.seed);

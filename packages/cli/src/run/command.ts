@@ -12,6 +12,7 @@ import { byName } from '../json.ts';
 import { instanceJsonPieces } from './instance-file.ts';
 import { loadProblem } from '../load.ts';
 import { registryWith } from '../plugins.ts';
+import { withSourceLimitOptions, type SourceLimits } from '../source-limits.ts';
 import type { Output } from '../program.ts';
 import { aggregate, aggregateSeries, type Aggregate } from './aggregate.ts';
 import type { JobRunResult, RunJob } from './job.ts';
@@ -25,7 +26,7 @@ import { runDocument, traceCsv } from './result.ts';
 import { createSession, type RunSession } from './session.ts';
 
 /** Options of `sgd run`, as commander parses them. */
-interface RunFlags {
+interface RunFlags extends SourceLimits {
   seed: number;
   set: string[];
   runs: number;
@@ -40,8 +41,7 @@ interface RunFlags {
 
 /** Adds the `run` command to the program. */
 export function registerRun(program: Command, io: Output): void {
-  program
-    .command('run')
+  withSourceLimitOptions(program.command('run'))
     .description('run the solver of a .sgd file with derivative tracking, against the exact x*(θ) and ∂θx*(θ)')
     .argument('<file>', 'the .sgd file')
     .option('--seed <n>', 'seed of the instance and of the runs', parseSeed, 0)
@@ -70,7 +70,7 @@ export function registerRun(program: Command, io: Output): void {
 async function runCommand(file: string, flags: RunFlags, io: Output): Promise<void> {
   const overrides = parseSetFlags(flags.set);
   const registry = await registryWith(flags.plugin);
-  const loaded = loadProblem(file, registry, overrides.text);
+  const loaded = loadProblem(file, registry, overrides.text, flags);
   if (loaded.warnings) io.err(loaded.warnings);
   const logPoints = loaded.problem.report?.logPoints ?? DEFAULT_LOG_POINTS;
   // Before anything is drawn or allocated: the instance alone can be gigabytes.

@@ -9,6 +9,7 @@ import { UserError } from '../errors.ts';
 import { collect, parsePositiveInteger, parseSeed } from '../flags.ts';
 import { loadProblem } from '../load.ts';
 import { registryWith } from '../plugins.ts';
+import { withSourceLimitOptions, type SourceLimits } from '../source-limits.ts';
 import type { Output } from '../program.ts';
 import { aggregate } from '../run/aggregate.ts';
 import { instanceJsonPieces } from '../run/instance-file.ts';
@@ -22,7 +23,7 @@ import { sweepHeatMap, sweepLines } from './plot.ts';
 import { cellRows, readSummaryToResume, writeSummary, type SummaryRow, type SweepSummary } from './summary.ts';
 
 /** Options of `sgd sweep`, as commander parses them. */
-interface SweepFlags {
+interface SweepFlags extends SourceLimits {
   grid: string[];
   seed: number;
   runs: number;
@@ -35,8 +36,7 @@ interface SweepFlags {
 
 /** Adds the `sweep` command to the program. */
 export function registerSweep(program: Command, io: Output): void {
-  program
-    .command('sweep')
+  withSourceLimitOptions(program.command('sweep'))
     .description('run a .sgd file over the cartesian grid of --grid values, writing a summary, each cell and plots')
     .argument('<file>', 'the .sgd file')
     .option('--grid <KEY=VALUES>', 'an axis: solve.OPTION, const.NAME or sample.batch = v1,v2,... | logspace(a, b, n) | linspace(a, b, n) (repeatable)', collect, [])
@@ -61,7 +61,7 @@ async function sweepCommand(file: string, flags: SweepFlags, io: Output): Promis
   const axes = flags.grid.map(parseGridFlag);
   checkAxes(axes);
   const registry = await registryWith(flags.plugin);
-  const base = loadProblem(file, registry);
+  const base = loadProblem(file, registry, [], flags);
   checkAxesAgainstFile(file, base.source, axes);
   const cells = gridCells(axes);
   // Every cell is checked before any runs, so a bad value fails the sweep at once.
