@@ -19,7 +19,7 @@ export interface LoadedProblem {
   readonly warnings?: string;
 }
 
-export { MAX_LISTED_DIAGNOSTICS } from './source-limits.ts';
+export { DEFAULT_SOURCE_LIMITS, MAX_LISTED_DIAGNOSTICS, type SourceLimits } from './source-limits.ts';
 
 /** The first `cap` diagnostics in file order, then how many more there are. */
 function formatCapped(file: string, source: string, diagnostics: readonly Diagnostic[], cap: number): string {
