@@ -85,6 +85,25 @@ describe('output limit', () => {
   });
 });
 
+describe('sweep limits', () => {
+  it('counts every cell’s instance (all are drawn before the first run) and every cell’s steps', async () => {
+    const file = sgdFile('data A : R[2000, 2000] ~ normal(0, 1)\nvar x : R = 0\nminimize f(x) = x^2 + sum(A) * 0\nsolve gd { iterations = 3 step = 0.1 }\n', 'sgd-limits-');
+    const out = join(mkdtempSync(join(tmpdir(), 'sgd-limits-sweep-')), 'sweep');
+    const grid = ['--grid', 'solve.step=0.1,0.2,0.3', '--out', out];
+    // 3 × (2000² + 1) doubles = 96,000,024 bytes (+ 32 bytes of exact reference each) = 91.6 MiB.
+    const refused = await sgd('sweep', file, ...grid, '--memory-limit', '64MiB');
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain("the sweep needs an estimated 91.6 MiB of memory, over the limit of 64.0 MiB (the 3 cells' instances and references: 91.6 MiB;");
+    expect(refused.err).toContain('--memory-limit 128MiB');
+    expect(existsSync(out)).toBe(false);
+    // 3 cells × 1 run × 3 iterations = 9 steps.
+    const steps = await sgd('sweep', file, ...grid, '--max-steps', '5');
+    expect(steps.err).toContain('3 cells × 1 runs × their iterations = 9.00e+0 solver steps, over the limit of 5.00e+0; raise it with --max-steps 9e0');
+    expect(existsSync(out)).toBe(false);
+    expect((await sgd('sweep', file, ...grid, '--memory-limit', '128MiB')).code).toBe(0);
+  });
+});
+
 describe('limit flags', () => {
   it('parse sizes with binary units, and refuse anything else naming the flag', async () => {
     expect(parseByteSize('8GiB')).toBe(8 * 2 ** 30);

@@ -74,13 +74,7 @@ export function checkRunLimits(file: string, problem: Problem, shape: RunShape, 
     );
   }
   const iterations = Number(problem.solve?.options.iterations ?? 0);
-  const steps = shape.runs * iterations;
-  if (steps > limits.steps) {
-    throw new UserError(
-      `${file}: error: ${shape.runs} runs × ${iterations} iterations = ${steps.toExponential(2)} solver steps, over the limit of ${limits.steps.toExponential(2)}; ` +
-        `raise it with --max-steps ${steps.toExponential(0).replace('e+', 'e')}, or lower --runs or iterations`,
-    );
-  }
+  checkSteps(file, `${shape.runs} runs × ${iterations} iterations`, shape.runs * iterations, limits.steps);
   const outputs = outputSizes(problem, shape, writes);
   const total = outputs.reduce((sum, f) => sum + f.bytes, 0);
   if (total > limits.output) {
@@ -90,6 +84,40 @@ export function checkRunLimits(file: string, problem: Problem, shape: RunShape, 
         `raise it with --max-output ${sizeFlagAbove(total)}`,
     );
   }
+}
+
+/** Throws a {@link UserError} when `steps` (worded as `how`) exceed `limit`, naming `--max-steps`. */
+function checkSteps(file: string, how: string, steps: number, limit: number): void {
+  if (steps <= limit) return;
+  // The flag value to quote: the step count rounded up to one significant digit.
+  const magnitude = 10 ** Math.floor(Math.log10(steps));
+  const suggested = `${Math.ceil(steps / magnitude)}e${Math.log10(magnitude)}`;
+  throw new UserError(
+    `${file}: error: ${how} = ${steps.toExponential(2)} solver steps, over the limit of ${limit.toExponential(2)}; raise it with --max-steps ${suggested}, or lower --runs or iterations`,
+  );
+}
+
+/**
+ * Throws a {@link UserError} when a sweep over `problems` (one per cell, each run `shape.runs`
+ * times) would exceed the memory or steps limit. Every cell's session is built before the first
+ * run, so all the instances and references are alive together; the runs' own memory is that of
+ * the largest cell, times the cells running at once (`shape.workers`).
+ */
+export function checkSweepLimits(file: string, problems: readonly Problem[], shape: RunShape, limits: Pick<RunLimits, 'memory' | 'steps'>): void {
+  const estimates = problems.map((problem) => estimateRunMemory(problem, { ...shape, workers: 1 }));
+  const sessions = estimates.reduce((total, e) => total + e.parts.filter((p) => p.session).reduce((sum, p) => sum + p.bytes, 0), 0);
+  const largestRuns = Math.max(0, ...estimates.map((e) => e.parts.filter((p) => !p.session).reduce((sum, p) => sum + p.bytes, 0)));
+  const concurrent = Math.min(Math.max(1, shape.workers), problems.length);
+  const total = sessions + concurrent * largestRuns;
+  if (total > limits.memory) {
+    throw new UserError(
+      `${file}: error: the sweep needs an estimated ${formatByteSize(total)} of memory, over the limit of ${formatByteSize(limits.memory)} ` +
+        `(the ${problems.length} cells' instances and references: ${formatByteSize(sessions)}; the runs of ${concurrent} cell${concurrent > 1 ? 's' : ''} at once: ${formatByteSize(concurrent * largestRuns)}); ` +
+        `raise the limit with --memory-limit ${sizeFlagAbove(total)} if the machine has it, or sweep fewer cells`,
+    );
+  }
+  const steps = problems.reduce((total, p) => total + shape.runs * Number(p.solve?.options.iterations ?? 0), 0);
+  checkSteps(file, `${problems.length} cells × ${shape.runs} runs × their iterations`, steps, limits.steps);
 }
 
 /** Parses a step count: a positive integer, in digits or as `1e10`. */

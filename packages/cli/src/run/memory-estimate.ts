@@ -15,6 +15,8 @@ export interface MemoryPart {
   readonly what: string;
   /** Its bytes. */
   readonly bytes: number;
+  /** Whether it lives as long as the session (the instance and the reference) rather than while the runs execute. */
+  readonly session: boolean;
 }
 
 /** The estimate: its parts, largest first, and their sum. */
@@ -59,16 +61,21 @@ export function estimateRunMemory(problem: Problem, shape: RunShape): MemoryEsti
   // The record schedule has at most this many distinct iterations (logSchedule).
   const records = Math.min(shape.logPoints, iterations + 1);
   const parts: MemoryPart[] = [
-    { what: `data, params and iterate (${entries} doubles × ${sessions} session${sessions > 1 ? 's' : ''})`, bytes: 8 * entries * sessions },
-    { what: 'tracked Jacobian ∂θx_k (D×P, with its update)', bytes: track === 'none' ? 0 : 2 * jacobian * concurrent },
+    { what: `data, params and iterate (${entries} doubles × ${sessions} session${sessions > 1 ? 's' : ''})`, bytes: 8 * entries * sessions, session: true },
+    { what: 'tracked Jacobian ∂θx_k (D×P, with its update)', bytes: track === 'none' ? 0 : 2 * jacobian * concurrent, session: false },
     {
       what: options.checkpoint === 'sqrt' ? 'reverse-mode checkpoints (2⌈√t⌉ iterates)' : 'reverse-mode tape (every iterate)',
       bytes: track !== 'reverse' ? 0 : (options.checkpoint === 'sqrt' ? 2 * Math.ceil(Math.sqrt(iterations)) : iterations + 1) * perIterate * concurrent,
+      session: false,
     },
-    { what: 'implicit-mode dense Hessian and factor (2·D²)', bytes: track === 'implicit' && options.linear_solver !== 'cg' ? 16 * D * D * concurrent : 0 },
-    { what: 'exact reference (dense Hessian and factorization, 32·D², and ∂θx*)', bytes: reference === 'exact' ? denseReferenceBytes(D) + jacobian : 0 },
-    { what: `traces kept until aggregation (${shape.runs} runs × ${records} records × ${shape.metrics} metrics)`, bytes: 8 * (shape.runs + 1) * records * (shape.metrics + 1) },
-    { what: `Jacobians kept until aggregation (${shape.runs} runs × D×P)`, bytes: track === 'none' ? 0 : shape.runs * jacobian },
+    { what: 'implicit-mode dense Hessian and factor (2·D²)', bytes: track === 'implicit' && options.linear_solver !== 'cg' ? 16 * D * D * concurrent : 0, session: false },
+    { what: 'exact reference (dense Hessian and factorization, 32·D², and ∂θx*)', bytes: reference === 'exact' ? denseReferenceBytes(D) + jacobian : 0, session: true },
+    {
+      what: `traces kept until aggregation (${shape.runs} runs × ${records} records × ${shape.metrics} metrics)`,
+      bytes: 8 * (shape.runs + 1) * records * (shape.metrics + 1),
+      session: false,
+    },
+    { what: `Jacobians kept until aggregation (${shape.runs} runs × D×P)`, bytes: track === 'none' ? 0 : shape.runs * jacobian, session: false },
   ];
   const nonzero = parts.filter((p) => p.bytes > 0).sort((a, b) => b.bytes - a.bytes);
   return { parts: nonzero, total: nonzero.reduce((total, p) => total + p.bytes, 0) };

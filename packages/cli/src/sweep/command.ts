@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import { Option, type Command } from 'commander';
 import { DEFAULT_LOG_POINTS } from '@sgdiff/dsl';
+import { parseByteSize } from '../byte-size.ts';
 import { UserError } from '../errors.ts';
 import { collect, parsePositiveInteger, parseSeed } from '../flags.ts';
 import { loadProblem } from '../load.ts';
@@ -13,6 +14,7 @@ import { withSourceLimitOptions, type SourceLimits } from '../source-limits.ts';
 import type { Output } from '../program.ts';
 import { aggregate } from '../run/aggregate.ts';
 import { instanceJsonPieces } from '../run/instance-file.ts';
+import { checkSweepLimits, DEFAULT_MAX_STEPS, DEFAULT_MEMORY_LIMIT, parseStepCount } from '../run/limits.ts';
 import { checkOutDir, writeOutDir } from '../run/out-dir.ts';
 import { runDocument } from '../run/result.ts';
 import { createSession } from '../run/session.ts';
@@ -32,6 +34,8 @@ interface SweepFlags extends SourceLimits {
   plot?: string;
   resume?: boolean;
   plugin: string[];
+  memoryLimit: number;
+  maxSteps: number;
 }
 
 /** Adds the `sweep` command to the program. */
@@ -47,6 +51,8 @@ export function registerSweep(program: Command, io: Output): void {
     .option('--plot <metric>', 'plot this final metric against the grid')
     .option('--resume', 'continue an interrupted sweep in --out, skipping its finished cells')
     .option('--plugin <module>', 'load a plugin module (path or package; repeatable)', collect, [])
+    .option('--memory-limit <size>', 'refuse before any work a sweep estimated to need more memory (e.g. 8GiB)', parseByteSize, DEFAULT_MEMORY_LIMIT)
+    .option('--max-steps <n>', 'refuse before any work more solver steps than this over all cells and runs', parseStepCount, DEFAULT_MAX_STEPS)
     .action((file: string, flags: SweepFlags) => sweepCommand(file, flags, io));
 }
 
@@ -66,6 +72,11 @@ async function sweepCommand(file: string, flags: SweepFlags, io: Output): Promis
   const cells = gridCells(axes);
   // Every cell is checked before any runs, so a bad value fails the sweep at once.
   const sources = cells.map((cell) => cellSource(file, base.source, axes, cell, registry));
+  // Before any session is built: each draws its cell's instance.
+  const logPoints = base.problem.report?.logPoints ?? DEFAULT_LOG_POINTS;
+  const workers = Math.min(flags.workers, availableParallelism() * 4);
+  const shape = { runs: flags.runs, workers, logPoints, metrics: base.problem.report?.metrics.length || registry.metrics.size };
+  checkSweepLimits(file, sources.map((s) => s.problem), shape, { memory: flags.memoryLimit, steps: flags.maxSteps });
   const header = { file, seed: flags.seed, runs: flags.runs, grid: axes.map((a) => ({ key: a.key, values: a.values })) };
   let rows: SummaryRow[] = [];
   if (flags.resume) rows = [...readSummaryToResume(flags.out, header).rows];
@@ -78,7 +89,6 @@ async function sweepCommand(file: string, flags: SweepFlags, io: Output): Promis
   const metrics = firstSession.metrics.columns;
   if (flags.plot !== undefined && !metrics.includes(flags.plot)) throw new UserError(`--plot ${flags.plot}: error: not a metric of the runs; they record ${metrics.join(', ')}`);
   if (firstSession.metrics.warning) io.err(`${file}: warning: ${firstSession.metrics.warning}`);
-  const logPoints = base.problem.report?.logPoints ?? DEFAULT_LOG_POINTS;
   const runs = Array.from({ length: flags.runs }, (_, r) => r);
   const pending = cells.flatMap((_, c) => (done.has(c) ? [] : [c]));
   const tasks: CellTask[] = pending.map((c) => {
@@ -90,7 +100,6 @@ async function sweepCommand(file: string, flags: SweepFlags, io: Output): Promis
   writeSummary(flags.out, summary());
   const bar = process.stderr.isTTY ? new SingleBar({ stream: process.stderr, format: 'sgd sweep [{bar}] {value}/{total} cells | eta {eta_formatted}', hideCursor: true }, Presets.shades_classic) : undefined;
   bar?.start(cells.length, done.size);
-  const workers = Math.min(flags.workers, availableParallelism() * 4);
   try {
     await runCells(tasks, workers, (cell, results) => {
       const session = sessions.get(cell);
