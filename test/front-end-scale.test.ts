@@ -1,6 +1,6 @@
 /**
  * The probe's files that made the front end quadratic: 100,000 consts, 100,000 duplicate
- * `dim`s and thousands of lines with an unknown name. Each now compiles in time linear in the
+ * `dim`s, thousands of lines with an unknown name, and a long chain of indexing. Each now compiles in time linear in the
  * file (about 4 s of CPU for 100,000 lines; the probe's inputs ran past 60 s). Wall time is not
  * compared between sizes (the machine is shared); the sizes are chosen so the quadratic
  * versions would run for minutes, far past the timeout: 25,000 consts took 25 s and 4,000
@@ -20,6 +20,15 @@ function lines(count: number, line: (i: number) => string): string {
 }
 
 describe('front end at scale', () => {
+  it(
+    'x[0] indexed 20,000 times is converted in one pass and refused as too deep (a filter per bracket made it 4·10⁸ steps)',
+    () => {
+      const { diagnostics } = compileSgd(`var x : R[3] = 1\nminimize f(x) = x${'[0]'.repeat(20_000)}\n`, 'p.sgd', env);
+      expect(diagnostics.map((d) => d.code)).toEqual(['expression-too-deep']);
+    },
+    TIMEOUT,
+  );
+
   it(
     '100,000 consts compile to a problem with every one of them',
     () => {
