@@ -50,6 +50,7 @@ Examples:
   sgd run examples/least-squares.sgd --set solve.iterations=2000
   sgd run examples/sgd-derivatives/decreasing-step.sgd --runs 8 --workers 4 --out out/decreasing
   sgd run examples/least-squares.sgd --set 'param.theta[3]=0.5' --json
+  sgd run big.sgd --memory-limit 16GiB    (the run's memory is estimated and checked before any work)
 
 ${OUT_FILES}
 

@@ -15,6 +15,7 @@ import { registerWorker } from './queue/worker-command.ts';
 import { describePlugins, pluginsDescription } from './describe-plugins.ts';
 import { collect, parseSeed } from './flags.ts';
 import { registryWith } from './plugins.ts';
+import { withSourceLimitOptions, type SourceLimits } from './source-limits.ts';
 import { summarize, summaryJson } from './summary.ts';
 import packageJson from '../package.json' with { type: 'json' };
 
@@ -42,15 +43,14 @@ export function buildProgram(io: Output, registry: PluginRegistry = defaultRegis
     .exitOverride()
     .showHelpAfterError();
 
-  program
-    .command('check')
+  withSourceLimitOptions(program.command('check'))
     .description('check a .sgd file and summarize what it declares')
     .argument('<file>', 'the .sgd file')
     .option('--json', 'print the summary as JSON')
     .option('--plugin <module>', 'load a plugin module (path or package; repeatable)', collect, [])
-    .action(async (file: string, options: { json?: boolean; plugin: string[] }) => {
+    .action(async (file: string, options: { json?: boolean; plugin: string[] } & SourceLimits) => {
       const registry = await withPlugins(options.plugin);
-      const { problem, warnings, source } = loadProblem(file, registry);
+      const { problem, warnings, source } = loadProblem(file, registry, [], options);
       // What the solver finds with the file and its drawn instance, as `sgd run` would meet it.
       const solverErrors = checkSolverInput(problem, registry, source);
       if (solverErrors.length > 0) throw new UserError([formatDiagnostics(file, source, solverErrors), warnings].filter(Boolean).join('\n\n'));
@@ -58,8 +58,7 @@ export function buildProgram(io: Output, registry: PluginRegistry = defaultRegis
       io.out(options.json ? JSON.stringify(summaryJson(problem)) : summarize(file, problem));
     });
 
-  program
-    .command('derive')
+  withSourceLimitOptions(program.command('derive'))
     .description('print ∇ₓF, ∇²ₓₓF·v and ∇²ₓθF·u as formulas, or evaluate them (--eval)')
     .argument('<file>', 'the .sgd file')
     .addOption(new Option('--format <format>', 'formula notation').choices(['text', 'latex']).default('text'))
@@ -68,9 +67,9 @@ export function buildProgram(io: Output, registry: PluginRegistry = defaultRegis
     .option('--json', 'with --eval: print the evaluation as JSON')
     .option('--unsimplified', 'print the derivative graphs as differentiated, without the simplification for reading')
     .option('--plugin <module>', 'load a plugin module (path or package; repeatable)', collect, [])
-    .action(async (file: string, options: { format: 'text' | 'latex'; eval?: boolean; seed: number; json?: boolean; unsimplified?: boolean; plugin: string[] }) => {
+    .action(async (file: string, options: { format: 'text' | 'latex'; eval?: boolean; seed: number; json?: boolean; unsimplified?: boolean; plugin: string[] } & SourceLimits) => {
       const registry = await withPlugins(options.plugin);
-      const { problem, warnings } = loadProblem(file, registry);
+      const { problem, warnings } = loadProblem(file, registry, [], options);
       if (warnings) io.err(warnings);
       if (!options.eval) return io.out(deriveFormulas(problem, registry, options.format, options.unsimplified));
       const evaluation = evaluateAtStart(problem, registry, options.seed);

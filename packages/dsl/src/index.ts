@@ -24,6 +24,7 @@ export { ECHO_WIDTH, formatDiagnostic, formatDiagnostics, hasErrors, sortDiagnos
 export { MAX_EXPRESSION_DEPTH, MAX_NESTING } from './depth.ts';
 export type { Diagnostic, DiagnosticCode, Severity } from './diagnostics.ts';
 export { lowerFile } from './lower.ts';
+export { parseSettingValue, type SettingValue } from './parse-value.ts';
 
 /** The outcome of {@link parseSgd}. */
 export interface SgdParseResult {

@@ -5,6 +5,7 @@ import { SingleBar, Presets } from 'cli-progress';
 import { Option, type Command } from 'commander';
 import { errorMetric, ImplicitSolveError, OuterSolverInitError, SolverInputError, type OuterSolverPlugin, type RunReference } from '@sgdiff/core';
 import { DEFAULT_LOG_POINTS } from '@sgdiff/dsl';
+import { parseByteSize } from '../byte-size.ts';
 import { UserError } from '../errors.ts';
 import { formatSolverInputError } from '../solver-input.ts';
 import { collect, parsePositiveInteger, parseSeed } from '../flags.ts';
@@ -12,10 +13,12 @@ import { byName } from '../json.ts';
 import { instanceJsonPieces } from './instance-file.ts';
 import { loadProblem } from '../load.ts';
 import { registryWith } from '../plugins.ts';
+import { withSourceLimitOptions, type SourceLimits } from '../source-limits.ts';
 import type { Output } from '../program.ts';
 import { aggregate, aggregateSeries, type Aggregate } from './aggregate.ts';
 import type { JobRunResult, RunJob } from './job.ts';
 import { monteCarlo } from './monte-carlo.ts';
+import { checkRunLimits, DEFAULT_MAX_OUTPUT, DEFAULT_MAX_STEPS, DEFAULT_MEMORY_LIMIT, parseStepCount } from './limits.ts';
 import { checkOutDir, writeOutDir } from './out-dir.ts';
 import { parseSetFlags } from './overrides.ts';
 import { outerCsv, runOuter } from './outer.ts';
@@ -27,7 +30,7 @@ import { monteCarloOnQueue } from '../queue/submit.ts';
 import type { QueueAddress } from '../queue/url.ts';
 
 /** Options of `sgd run`, as commander parses them. */
-interface RunFlags {
+interface RunFlags extends SourceLimits {
   seed: number;
   set: string[];
   runs: number;
@@ -38,12 +41,14 @@ interface RunFlags {
   queue?: QueueAddress;
   maxPayload: number;
   resume?: boolean;
+  memoryLimit: number;
+  maxSteps: number;
+  maxOutput: number;
 }
 
 /** Adds the `run` command to the program. */
 export function registerRun(program: Command, io: Output): void {
-  const command = program
-    .command('run')
+  const command = withSourceLimitOptions(program.command('run'))
     .description('run the solver of a .sgd file with derivative tracking, against the exact x*(θ) and ∂θx*(θ)')
     .argument('<file>', 'the .sgd file')
     .option('--seed <n>', 'seed of the instance and of the runs', parseSeed, 0)
@@ -52,7 +57,10 @@ export function registerRun(program: Command, io: Output): void {
     .addOption(new Option('--workers <W>', 'worker threads for the runs (results do not depend on it)').argParser(parsePositiveInteger).default(1))
     .option('--out <dir>', 'write instance.json, trace.csv, result.json, plot.svg (and sid.csv or outer.csv) into this new directory')
     .option('--plugin <module>', 'load a plugin module (path or package; repeatable)', collect, [])
-    .option('--json', 'print result.json on stdout instead of the summary');
+    .option('--json', 'print result.json on stdout instead of the summary')
+    .option('--memory-limit <size>', 'refuse before any work a run estimated to need more memory (e.g. 8GiB)', parseByteSize, DEFAULT_MEMORY_LIMIT)
+    .option('--max-steps <n>', 'refuse before any work more solver steps than this over all runs (runs × iterations)', parseStepCount, DEFAULT_MAX_STEPS)
+    .option('--max-output <size>', 'refuse before any work a run estimated to write more than this (--out files, --json)', parseByteSize, DEFAULT_MAX_OUTPUT);
   addQueueOptions(command)
     .option('--resume', 'with --queue: re-attach to the jobs of this run left on the queue by an interrupted sgd run')
     .action(async (file: string, flags: RunFlags) => {
@@ -81,19 +89,22 @@ function withSolverInputPositions<T>(file: string, source: string, make: () => T
 async function runCommand(file: string, flags: RunFlags, io: Output): Promise<void> {
   const overrides = parseSetFlags(flags.set);
   const registry = await registryWith(flags.plugin);
-  const loaded = loadProblem(file, registry, overrides.text);
+  const loaded = loadProblem(file, registry, overrides.text, flags);
   if (loaded.warnings) io.err(loaded.warnings);
+  const logPoints = loaded.problem.report?.logPoints ?? DEFAULT_LOG_POINTS;
+  // Before anything is drawn or allocated: the instance alone can be gigabytes.
+  const workers = Math.min(flags.workers, availableParallelism() * 4);
+  const shape = { runs: flags.runs, workers, logPoints, metrics: loaded.problem.report?.metrics.length || registry.metrics.size };
+  checkRunLimits(file, loaded.problem, shape, { out: flags.out !== undefined, json: flags.json === true }, { memory: flags.memoryLimit, steps: flags.maxSteps, output: flags.maxOutput });
   if (flags.resume && !flags.queue) throw new UserError('--resume: error: sgd run resumes only with --queue (the jobs an interrupted run left on the queue)');
   if (flags.out) checkOutDir(flags.out);
   const session = withSolverInputPositions(file, loaded.source, () => createSession(loaded.problem, registry, flags.seed, file, undefined, overrides.entries));
   for (const warning of sessionWarnings(session)) io.err(`${file}: warning: ${warning}`);
-  const logPoints = loaded.problem.report?.logPoints ?? DEFAULT_LOG_POINTS;
   const job: RunJob = { file, source: loaded.source, seed: flags.seed, plugins: flags.plugin, logPoints, reference: session.reference, paramEntries: overrides.entries };
   if (session.problem.outerSolve) {
     if (flags.queue) throw new UserError(`--queue: error: ${file} has an outer_solve, whose outer loop is one sequence of runs: it runs here, without --queue`);
     return io.out(runOuterCommand(session, job, flags, registry.outerSolvers));
   }
-  const workers = Math.min(flags.workers, availableParallelism() * 4);
   const { queue } = flags;
   const results = queue
     ? await monteCarloOnQueue({ job, session }, flags.runs, { address: queue, resume: flags.resume ?? false, maxPayload: flags.maxPayload, plugins: flags.plugin, io, command: 'run' })

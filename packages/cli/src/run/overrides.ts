@@ -3,11 +3,13 @@
  * `--set param.NAME=VALUE`: options of the solve block replaced (or added), and the values of
  * declared constants, dims and params replaced (a param's initializer becomes `= VALUE`), from the
  * command line. (`param.NAME[i]=VALUE`, one entry of a drawn param, is applied to the drawn
- * instance instead: see param-entries.ts.) The value is spliced into the file's text in place of the written one, so the
- * checker validates it exactly like a written one; a diagnostic that falls inside the splice is
- * then reported against the flag, not the file.
+ * instance instead: see param-entries.ts.) VALUE must be one value (a number, an identifier or
+ * one expression; a list only for a solve option), as the language's parser reads it; what
+ * replaces the written value is printed from the parsed tokens, so a flag can change that value
+ * and nothing else. The checker then validates it exactly like a written one; a diagnostic that
+ * falls inside the replaced span is reported against the flag, not the file.
  */
-import { parseSgd, type ConstDecl, type Diagnostic, type DimDecl, type SgdFile, type SolveDecl, type TensorDecl } from '@sgdiff/dsl';
+import { parseSettingValue, parseSgd, type ConstDecl, type Diagnostic, type DimDecl, type SgdFile, type SolveDecl, type TensorDecl } from '@sgdiff/dsl';
 import { UserError } from '../errors.ts';
 import { isParamEntryFlag, parseParamEntry, type ParamEntryOverride } from './param-entries.ts';
 
@@ -20,7 +22,7 @@ export interface OptionOverride {
   readonly target: OverrideTarget;
   /** The option key or the declared name (after `solve.`, `const.`, `dim.` or `param.`). */
   readonly key: string;
-  /** The value's text. */
+  /** The value's canonical text (printed from its tokens; see {@link settingOverride}). */
   readonly value: string;
   /** The flag as written, for messages. */
   readonly flag: string;
@@ -34,7 +36,20 @@ export function parseOverride(flag: string): OptionOverride {
       `--set ${flag}: error: expected solve.KEY=VALUE, const.NAME=VALUE, dim.NAME=VALUE, param.NAME=VALUE or param.NAME[i]=VALUE (for example solve.iterations=1000)`,
     );
   }
-  return { target: match[1] as OverrideTarget, key: match[2], value: match[3].trim(), flag };
+  return settingOverride(match[1] as OverrideTarget, match[2], match[3], flag, '--set');
+}
+
+/**
+ * The override of `target.key` by `value`, checked to be one value (or, for a solve option, a
+ * comma-separated list of them); throws a {@link UserError} naming `option flag` otherwise.
+ */
+export function settingOverride(target: OverrideTarget, key: string, value: string, flag: string, option: '--set' | '--grid'): OptionOverride {
+  const parsed = parseSettingValue(value, target === 'solve');
+  if (!parsed.ok) {
+    const list = target === 'solve' ? ', or a list v1, v2 for an option that takes several' : '';
+    throw new UserError(`${option} ${flag}: error: expected one value (a number, an identifier or one expression${list}): ${parsed.message}`);
+  }
+  return { target, key, value: parsed.text, flag };
 }
 
 /** Every `--set` flag parsed: those spliced into the text, and the param entries set on the drawn instance. */
