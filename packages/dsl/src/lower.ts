@@ -143,5 +143,5 @@ function lowerSolve(solve: CheckedSolve, source: string, b: IRBuilder, names: Re
     for (const v of spec.variables ?? []) scope.set(v, b.input({ kind: 'hyper', name: v }, []));
     expressions[spec.name] = lowerExpr(expr, b, scope);
   }
-  return { solver: solve.solver, options, expressions };
+  return { solver: solve.solver, options, expressions, given: [...solve.given.keys()] };
 }

@@ -15,8 +15,18 @@
  * s = (x, solver states), Ψ̂(v) = ∂ₛΦ̂ᵀ v + ∇ₛE with ∂ₛΦ̂ᵀ v from the step program's reverse
  * kernel on a minibatch, and ĝ = ∇θE + ∂θΦ̂ᵀ v (the same kernel call's other half). For
  * Φ = x − α∇ₓf the two forms coincide step for step.
+ *
+ * Defaults from the problem ({@link sidDefaults}): α = 2/(L + μ) makes Φ a contraction of factor
+ * q = (κ − 1)/(κ + 1). With exact products (`sid_sampling = full`) η = 1 and ‖v_k − v*‖ ≤ qᵏ‖v*‖,
+ * so k = ⌈ln ε / ln q⌉ steps reach the relative accuracy ε (`sid_tolerance`). On minibatches a
+ * constant η stalls at a noise floor (Grazzi et al., Thm 4.1), so η_k = β/(γ + k) with
+ * β = 2/(1 − q²) (their experiments; Thm 4.2 asks β > 1/(1 − q²)) and γ = 10β (γ ≥ β(1 + σ₂) with a
+ * margin for minibatch Hessians far from a contraction); their bound (31),
+ * E‖v_k − v*‖² ≤ max{γ‖v*‖², ·}/(γ + k), gives a relative error ε after k = ⌈γ/ε²⌉ steps when its
+ * first term dominates. Whether the system was solved is checked afterwards on every outcome
+ * ({@link SidResult.relativeResidual}), since the noise term of that bound is not known.
  */
-import { distance } from '../linalg/vector.ts';
+import { distance, norm } from '../linalg/vector.ts';
 import { RandomStream } from '../runtime/rng.ts';
 import type { Schedule } from '../solver/schedule-kernel.ts';
 import { noiseless, type FixedPointAt } from '../solver/fixed-point-implicit.ts';
@@ -44,6 +54,11 @@ export interface SidSpec {
   readonly seed: number;
   /** The run's index. */
   readonly run: number;
+  /**
+   * The target relative accuracy ε of v (`sid_tolerance`): a warning is raised when the bound
+   * (1 + q)/(1 − q) · ‖r‖/‖∇ₛE‖ on ‖v − v*‖/‖v*‖ from the final residual r exceeds it (absent: no check).
+   */
+  readonly tolerance?: number;
   /** Fixed-point steps after which the error ‖ĝ − g*‖ is recorded. */
   readonly recordAt: readonly number[];
   /**
@@ -64,6 +79,31 @@ export interface SidResult {
   readonly k: number[];
   /** ‖ĝ_k − g*‖ at those steps (ĝ_k combining v_k with a fresh minibatch). */
   readonly error: number[];
+  /** ‖∇ₛE − (I − ∂ₛΦᵀ) v‖ / ‖∇ₛE‖ for the final v, with exact products over every outcome (0 when ∇ₛE = 0). */
+  readonly relativeResidual: number;
+  /** Why ĝ may be inaccurate (the linear system did not reach `tolerance`), when it may be. */
+  readonly warning?: string;
+}
+
+/** SID's relaxation η_k on minibatches: β/(γ + k), β = 2/(1 − q²), γ = 10β (see the module comment). */
+export const SID_DECREASING_STEP = '2 / (1 - q^2) / (20 / (1 - q^2) + k)';
+
+/** The target relative accuracy of SID's linear system when `sid_tolerance` is not given. */
+export const DEFAULT_SID_TOLERANCE = 0.1;
+
+/** Most fixed-point steps the derived default takes (κ → ∞ would ask for unboundedly many). */
+export const MAX_DERIVED_SID_ITERATIONS = 1_000_000;
+
+/**
+ * SID's number of fixed-point steps derived from κ and the target relative accuracy ε:
+ * ⌈ln ε / ln q⌉ with exact products (η = 1), ⌈γ/ε²⌉ with γ = 20/(1 − q²) on minibatches
+ * (η_k = {@link SID_DECREASING_STEP}), at least 1 and at most {@link MAX_DERIVED_SID_ITERATIONS}.
+ */
+export function sidIterations(kappa: number, tolerance: number, full: boolean): number {
+  const q = (kappa - 1) / (kappa + 1);
+  if (!Number.isFinite(kappa) || q >= 1) return MAX_DERIVED_SID_ITERATIONS;
+  const k = full ? Math.log(tolerance) / Math.log(q) : 20 / (1 - q * q) / (tolerance * tolerance);
+  return Math.min(MAX_DERIVED_SID_ITERATIONS, Math.max(1, Math.ceil(k)));
 }
 
 /** SID's fixed-point form for a run of `program`: present exactly when its step map is not a plain gradient step. */
@@ -102,7 +142,7 @@ export function stochasticImplicitDifferentiation(
     map.transposed(v, at, count, correction);
     return outerTheta.map((g, p) => g + correction[p]);
   };
-  const result: SidResult = { gradient: new Float64Array(0), k: [], error: [] };
+  const result: Pick<SidResult, 'k' | 'error'> = { k: [], error: [] };
   const { mu, L, kappa } = conditioning;
   let next = 0;
   const record = (k: number): void => {
@@ -121,7 +161,33 @@ export function stochasticImplicitDifferentiation(
     for (let j = 0; j < map.size; j++) v[j] += eta * (rhs[j] - hv[j]);
     record(k + 1);
   }
-  return { ...result, gradient: combine() };
+  const gradient = combine();
+  const relativeResidual = exactResidual(map, v, lower.everyOutcome, outcomes);
+  const warning = residualWarning(relativeResidual, kappa, spec);
+  return { ...result, gradient, relativeResidual, ...(warning ? { warning } : {}) };
+}
+
+/** ‖∇ₛE − (I − ∂ₛΦᵀ) v‖ / ‖∇ₛE‖ with exact products over every outcome. */
+function exactResidual(map: SidMap, v: Float64Array, every: Int32Array, outcomes: number): number {
+  const applied = new Float64Array(map.size);
+  map.deviation(v, every, outcomes, applied);
+  const scale = norm(map.rhs);
+  return scale === 0 ? 0 : distance(map.rhs, applied) / scale;
+}
+
+/**
+ * The warning when v may miss the target: for a contraction of factor q, ‖v − v*‖ ≤ ‖r‖/(1 − q)
+ * and ‖v*‖ ≥ ‖∇ₛE‖/(1 + q), so (1 + q)/(1 − q) = κ times the relative residual bounds the relative
+ * error of v.
+ */
+function residualWarning(relativeResidual: number, kappa: number, spec: SidSpec): string | undefined {
+  if (spec.tolerance === undefined) return undefined;
+  const bound = kappa * relativeResidual;
+  if (!(bound > spec.tolerance)) return undefined;
+  return (
+    `SID: its linear system (I − ∂Φᵀ) v = ∇E has not converged after ${spec.iterations} iterations: relative residual ${relativeResidual.toExponential(2)}, ` +
+    `so v may be off by up to κ × that = ${bound.toExponential(2)} relative (sid_tolerance = ${spec.tolerance}); raise sid_iterations or sid_batch, or use sid_sampling = full`
+  );
 }
 
 /** The linear map SID iterates on: (I − ∂ₛΦ̂ᵀ) v and ∂θΦ̂ᵀ v on a batch, and the right-hand side ∇ₛE. */

@@ -56,6 +56,8 @@ export interface SolveSpec {
   readonly options: Readonly<Record<string, number | string>>;
   /** Every `expression` option as scalar IR; its variables (`k`, `mu`, ...) are `hyper` inputs named after them. */
   readonly expressions: Readonly<Record<string, Node>>;
+  /** The keys written in the block (the others hold their defaults); absent: not known, treat every key as given. */
+  readonly given?: readonly string[];
 }
 
 /** A checked `report` line. */
