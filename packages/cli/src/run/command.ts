@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import { Option, type Command } from 'commander';
-import { errorMetric, ImplicitSolveError, OuterSolverInitError, SolverInputError, type OuterSolverPlugin, type RunReference } from '@sgdiff/core';
+import { compileSchedule, errorMetric, type FunctionTable, ImplicitSolveError, OuterSolverInitError, SolverInputError, type OuterSolverPlugin, type RunReference } from '@sgdiff/core';
 import { DEFAULT_LOG_POINTS } from '@sgdiff/dsl';
 import { UserError } from '../errors.ts';
 import { collect, parsePositiveInteger, parseSeed } from '../flags.ts';
@@ -18,6 +18,7 @@ import { monteCarlo } from './monte-carlo.ts';
 import { checkOutDir, writeOutDir } from './out-dir.ts';
 import { parseSetFlags } from './overrides.ts';
 import { outerCsv, runOuter } from './outer.ts';
+import type { GuideContext } from './guides.ts';
 import { plotTraces } from './plot.ts';
 import { runDocument, traceCsv } from './result.ts';
 import { createSession, type RunSession } from './session.ts';
@@ -31,6 +32,7 @@ interface RunFlags {
   out?: string;
   plugin: string[];
   json?: boolean;
+  guides?: boolean;
 }
 
 /** Adds the `run` command to the program. */
@@ -46,6 +48,7 @@ export function registerRun(program: Command, io: Output): void {
     .option('--out <dir>', 'write instance.json, trace.csv, result.json, plot.svg (and sid.csv or outer.csv) into this new directory')
     .option('--plugin <module>', 'load a plugin module (path or package; repeatable)', collect, [])
     .option('--json', 'print result.json on stdout instead of the summary')
+    .option('--guides', "draw the source papers' rates in plot.svg as dashed guide lines with their slopes (linear rate, O(1/k), noise floor ∝ step)")
     .action(async (file: string, flags: RunFlags) => {
       try {
         await runCommand(file, flags, io);
@@ -96,13 +99,33 @@ async function runCommand(file: string, flags: RunFlags, io: Output): Promise<vo
       'instance.json': instanceJsonPieces(session.problem, session.kernels.instance),
       'trace.csv': traceCsv(stats, metrics),
       'result.json': JSON.stringify(document, null, 2),
-      'plot.svg': await plotTraces(stats, metrics.filter((m) => m !== 'step'), `${file} — ${session.program.solver.name}, track = ${session.settings.track}`),
+      'plot.svg': await plotTraces(
+        stats,
+        metrics.filter((m) => m !== 'step'),
+        `${file} — ${session.program.solver.name}, track = ${session.settings.track}`,
+        flags.guides ? guideContext(session, registry.functions) : undefined,
+      ),
       ...(sid ? { 'sid.csv': traceCsv(sid, [errorMetric('sid')]) } : {}),
     });
   }
   io.out(flags.json ? JSON.stringify(document) : summary(file, session, stats, metrics, flags, sid));
   // Where the plot is, for the reader of the summary.
   if (flags.out && !flags.json) io.out(`plot: ${join(flags.out, 'plot.svg')} (with instance.json, trace.csv, result.json${sid ? ', sid.csv' : ''})`);
+}
+
+/** What `--guides` derives its lines from: the solver's sampling, declared linear rate and step at the reference's μ, L, κ. */
+function guideContext(session: RunSession, functions: FunctionTable): GuideContext {
+  const solver = session.program.solver;
+  const sample = session.problem.sample;
+  const rate = solver.conformance?.rate;
+  const stepExpression = session.problem.solve?.expressions.step;
+  const { mu, L, kappa } = session.reference;
+  const step = stepExpression && compileSchedule(stepExpression, functions);
+  return {
+    stochastic: solver.sampling === 'stochastic' && sample !== undefined && sample.batch < sample.size,
+    ...(rate ? { rate: { factor: rate.factor(session.reference), text: rate.text } } : {}),
+    ...(step ? { step: (k: number) => step(k, mu, L, kappa) } : {}),
+  };
 }
 
 /** The warnings of a session, once each: the reference's, g*'s, and the metrics left out. */

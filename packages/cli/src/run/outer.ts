@@ -64,7 +64,8 @@ export function runOuter(session: RunSession, job: RunJob, outerSolvers: Readonl
       if (result.divergence) throw new UserError(`${job.file}: error: the inner solver diverged at outer step ${m}, inner iteration ${result.divergence.iteration}`, 2);
       let gradient = estimator === 'sid' ? undefined : observer.last.get(estimator);
       if (estimator === 'sid' && hyper.sid) {
-        const sidSpec = { ...hyper.sid, seed: job.seed, run: m, recordAt: [], fixedPoint: sidFixedPoint(session.program, result) };
+        // No check of the linear system at every outer step (an exact solve each): tolerance left out.
+        const sidSpec = { ...hyper.sid, tolerance: undefined, seed: job.seed, run: m, recordAt: [], fixedPoint: sidFixedPoint(session.program, result) };
         gradient = stochasticImplicitDifferentiation(hyper.estimators, result.x, reference, sidSpec, exact ?? new Float64Array(theta.length).fill(NaN)).gradient;
       }
       if (!gradient) throw new Error(`no ${estimator} estimate at the end of the inner run`);

@@ -3,10 +3,12 @@
  * there are several runs. Drawn by vega-lite, rendered headless by vega. The x axis spans the
  * data exactly; the y axis has one tick format; exact zeros (a log axis cannot show them) are
  * drawn at a floor a decade below the smallest positive value, stated under the title; a series
- * with a single point is drawn as a point.
+ * with a single point is drawn as a point. Optional guides ({@link rateGuides}) are dashed grey
+ * lines with a legend of their own.
  */
 import type { TopLevelSpec } from 'vega-lite';
 import type { Aggregate } from './aggregate.ts';
+import { rateGuides, type Guide, type GuideContext } from './guides.ts';
 import { metricLabel, metricsAxisTitle } from './metric-labels.ts';
 
 /** One point of a {@link BandChart} series. */
@@ -43,7 +45,16 @@ export interface BandChart {
   readonly markers?: boolean;
   /** d3 number format of the y axis labels (default `.0e`, one format for every decade). */
   readonly yFormat?: string;
+  /** Dashed guide lines, in a legend of their own. */
+  readonly guides?: readonly Guide[];
 }
+
+/** Dash patterns of the guides, in order. */
+const GUIDE_DASHES = [
+  [6, 4],
+  [2, 3],
+  [8, 3, 2, 3],
+];
 
 /** The floor exact zeros are drawn at: a decade below the smallest positive value, rounded down to a power of 10. */
 export function zeroFloor(values: readonly number[]): number | undefined {
@@ -74,6 +85,7 @@ export async function renderBandChart(chart: BandChart): Promise<string> {
   const counts = new Map<string, number>();
   for (const p of points) counts.set(p.series, (counts.get(p.series) ?? 0) + 1);
   const single = points.filter((p) => counts.get(p.series) === 1);
+  const guides = chart.guides ?? [];
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: zeros && floor !== undefined ? { text: chart.title, subtitle: `exact zeros drawn at ${floor.toExponential(0)}` } : chart.title,
@@ -90,6 +102,20 @@ export async function renderBandChart(chart: BandChart): Promise<string> {
       { mark: { type: 'line', strokeWidth: 1.6, point: chart.markers === true }, encoding: { x, y: { ...y, field: 'mean', title: chart.yTitle }, color } },
       // A line needs two points: a series with one is drawn as a point, so its legend entry has a mark.
       ...(single.length > 0 ? [{ data: { values: single }, mark: { type: 'point', filled: true, size: 60 }, encoding: { x, y: { ...y, field: 'mean' }, color } }] : []),
+      ...(guides.length > 0
+        ? [
+            {
+              data: { values: guides.flatMap((g) => g.points.map((p) => ({ guide: g.label, x: p.x, mean: p.y }))) },
+              mark: { type: 'line', strokeWidth: 1.2, color: '#555' },
+              encoding: {
+                x,
+                y: { ...y, field: 'mean' },
+                detail: { field: 'guide', type: 'nominal' },
+                strokeDash: { field: 'guide', type: 'nominal', title: 'guides', sort: guides.map((g) => g.label), scale: { range: GUIDE_DASHES }, legend: { symbolType: 'stroke', symbolStrokeColor: '#555' } },
+              },
+            },
+          ]
+        : []),
     ],
   } as unknown as TopLevelSpec;
   // Loaded on first use: vega takes longer to import than the rest of `sgd` together.
@@ -98,8 +124,8 @@ export async function renderBandChart(chart: BandChart): Promise<string> {
   return view.toSVG();
 }
 
-/** Renders the run traces of `metrics` (log–log against k) to an SVG document. */
-export async function plotTraces(aggregate: Aggregate, metrics: readonly string[], title: string): Promise<string> {
+/** Renders the run traces of `metrics` (log–log against k) to an SVG document, with the rate guides when `guides` is given. */
+export async function plotTraces(aggregate: Aggregate, metrics: readonly string[], title: string, guides?: GuideContext): Promise<string> {
   const points = metrics.flatMap((metric) => {
     const band = aggregate.metrics[metric];
     // A metric not recorded at some k (NaN: jacobian_error under reverse tracking is known only at the end) has no point there.
@@ -115,5 +141,6 @@ export async function plotTraces(aggregate: Aggregate, metrics: readonly string[
     bands: several,
     points,
     order: metrics.map(metricLabel),
+    ...(guides ? { guides: rateGuides(aggregate, metrics, guides) } : {}),
   });
 }

@@ -85,12 +85,12 @@ export class HypergradientEstimators {
     return g;
   }
 
-  /** g3 = ∇θE(x) − ∇²θₓF(x) ∇²ₓₓF(x)⁻¹ ∇ₓE(x). */
-  implicit(x: Float64Array, solver: LinearSolver = this.linearSolver): Float64Array {
+  /** g3 = ∇θE(x) − ∇²θₓF(x) ∇²ₓₓF(x)⁻¹ ∇ₓE(x); `tolerance` is CG's relative residual. */
+  implicit(x: Float64Array, solver: LinearSolver = this.linearSolver, tolerance = 1e-13): Float64Array {
     const D = this.lower.dimension;
     const rhs = this.outerGradientX(x);
     let v: Float64Array;
-    if (solver === 'cg') v = hessianConjugateGradient(this.lower, x, this.theta, rhs, 1e-13, 'implicit hypergradient');
+    if (solver === 'cg') v = hessianConjugateGradient(this.lower, x, this.theta, rhs, tolerance, 'implicit hypergradient');
     else v = solveHessian(this.lower.denseHessian(x, this.theta), D, rhs, 1, 'implicit hypergradient');
     const correction = new Float64Array(this.lower.parameters);
     this.lower.full('crossTranspose', x, this.theta, v, correction);

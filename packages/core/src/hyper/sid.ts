@@ -16,18 +16,25 @@
  * kernel on a minibatch, and ĝ = ∇θE + ∂θΦ̂ᵀ v (the same kernel call's other half). For
  * Φ = x − α∇ₓf the two forms coincide step for step.
  *
- * Defaults from the problem ({@link sidDefaults}): α = 2/(L + μ) makes Φ a contraction of factor
+ * Defaults from the problem ({@link sidIterations}, {@link SID_DECREASING_STEP}): α = 2/(L + μ) makes Φ a contraction of factor
  * q = (κ − 1)/(κ + 1). With exact products (`sid_sampling = full`) η = 1 and ‖v_k − v*‖ ≤ qᵏ‖v*‖,
  * so k = ⌈ln ε / ln q⌉ steps reach the relative accuracy ε (`sid_tolerance`). On minibatches a
  * constant η stalls at a noise floor (Grazzi et al., Thm 4.1), so η_k = β/(γ + k) with
  * β = 2/(1 − q²) (their experiments; Thm 4.2 asks β > 1/(1 − q²)) and γ = 10β (γ ≥ β(1 + σ₂) with a
  * margin for minibatch Hessians far from a contraction); their bound (31),
  * E‖v_k − v*‖² ≤ max{γ‖v*‖², ·}/(γ + k), gives a relative error ε after k = ⌈γ/ε²⌉ steps when its
- * first term dominates. Whether the system was solved is checked afterwards on every outcome
- * ({@link SidResult.relativeResidual}), since the noise term of that bound is not known.
+ * first term dominates. Since the noise term of that bound is not known, whether the system was
+ * solved is checked afterwards ({@link SidResult.linearSystemError}): ĝ against the hypergradient
+ * of the exact solution of the same system at the same x_t, on every outcome (g3 at x_t: CG on the
+ * Hessian, or GMRES through the solver's own map). That measures what the linear system alone
+ * costs the estimate, apart from the error of x_t, which SID cannot reduce. A residual test was
+ * not used: with κ‖r‖/‖b‖ (the bound on ‖v − v*‖/‖v*‖) the constant-step MNIST example of
+ * Grazzi et al. warns at 15.8 while its ĝ is within 4–7% of g3(x_t); the residual alone
+ * (0.18–0.31 there) is dominated by the stiff directions, which barely move ĝ.
  */
 import { distance, norm } from '../linalg/vector.ts';
 import { RandomStream } from '../runtime/rng.ts';
+import { ImplicitSolveError } from '../solver/implicit.ts';
 import type { Schedule } from '../solver/schedule-kernel.ts';
 import { noiseless, type FixedPointAt } from '../solver/fixed-point-implicit.ts';
 import type { RunResult } from '../solver/run.ts';
@@ -55,8 +62,9 @@ export interface SidSpec {
   /** The run's index. */
   readonly run: number;
   /**
-   * The target relative accuracy ε of v (`sid_tolerance`): a warning is raised when the bound
-   * (1 + q)/(1 − q) · ‖r‖/‖∇ₛE‖ on ‖v − v*‖/‖v*‖ from the final residual r exceeds it (absent: no check).
+   * The target relative accuracy ε (`sid_tolerance`): a warning is raised when ĝ is further than
+   * ε‖g_t‖ from g_t, the hypergradient of the exact solution of the same linear system at the
+   * same x_t (absent: no check, and no exact solve).
    */
   readonly tolerance?: number;
   /** Fixed-point steps after which the error ‖ĝ − g*‖ is recorded. */
@@ -79,9 +87,12 @@ export interface SidResult {
   readonly k: number[];
   /** ‖ĝ_k − g*‖ at those steps (ĝ_k combining v_k with a fresh minibatch). */
   readonly error: number[];
-  /** ‖∇ₛE − (I − ∂ₛΦᵀ) v‖ / ‖∇ₛE‖ for the final v, with exact products over every outcome (0 when ∇ₛE = 0). */
-  readonly relativeResidual: number;
-  /** Why ĝ may be inaccurate (the linear system did not reach `tolerance`), when it may be. */
+  /**
+   * ‖ĝ − g_t‖ / ‖g_t‖, g_t the hypergradient of the exact solution of SID's linear system at the
+   * same x_t (g3 at x_t), when `tolerance` was given, g_t ≠ 0 and the exact solve succeeded.
+   */
+  readonly linearSystemError?: number;
+  /** Why ĝ is inaccurate (its linear system missed `tolerance`, or could not be checked), when it is. */
   readonly warning?: string;
 }
 
@@ -162,32 +173,32 @@ export function stochasticImplicitDifferentiation(
     record(k + 1);
   }
   const gradient = combine();
-  const relativeResidual = exactResidual(map, v, lower.everyOutcome, outcomes);
-  const warning = residualWarning(relativeResidual, kappa, spec);
-  return { ...result, gradient, relativeResidual, ...(warning ? { warning } : {}) };
-}
-
-/** ‖∇ₛE − (I − ∂ₛΦᵀ) v‖ / ‖∇ₛE‖ with exact products over every outcome. */
-function exactResidual(map: SidMap, v: Float64Array, every: Int32Array, outcomes: number): number {
-  const applied = new Float64Array(map.size);
-  map.deviation(v, every, outcomes, applied);
-  const scale = norm(map.rhs);
-  return scale === 0 ? 0 : distance(map.rhs, applied) / scale;
+  return { ...result, gradient, ...(spec.tolerance === undefined ? {} : linearSystemCheck(estimators, x, spec, spec.tolerance, gradient)) };
 }
 
 /**
- * The warning when v may miss the target: for a contraction of factor q, ‖v − v*‖ ≤ ‖r‖/(1 − q)
- * and ‖v*‖ ≥ ‖∇ₛE‖/(1 + q), so (1 + q)/(1 − q) = κ times the relative residual bounds the relative
- * error of v.
+ * SID's estimate against g_t, the exact solution of its linear system at the same x_t: the
+ * relative error, and the warning when it exceeds the tolerance (or is not finite: a diverged v).
  */
-function residualWarning(relativeResidual: number, kappa: number, spec: SidSpec): string | undefined {
-  if (spec.tolerance === undefined) return undefined;
-  const bound = kappa * relativeResidual;
-  if (!(bound > spec.tolerance)) return undefined;
-  return (
-    `SID: its linear system (I − ∂Φᵀ) v = ∇E has not converged after ${spec.iterations} iterations: relative residual ${relativeResidual.toExponential(2)}, ` +
-    `so v may be off by up to κ × that = ${bound.toExponential(2)} relative (sid_tolerance = ${spec.tolerance}); raise sid_iterations or sid_batch, or use sid_sampling = full`
-  );
+function linearSystemCheck(estimators: HypergradientEstimators, x: Float64Array, spec: SidSpec, tolerance: number, gradient: Float64Array): Pick<SidResult, 'linearSystemError' | 'warning'> {
+  let exact: Float64Array;
+  try {
+    // CG to a residual 10³ below the tolerance (at most 1e-8): enough to tell ĝ's error from g_t's.
+    exact = spec.fixedPoint ? estimators.implicitAtFixedPoint(spec.fixedPoint) : estimators.implicit(x, 'cg', Math.max(1e-13, Math.min(1e-8, tolerance * 1e-3)));
+  } catch (error) {
+    if (!(error instanceof ImplicitSolveError)) throw error;
+    return { warning: `SID: its linear system could not be checked by an exact solve at the last iterate: ${error.message}` };
+  }
+  const scale = norm(exact);
+  if (scale === 0) return {};
+  const linearSystemError = distance(gradient, exact) / scale;
+  if (linearSystemError <= tolerance) return { linearSystemError };
+  return {
+    linearSystemError,
+    warning:
+      `SID: its linear system (I − ∂Φᵀ) v = ∇E has not converged after ${spec.iterations} iterations: its estimate is off by ${linearSystemError.toExponential(2)} (relative) ` +
+      `from the hypergradient of an exact solve at the same iterate (sid_tolerance = ${tolerance}); raise sid_iterations or sid_batch, or use sid_sampling = full`,
+  };
 }
 
 /** The linear map SID iterates on: (I − ∂ₛΦ̂ᵀ) v and ∂θΦ̂ᵀ v on a batch, and the right-hand side ∇ₛE. */

@@ -71,7 +71,7 @@ export const COMMON_SOLVER_OPTIONS: readonly OptionSpec[] = [
     default: DEFAULT_SID_TOLERANCE,
     min: 1e-12,
     max: 1,
-    doc: 'SID: the target relative accuracy ε of its linear system, used by the derived sid_iterations and checked afterwards: a warning gives the residual when κ × the relative residual exceeds it.',
+    doc: 'SID: the target relative accuracy ε of its linear system, used by the derived sid_iterations and checked afterwards: a warning gives the relative distance of the SID estimate to the hypergradient of an exact solve at the same iterate when it exceeds ε.',
   },
   {
     name: 'sid_step',
