@@ -6,7 +6,10 @@ import { UserError } from './errors.ts';
 import { readSourceFile } from './read-source.ts';
 import { applyOverrides, overrideAt, type OptionOverride } from './run/overrides.ts';
 
-/** A problem together with the file it came from. */
+/**
+ * A problem together with the file it came from.
+ * @category CLI
+ */
 export interface LoadedProblem {
   /** The path as given on the command line. */
   readonly file: string;
@@ -18,7 +21,10 @@ export interface LoadedProblem {
   readonly warnings?: string;
 }
 
-/** At most this many diagnostics are listed; past it, their count. */
+/**
+ * At most this many diagnostics are listed; past it, their count.
+ * @category CLI
+ */
 export const MAX_LISTED_DIAGNOSTICS = 50;
 
 /** The first {@link MAX_LISTED_DIAGNOSTICS} diagnostics in file order, then how many more there are. */
@@ -33,6 +39,7 @@ function formatCapped(file: string, source: string, diagnostics: readonly Diagno
 /**
  * What the checker may use, as the loaded plugins declare it; with `file`, data-source paths
  * are resolved against the file's directory.
+ * @category CLI
  */
 export function checkEnvironment(registry: PluginRegistry, file?: string): CheckEnvironment {
   return {
@@ -49,6 +56,7 @@ export function checkEnvironment(registry: PluginRegistry, file?: string): Check
 /**
  * Loads `file`, with `--set` overrides applied to its solve block; throws a {@link UserError}
  * holding every diagnostic (those caused by a flag are reported against the flag).
+ * @category CLI
  */
 export function loadProblem(file: string, registry: PluginRegistry, overrides: readonly OptionOverride[] = []): LoadedProblem {
   const source = readSourceFile(file);

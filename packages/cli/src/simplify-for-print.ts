@@ -37,7 +37,10 @@ function decomposes(node: Node): boolean {
   return true;
 }
 
-/** Rebuilds derivative graphs in simplified form, memoized across the graphs it is given. */
+/**
+ * Rebuilds derivative graphs in simplified form, memoized across the graphs it is given.
+ * @category CLI
+ */
 export class PrintSimplifier {
   private readonly memo = new Map<number, Node>();
 

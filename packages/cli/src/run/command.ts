@@ -35,7 +35,10 @@ interface RunFlags {
   guides?: boolean;
 }
 
-/** Adds the `run` command to the program. */
+/**
+ * Adds the `run` command to the program.
+ * @category CLI
+ */
 export function registerRun(program: Command, io: Output): void {
   program
     .command('run')

@@ -15,7 +15,10 @@
  */
 import type { Aggregate } from './aggregate.ts';
 
-/** A dashed guide line: its legend label and its points. */
+/**
+ * A dashed guide line: its legend label and its points.
+ * @category CLI
+ */
 export interface Guide {
   /** The label, with the slope. */
   readonly label: string;
@@ -23,7 +26,10 @@ export interface Guide {
   readonly points: readonly { readonly x: number; readonly y: number }[];
 }
 
-/** What the guides are derived from, besides the traces. */
+/**
+ * What the guides are derived from, besides the traces.
+ * @category CLI
+ */
 export interface GuideContext {
   /** Whether the solver steps on minibatches of a sample (else on the full objective). */
   readonly stochastic: boolean;
@@ -36,7 +42,10 @@ export interface GuideContext {
 /** How the guided metric scales with F − F*: 1 for suboptimality, ½ for the distance. */
 const ORDER: Readonly<Record<string, number>> = { suboptimality: 1, distance: 0.5 };
 
-/** The guides for the plotted `metrics` of `aggregate` (empty when none applies). */
+/**
+ * The guides for the plotted `metrics` of `aggregate` (empty when none applies).
+ * @category CLI
+ */
 export function rateGuides(aggregate: Aggregate, metrics: readonly string[], context: GuideContext): Guide[] {
   const metric = metrics.find((m) => m in ORDER);
   if (!metric) return [];
@@ -89,7 +98,10 @@ function dense(from: number, to: number): number[] {
   return Array.from({ length: n }, (_, j) => from * (to / from) ** (j / (n - 1)));
 }
 
-/** The least-squares slope of log y against log k over k ≥ k_max/10 (undefined with fewer than two points). */
+/**
+ * The least-squares slope of log y against log k over k ≥ k_max/10 (undefined with fewer than two points).
+ * @category CLI
+ */
 export function lastDecadeSlope(k: readonly number[], y: readonly number[]): number | undefined {
   const kMax = k[k.length - 1];
   const points = k.map((kk, j) => [Math.log(kk), Math.log(y[j])]).filter(([lk, ly], j) => k[j] > 0 && k[j] >= kMax / 10 && Number.isFinite(lk) && Number.isFinite(ly));

@@ -20,7 +20,10 @@ import {
 } from '@sgdiff/core';
 import { UserError } from '../errors.ts';
 
-/** Hypergradient estimation for one session. */
+/**
+ * Hypergradient estimation for one session.
+ * @category CLI
+ */
 export interface HyperSession {
   /** g1, g2, g3 evaluators. */
   readonly estimators: HypergradientEstimators;
@@ -34,7 +37,10 @@ export interface HyperSession {
   readonly sid?: SidSettings;
 }
 
-/** SID's settings for one session: the options as given, the others derived from the problem (see {@link sidSettings}). */
+/**
+ * SID's settings for one session: the options as given, the others derived from the problem (see {@link sidSettings}).
+ * @category CLI
+ */
 export interface SidSettings {
   /** Fixed-point steps. */
   readonly iterations: number;
@@ -54,6 +60,7 @@ export interface SidSettings {
  * SID's settings: `sid_step` when not written is 1 with exact products and the decreasing
  * β/(γ + k) of `SID_DECREASING_STEP` on minibatches; `sid_iterations` when not written (or 0) follows
  * from κ and `sid_tolerance` ({@link sidIterations}); α = `sid_alpha` at the reference's μ, L.
+ * @category CLI
  */
 export function sidSettings(problem: Problem, registry: PluginRegistry, reference: Conditioning): SidSettings {
   const solve = problem.solve!;
@@ -72,7 +79,10 @@ export function sidSettings(problem: Problem, registry: PluginRegistry, referenc
   };
 }
 
-/** Builds the hypergradient session, or `undefined` for a file without `outer`. */
+/**
+ * Builds the hypergradient session, or `undefined` for a file without `outer`.
+ * @category CLI
+ */
 export function createHyperSession(problem: Problem, registry: PluginRegistry, kernels: ProblemKernels, reference: RunReference, track: Tracking, file: string): HyperSession | undefined {
   const solve = problem.solve;
   if (!problem.outer || !solve) return undefined;
@@ -95,6 +105,7 @@ export function createHyperSession(problem: Problem, registry: PluginRegistry, k
  * residual allows. With a singular Hessian ∂θx* is the minimum-norm solution, which is harmless
  * for `outer value` (∇ₓF(x*) ≈ 0 lies in the Hessian's range) but arbitrary for another upper
  * objective.
+ * @category CLI
  */
 export function referenceHypergradient(
   problem: Problem,

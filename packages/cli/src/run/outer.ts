@@ -25,7 +25,10 @@ import { referenceHypergradient } from './hyper-session.ts';
 import { runSpec, type RunJob } from './job.ts';
 import type { RunSession } from './session.ts';
 
-/** The outer loop's records and its last θ. */
+/**
+ * The outer loop's records and its last θ.
+ * @category CLI
+ */
 export interface OuterRun {
   /** One record per outer step, with the exact ℓ(θ_m) and the estimate's error added (NaN with reference = none). */
   readonly steps: ReadonlyArray<OuterStep & { readonly exactObjective: number; readonly error: number }>;
@@ -35,7 +38,10 @@ export interface OuterRun {
   readonly estimator: Estimator;
 }
 
-/** Runs the outer loop of a session whose file has `outer` and `outer_solve`. */
+/**
+ * Runs the outer loop of a session whose file has `outer` and `outer_solve`.
+ * @category CLI
+ */
 export function runOuter(session: RunSession, job: RunJob, outerSolvers: ReadonlyMap<string, OuterSolverPlugin>): OuterRun {
   const { problem, kernels, program, hyper, settings } = session;
   const spec = problem.outerSolve;
@@ -82,7 +88,10 @@ export function runOuter(session: RunSession, job: RunJob, outerSolvers: Readonl
   }
 }
 
-/** `outer.csv`: one row per outer step. */
+/**
+ * `outer.csv`: one row per outer step.
+ * @category CLI
+ */
 export function outerCsv(run: OuterRun): string {
   const cell = (v: number): string => (Number.isNaN(v) ? '' : String(v));
   const rows = run.steps.map((s) => [s.m, s.objective, cell(s.exactObjective), s.gradientNorm, cell(s.error), s.step].join(','));

@@ -11,7 +11,10 @@ import type { Aggregate } from './aggregate.ts';
 import { rateGuides, type Guide, type GuideContext } from './guides.ts';
 import { metricLabel, metricsAxisTitle } from './metric-labels.ts';
 
-/** One point of a {@link BandChart} series. */
+/**
+ * One point of a {@link BandChart} series.
+ * @category CLI
+ */
 export interface BandPoint {
   /** The series (one line and one legend entry each). */
   readonly series: string;
@@ -25,7 +28,10 @@ export interface BandPoint {
   readonly high: number;
 }
 
-/** A chart of lines with optional bands. */
+/**
+ * A chart of lines with optional bands.
+ * @category CLI
+ */
 export interface BandChart {
   /** Title above the chart. */
   readonly title: string;
@@ -56,14 +62,20 @@ const GUIDE_DASHES = [
   [8, 3, 2, 3],
 ];
 
-/** The floor exact zeros are drawn at: a decade below the smallest positive value, rounded down to a power of 10. */
+/**
+ * The floor exact zeros are drawn at: a decade below the smallest positive value, rounded down to a power of 10.
+ * @category CLI
+ */
 export function zeroFloor(values: readonly number[]): number | undefined {
   const positive = values.filter((v) => Number.isFinite(v) && v > 0);
   if (positive.length === 0) return undefined;
   return 10 ** (Math.floor(Math.log10(Math.min(...positive))) - 1);
 }
 
-/** Renders a {@link BandChart} to an SVG document. */
+/**
+ * Renders a {@link BandChart} to an SVG document.
+ * @category CLI
+ */
 export async function renderBandChart(chart: BandChart): Promise<string> {
   const floor = zeroFloor(chart.points.flatMap((p) => [p.mean, p.low]));
   const zeros = chart.points.some((p) => p.mean === 0);
@@ -124,7 +136,10 @@ export async function renderBandChart(chart: BandChart): Promise<string> {
   return view.toSVG();
 }
 
-/** Renders the run traces of `metrics` (log–log against k) to an SVG document, with the rate guides when `guides` is given. */
+/**
+ * Renders the run traces of `metrics` (log–log against k) to an SVG document, with the rate guides when `guides` is given.
+ * @category CLI
+ */
 export async function plotTraces(aggregate: Aggregate, metrics: readonly string[], title: string, guides?: GuideContext): Promise<string> {
   const points = metrics.flatMap((metric) => {
     const band = aggregate.metrics[metric];

@@ -14,13 +14,22 @@ import type { ProblemKernels } from '../derive/kernels.ts';
 import { fixedPointPullback, type FixedPointAt } from '../solver/fixed-point-implicit.ts';
 import { hessianConjugateGradient, ImplicitSolveError, solveHessian, type LinearSolver } from '../solver/implicit.ts';
 
-/** The estimator names of the language (`estimator = ...`). */
+/**
+ * The estimator names of the language (`estimator = ...`).
+ * @category Hypergradients
+ */
 export const ESTIMATORS = ['analytic', 'automatic', 'implicit', 'sid'] as const;
 
-/** One of {@link ESTIMATORS}. */
+/**
+ * One of {@link ESTIMATORS}.
+ * @category Hypergradients
+ */
 export type Estimator = (typeof ESTIMATORS)[number];
 
-/** Evaluates g1, g2, g3 for one problem instance at the current θ (read from the instance). */
+/**
+ * Evaluates g1, g2, g3 for one problem instance at the current θ (read from the instance).
+ * @category Hypergradients
+ */
 export class HypergradientEstimators {
   private readonly none = new Float64Array(0);
 

@@ -42,7 +42,10 @@ import type { StepProgram } from '../solver/step-program.ts';
 import type { Conditioning } from '../reference/reference.ts';
 import type { HypergradientEstimators } from './estimators.ts';
 
-/** How SID solves its linear system. */
+/**
+ * How SID solves its linear system.
+ * @category Hypergradients
+ */
 export interface SidSpec {
   /** Number k of fixed-point steps. */
   readonly iterations: number;
@@ -76,10 +79,16 @@ export interface SidSpec {
   readonly fixedPoint?: SidFixedPoint;
 }
 
-/** The map SID differentiates through when it is the solver's own: the program at the last state s_t and the inputs of the last step. */
+/**
+ * The map SID differentiates through when it is the solver's own: the program at the last state s_t and the inputs of the last step.
+ * @category Hypergradients
+ */
 export type SidFixedPoint = FixedPointAt;
 
-/** SID's estimate and its error along the fixed-point iterations. */
+/**
+ * SID's estimate and its error along the fixed-point iterations.
+ * @category Hypergradients
+ */
 export interface SidResult {
   /** ĝ after all the iterations. */
   readonly gradient: Float64Array;
@@ -96,19 +105,29 @@ export interface SidResult {
   readonly warning?: string;
 }
 
-/** SID's relaxation η_k on minibatches: β/(γ + k), β = 2/(1 − q²), γ = 10β (see the module comment). */
+/**
+ * SID's relaxation η_k on minibatches: β/(γ + k), β = 2/(1 − q²), γ = 10β (see the module comment).
+ * @category Hypergradients
+ */
 export const SID_DECREASING_STEP = '2 / (1 - q^2) / (20 / (1 - q^2) + k)';
 
-/** The target relative accuracy of SID's linear system when `sid_tolerance` is not given. */
+/**
+ * The target relative accuracy of SID's linear system when `sid_tolerance` is not given.
+ * @category Hypergradients
+ */
 export const DEFAULT_SID_TOLERANCE = 0.1;
 
-/** Most fixed-point steps the derived default takes (κ → ∞ would ask for unboundedly many). */
+/**
+ * Most fixed-point steps the derived default takes (κ → ∞ would ask for unboundedly many).
+ * @category Hypergradients
+ */
 export const MAX_DERIVED_SID_ITERATIONS = 1_000_000;
 
 /**
  * SID's number of fixed-point steps derived from κ and the target relative accuracy ε:
  * ⌈ln ε / ln q⌉ with exact products (η = 1), ⌈γ/ε²⌉ with γ = 20/(1 − q²) on minibatches
  * (η_k = {@link SID_DECREASING_STEP}), at least 1 and at most {@link MAX_DERIVED_SID_ITERATIONS}.
+ * @category Hypergradients
  */
 export function sidIterations(kappa: number, tolerance: number, full: boolean): number {
   const q = (kappa - 1) / (kappa + 1);
@@ -117,12 +136,18 @@ export function sidIterations(kappa: number, tolerance: number, full: boolean): 
   return Math.min(MAX_DERIVED_SID_ITERATIONS, Math.max(1, Math.ceil(k)));
 }
 
-/** SID's fixed-point form for a run of `program`: present exactly when its step map is not a plain gradient step. */
+/**
+ * SID's fixed-point form for a run of `program`: present exactly when its step map is not a plain gradient step.
+ * @category Hypergradients
+ */
 export function sidFixedPoint(program: StepProgram, result: Pick<RunResult, 'fixedPoint'>): SidFixedPoint | undefined {
   return result.fixedPoint && { program, state: result.fixedPoint.state, hypers: result.fixedPoint.inputs };
 }
 
-/** Runs SID at `x` (the stochastic solver's last iterate). */
+/**
+ * Runs SID at `x` (the stochastic solver's last iterate).
+ * @category Hypergradients
+ */
 export function stochasticImplicitDifferentiation(
   estimators: HypergradientEstimators,
   x: Float64Array,

@@ -8,10 +8,14 @@ import { DEFAULT_REFERENCE_BUDGET_MIB, REFERENCE_MODES } from '../reference/mode
  * The variables a step-size (or other schedule) expression may use: the iteration k (from 0),
  * μ and L (extreme eigenvalues of ∇²ₓₓF at x₀), κ = L/μ, and q = (κ − 1)/(κ + 1), the
  * contraction factor of a gradient step of size 2/(L + μ).
+ * @category Solvers and tracking
  */
 export const SCHEDULE_VARIABLES: readonly string[] = ['k', 'mu', 'L', 'kappa', 'q'];
 
-/** `iterations`, `track`, `checkpoint`, `linear_solver`, `reference`, `reference_budget`, and the hypergradient options (`estimator`, `sid_*`). */
+/**
+ * `iterations`, `track`, `checkpoint`, `linear_solver`, `reference`, `reference_budget`, and the hypergradient options (`estimator`, `sid_*`).
+ * @category Solvers and tracking
+ */
 export const COMMON_SOLVER_OPTIONS: readonly OptionSpec[] = [
   { name: 'iterations', type: 'integer', default: 1000, min: 1, max: 1e9, doc: 'Number of steps; the iterates are x_0, ..., x_iterations.' },
   {

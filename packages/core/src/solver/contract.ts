@@ -11,7 +11,10 @@ import type { OptionSpec } from '../plugin/options.ts';
 import type { Problem } from '../problem/problem.ts';
 import type { ConformanceDeclaration } from './conformance-declaration.ts';
 
-/** What a solver may use to build its step map. */
+/**
+ * What a solver may use to build its step map.
+ * @category Plugins
+ */
 export interface StepMapContext {
   /** The builder of the problem's IR: every node of the step map must be made with it. */
   readonly builder: IRBuilder;
@@ -51,7 +54,10 @@ export interface StepMapContext {
   iteration(): Node;
 }
 
-/** The step map: the next value of every var, and of every state the solver declared. */
+/**
+ * The step map: the next value of every var, and of every state the solver declared.
+ * @category Plugins
+ */
 export interface StepMap {
   /** x_{k+1}, one node per var (same shapes as the vars). */
   readonly next: readonly Node[];
@@ -66,14 +72,20 @@ export interface StepMap {
   readonly reports?: Readonly<Record<string, Node>>;
 }
 
-/** How a solver draws samples at each step. */
+/**
+ * How a solver draws samples at each step.
+ * @category Plugins
+ */
 export type Sampling =
   /** One minibatch of the declared law per step (`sample i ~ uniform(n, batch = b)`). */
   | 'stochastic'
   /** Every outcome at every step: the step map is averaged into the full-objective map. */
   | 'full';
 
-/** A solver plugin. */
+/**
+ * A solver plugin.
+ * @category Plugins
+ */
 export interface SolverPlugin {
   /** The name written after `solve`. */
   readonly name: string;

@@ -4,7 +4,10 @@
  * mistake in the user's file, reported with the file's name and never as an internal error.
  */
 
-/** The user's problem does not give a solver what it needs; the message names the declarations. */
+/**
+ * The user's problem does not give a solver what it needs; the message names the declarations.
+ * @category Solvers and tracking
+ */
 export class SolverInputError extends Error {
   override readonly name = 'SolverInputError';
   /** @param messages - every problem found, each naming the declaration it concerns */

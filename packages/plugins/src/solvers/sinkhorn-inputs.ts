@@ -5,7 +5,10 @@
  */
 import { SolverInputError, type IRBuilder, type Node, type Problem } from '@sgdiff/core';
 
-/** The inputs of the entropic dual, as IR nodes of the problem. */
+/**
+ * The inputs of the entropic dual, as IR nodes of the problem.
+ * @category Solvers and tracking
+ */
 export interface SinkhornInputs {
   /** The first histogram a ∈ Δⁿ (the rows of the cost); R[N, n] for one per problem of a batch. */
   readonly a: Node;
@@ -21,6 +24,7 @@ export interface SinkhornInputs {
  * The dual's inputs by name: tensors `a` and `b`; the tensor `C` or, without one, the point
  * clouds `X`, `Y` (cost `sqdist(X, Y)`, so that `X` may be the param); ε as the const or scalar
  * tensor `eps`. Throws a {@link SolverInputError} saying what is missing and how to declare it.
+ * @category Solvers and tracking
  */
 export function sinkhornInputs(problem: Problem, b: IRBuilder): SinkhornInputs {
   const tensor = (name: string): Node | undefined => problem.tensors.find((t) => t.name === name && t.kind !== 'var')?.node;

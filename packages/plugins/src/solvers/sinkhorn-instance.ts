@@ -6,7 +6,10 @@
  */
 import type { Problem } from '@sgdiff/core';
 
-/** |Σa − 1| allowed: a few ulps per entry of histograms normalized in double precision. */
+/**
+ * |Σa − 1| allowed: a few ulps per entry of histograms normalized in double precision.
+ * @category Solvers and tracking
+ */
 export const HISTOGRAM_TOLERANCE = 1e-9;
 
 /** The kind and name of a declaration, as written (`param 'a'`, `const 'eps'`). */
@@ -32,7 +35,10 @@ function checkHistogram(problem: Problem, name: string, values: Float64Array | u
   return [];
 }
 
-/** Every problem of the instance the Sinkhorn updates would meet. */
+/**
+ * Every problem of the instance the Sinkhorn updates would meet.
+ * @category Solvers and tracking
+ */
 export function checkSinkhornInstance(problem: Problem, values: ReadonlyMap<string, Float64Array>): string[] {
   const problems = [...checkHistogram(problem, 'a', values.get('a')), ...checkHistogram(problem, 'b', values.get('b'))];
   const constant = problem.consts.find((c) => c.name === 'eps');
