@@ -67,6 +67,18 @@ describe('rate guides', () => {
     const plain = await plotTraces(aggregateSeries([k], [{ suboptimality }]), ['suboptimality'], 'guides');
     expect(plain).not.toContain('stroke-dasharray');
   });
+
+  it('keeps a long guide label whole, and titles the y axis by the metrics drawn only', async () => {
+    const distance = k.map((t) => 0.9 ** t);
+    const jacobian_error = k.map(() => NaN);
+    const rate = { factor: 0.9, text: '(kappa - 1) / (kappa + 1)' };
+    const svg = await plotTraces(aggregateSeries([k], [{ distance, jacobian_error }]), ['distance', 'jacobian_error'], 'guides', { stochastic: false, rate });
+    // log₁₀ 0.9 = −0.046 per step.
+    expect(legendLabels(svg)).toContain('linear ρ^k, ρ = (κ−1)/(κ+1) = 0.900: −0.05 decades/step');
+    const titles = [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+    expect(titles).toContain('distance');
+    expect(titles.some((t) => t.includes('Jacobian'))).toBe(false);
+  });
 });
 
 describe('sgd run --guides', () => {

@@ -123,7 +123,8 @@ export async function renderBandChart(chart: BandChart): Promise<string> {
                 x,
                 y: { ...y, field: 'mean' },
                 detail: { field: 'guide', type: 'nominal' },
-                strokeDash: { field: 'guide', type: 'nominal', title: 'guides', sort: guides.map((g) => g.label), scale: { range: GUIDE_DASHES }, legend: { symbolType: 'stroke', symbolStrokeColor: '#555' } },
+                // labelLimit 0: no limit, the labels carry the rate's formula and slope.
+                strokeDash: { field: 'guide', type: 'nominal', title: 'guides', sort: guides.map((g) => g.label), scale: { range: GUIDE_DASHES }, legend: { symbolType: 'stroke', symbolStrokeColor: '#555', labelLimit: 0 } },
               },
             },
           ]
@@ -147,7 +148,8 @@ export async function plotTraces(aggregate: Aggregate, metrics: readonly string[
     return aggregate.k.flatMap((k, j) => (Number.isNaN(band.mean[j]) ? [] : [{ series: metricLabel(metric), x: k, mean: band.mean[j], low: band.q10[j], high: band.q90[j] }]));
   });
   const several = aggregate.runs > 1;
-  const quantity = metricsAxisTitle(metrics);
+  // The axis is titled by the metrics drawn: one never recorded (jacobian_error with track = none) is not named.
+  const quantity = metricsAxisTitle(metrics.filter((m) => points.some((p) => p.series === metricLabel(m))));
   return renderBandChart({
     title,
     xTitle: 'iteration k',
