@@ -3,7 +3,10 @@ import { buildDerivativeGraphs, drawInstance, ProblemKernels, type PluginRegistr
 import { block, byName, instanceJson, record, type JsonTensor } from './json.ts';
 import { registrySourceReader } from './sources.ts';
 
-/** The JSON printed by `sgd derive --eval --json` (a documented interface). */
+/**
+ * The JSON printed by `sgd derive --eval --json` (a documented interface).
+ * @category CLI
+ */
 export interface Evaluation {
   /** Every dim, const, data, param and var start. */
   readonly instance: Record<string, JsonTensor>;
@@ -17,13 +20,19 @@ export interface Evaluation {
   readonly cross: Record<string, Record<string, number[][]>>;
 }
 
-/** Kernels of a problem for one seed, with derivative graphs built from the registry's rules. */
+/**
+ * Kernels of a problem for one seed, with derivative graphs built from the registry's rules.
+ * @category CLI
+ */
 export function problemKernels(problem: Problem, registry: PluginRegistry, seed: number): ProblemKernels {
   const graphs = buildDerivativeGraphs(problem, registry.rules);
   return new ProblemKernels(problem, graphs, drawInstance(problem, seed, registrySourceReader(registry)), registry.functions);
 }
 
-/** Evaluates F, ∇ₓF, ∇²ₓₓF and ∇²ₓθF at (x₀, θ) for `seed`. */
+/**
+ * Evaluates F, ∇ₓF, ∇²ₓₓF and ∇²ₓθF at (x₀, θ) for `seed`.
+ * @category CLI
+ */
 export function evaluateAtStart(problem: Problem, registry: PluginRegistry, seed: number): Evaluation {
   const kernels = problemKernels(problem, registry, seed);
   const { x0, theta, varLayout, paramLayout } = kernels.instance;

@@ -1,6 +1,9 @@
 /** What `sgd --help` and each command's `--help` print after the options: examples, exit codes, files. */
 
-/** The exit codes of every command (see main.ts). */
+/**
+ * The exit codes of every command (see main.ts).
+ * @category CLI
+ */
 export const EXIT_CODES = `Exit codes:
   0   success
   1   a mistake in the file or the flags (every diagnostic printed as file:line:col)
@@ -9,7 +12,10 @@ export const EXIT_CODES = `Exit codes:
   70  an internal error (a bug in sgdiff; SGD_DEBUG=1 shows the stack)
   130 --queue: interrupted; the jobs stay on the queue (rerun with --resume)`;
 
-/** The files `sgd run --out DIR` writes, by when. */
+/**
+ * The files `sgd run --out DIR` writes, by when.
+ * @category CLI
+ */
 export const OUT_FILES = `Files written by --out DIR (a new directory; an existing non-empty one is refused):
   instance.json  the drawn instance: dims, consts, data, params and the start point
   trace.csv      the metrics at the logged iterations: mean and 10%/90% quantiles over runs
@@ -19,7 +25,10 @@ export const OUT_FILES = `Files written by --out DIR (a new directory; an existi
   outer.csv      with outer_solve: θ's outer iterations (then no trace.csv, plot.svg)
 After a divergence, only instance.json and the partial trace.csv.`;
 
-/** Help appended to each command, by command name ('' for the program itself). */
+/**
+ * Help appended to each command, by command name ('' for the program itself).
+ * @category CLI
+ */
 export const HELP_AFTER: Readonly<Record<string, string>> = {
   '': `
 Examples:

@@ -30,6 +30,7 @@ export * from './run/out-dir.ts';
 export * from './run/instance-file.ts';
 export * from './run/plot.ts';
 export * from './render-svg.ts';
+export * from './run/guides.ts';
 export * from './run/command.ts';
 export * from './run/hyper-session.ts';
 export * from './run/outer.ts';

@@ -7,7 +7,10 @@ import { readSourceFile } from './read-source.ts';
 import { checkFileSize, DEFAULT_SOURCE_LIMITS, type SourceLimits } from './source-limits.ts';
 import { applyOverrides, overrideAt, type OptionOverride } from './run/overrides.ts';
 
-/** A problem together with the file it came from. */
+/**
+ * A problem together with the file it came from.
+ * @category CLI
+ */
 export interface LoadedProblem {
   /** The path as given on the command line. */
   readonly file: string;
@@ -33,6 +36,7 @@ function formatCapped(file: string, source: string, diagnostics: readonly Diagno
 /**
  * What the checker may use, as the loaded plugins declare it; with `file`, data-source paths
  * are resolved against the file's directory.
+ * @category CLI
  */
 export function checkEnvironment(registry: PluginRegistry, file?: string): CheckEnvironment {
   return {
@@ -50,6 +54,7 @@ export function checkEnvironment(registry: PluginRegistry, file?: string): Check
  * Loads `file`, with `--set` overrides applied to its solve block; throws a {@link UserError}
  * holding every diagnostic (those caused by a flag are reported against the flag; at most
  * `limits.maxErrors` of the file's listed), or naming the size limit when the file exceeds it.
+ * @category CLI
  */
 export function loadProblem(file: string, registry: PluginRegistry, overrides: readonly OptionOverride[] = [], limits: SourceLimits = DEFAULT_SOURCE_LIMITS): LoadedProblem {
   checkFileSize(file, limits.maxFileSize);

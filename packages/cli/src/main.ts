@@ -20,6 +20,7 @@ import { buildProgram, type Output } from './program.ts';
  * ```
  * @returns the exit code: 0 success, 1 a user mistake (bad file or flags), 2 a run that
  *   diverged, 69 the queue's Redis unreachable (`--queue`), 70 an internal error
+ * @category CLI
  */
 export async function runCli(args: readonly string[], io: Output, registry?: PluginRegistry): Promise<number> {
   try {

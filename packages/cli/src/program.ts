@@ -19,7 +19,10 @@ import { withSourceLimitOptions, type SourceLimits } from './source-limits.ts';
 import { summarize, summaryJson } from './summary.ts';
 import packageJson from '../package.json' with { type: 'json' };
 
-/** Where a command writes; injectable so tests can capture output. */
+/**
+ * Where a command writes; injectable so tests can capture output.
+ * @category CLI
+ */
 export interface Output {
   /** Standard output. */
   out(text: string): void;
@@ -33,7 +36,10 @@ function terminalWidth(): number {
   return process.stdout.isTTY ? Math.min(120, process.stdout.columns) : 100;
 }
 
-/** Builds the `sgd` program; `registry` holds the plugins its commands use. */
+/**
+ * Builds the `sgd` program; `registry` holds the plugins its commands use.
+ * @category CLI
+ */
 export function buildProgram(io: Output, registry: PluginRegistry = defaultRegistry()): Command {
   const withPlugins = async (plugins: readonly string[]): Promise<PluginRegistry> => (plugins.length > 0 ? registryWith(plugins) : registry);
   const program = new Command('sgd')

@@ -8,7 +8,10 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 
-/** Renumbers the ids an SVG document defines (and every `#id` reference to them) in order of appearance. */
+/**
+ * Renumbers the ids an SVG document defines (and every `#id` reference to them) in order of appearance.
+ * @category CLI
+ */
 export function canonicalSvgIds(svg: string): string {
   const renamed = new Map<string, string>();
   const countByPrefix = new Map<string, number>();
@@ -27,7 +30,10 @@ export function canonicalSvgIds(svg: string): string {
   });
 }
 
-/** Compiles and renders a vega-lite spec headless to SVG with canonical ids. */
+/**
+ * Compiles and renders a vega-lite spec headless to SVG with canonical ids.
+ * @category CLI
+ */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   // Loaded on first use: vega takes longer to import than the rest of `sgd` together.
   const [vega, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);

@@ -13,10 +13,16 @@ import { parsePositiveInteger } from './flags.ts';
 /** Default of `--max-file-size`: about 300,000 lines of typical declarations, checked in about 15 s. */
 export const DEFAULT_MAX_FILE_SIZE = 8 * 2 ** 20;
 
-/** Default of `--max-errors`: diagnostics listed before the rest are counted. */
+/**
+ * Default of `--max-errors`: diagnostics listed before the rest are counted.
+ * @category CLI
+ */
 export const MAX_LISTED_DIAGNOSTICS = 50;
 
-/** The limits of loading one file. */
+/**
+ * The limits of loading one file.
+ * @category CLI
+ */
 export interface SourceLimits {
   /** `--max-file-size`, in bytes. */
   readonly maxFileSize: number;
@@ -24,7 +30,10 @@ export interface SourceLimits {
   readonly maxErrors: number;
 }
 
-/** The defaults, for callers without flags. */
+/**
+ * The defaults, for callers without flags.
+ * @category CLI
+ */
 export const DEFAULT_SOURCE_LIMITS: SourceLimits = { maxFileSize: DEFAULT_MAX_FILE_SIZE, maxErrors: MAX_LISTED_DIAGNOSTICS };
 
 /** Adds `--max-file-size` and `--max-errors` to a command that loads a `.sgd` file. */

@@ -13,7 +13,10 @@ import { sgdLexer } from './lexer.ts';
 import * as T from './lexer.ts';
 import { sgdParser } from './parser.ts';
 
-/** The outcome of {@link parseSettingValue}: the value's canonical text, or why it is not one value. */
+/**
+ * The outcome of {@link parseSettingValue}: the value's canonical text, or why it is not one value.
+ * @category Language
+ */
 export type SettingValue = { readonly ok: true; readonly text: string; readonly count: number } | { readonly ok: false; readonly message: string };
 
 /** The value's tokens split at the commas outside brackets (a call's or an index's commas stay inside). */
@@ -60,6 +63,7 @@ function oneExpressionError(tokens: readonly IToken[]): string | undefined {
  * Parses `text` as one value (a number, an identifier or one expression), or with `list` as
  * one or more comma-separated values. On success `text` is the canonical form to put in the
  * file (tokens one space apart, list items `, `-separated) and `count` the number of items.
+  * @category Language
  */
 export function parseSettingValue(text: string, list: boolean): SettingValue {
   const lexed = sgdLexer.tokenize(text);

@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import { Option, type Command } from 'commander';
-import { errorMetric, ImplicitSolveError, OuterSolverInitError, SolverInputError, type OuterSolverPlugin, type RunReference } from '@sgdiff/core';
+import { compileSchedule, errorMetric, type FunctionTable, ImplicitSolveError, OuterSolverInitError, SolverInputError, type OuterSolverPlugin, type RunReference } from '@sgdiff/core';
 import { DEFAULT_LOG_POINTS } from '@sgdiff/dsl';
 import { parseByteSize } from '../byte-size.ts';
 import { UserError } from '../errors.ts';
@@ -22,6 +22,7 @@ import { checkRunLimits, DEFAULT_MAX_OUTPUT, DEFAULT_MAX_STEPS, DEFAULT_MEMORY_L
 import { checkOutDir, writeOutDir } from './out-dir.ts';
 import { parseSetFlags } from './overrides.ts';
 import { outerCsv, runOuter } from './outer.ts';
+import type { GuideContext } from './guides.ts';
 import { plotTraces } from './plot.ts';
 import { runDocument, traceCsv } from './result.ts';
 import { createSession, type RunSession } from './session.ts';
@@ -44,9 +45,13 @@ interface RunFlags extends SourceLimits {
   memoryLimit: number;
   maxSteps: number;
   maxOutput: number;
+  guides?: boolean;
 }
 
-/** Adds the `run` command to the program. */
+/**
+ * Adds the `run` command to the program.
+ * @category CLI
+ */
 export function registerRun(program: Command, io: Output): void {
   const command = withSourceLimitOptions(program.command('run'))
     .description('run the solver of a .sgd file with derivative tracking, against the exact x*(θ) and ∂θx*(θ)')
@@ -60,7 +65,8 @@ export function registerRun(program: Command, io: Output): void {
     .option('--json', 'print result.json on stdout instead of the summary')
     .option('--memory-limit <size>', 'refuse before any work a run estimated to need more memory (e.g. 8GiB)', parseByteSize, DEFAULT_MEMORY_LIMIT)
     .option('--max-steps <n>', 'refuse before any work more solver steps than this over all runs (runs × iterations)', parseStepCount, DEFAULT_MAX_STEPS)
-    .option('--max-output <size>', 'refuse before any work a run estimated to write more than this (--out files, --json)', parseByteSize, DEFAULT_MAX_OUTPUT);
+    .option('--max-output <size>', 'refuse before any work a run estimated to write more than this (--out files, --json)', parseByteSize, DEFAULT_MAX_OUTPUT)
+    .option('--guides', "draw the source papers' rates in plot.svg as dashed guide lines with their slopes (linear rate, O(1/k), noise floor ∝ step)");
   addQueueOptions(command)
     .option('--resume', 'with --queue: re-attach to the jobs of this run left on the queue by an interrupted sgd run')
     .action(async (file: string, flags: RunFlags) => {
@@ -124,19 +130,42 @@ async function runCommand(file: string, flags: RunFlags, io: Output): Promise<vo
     );
   }
   const document = runDocument(session, results, stats, metrics);
+  // SID's linear system checked on every outcome: the first run that missed sid_tolerance, once.
+  const sidWarning = results.find((r) => r.sid?.warning)?.sid?.warning;
+  if (sidWarning) io.err(`${file}: warning: ${sidWarning}`);
   const sid = sidAggregate(results);
   if (flags.out) {
     writeOutDir(flags.out, {
       'instance.json': instanceJsonPieces(session.problem, session.kernels.instance),
       'trace.csv': traceCsv(stats, metrics),
       'result.json': JSON.stringify(document, null, 2),
-      'plot.svg': await plotTraces(stats, metrics.filter((m) => m !== 'step'), `${file} — ${session.program.solver.name}, track = ${session.settings.track}`),
+      'plot.svg': await plotTraces(
+        stats,
+        metrics.filter((m) => m !== 'step'),
+        `${file} — ${session.program.solver.name}, track = ${session.settings.track}`,
+        flags.guides ? guideContext(session, registry.functions) : undefined,
+      ),
       ...(sid ? { 'sid.csv': traceCsv(sid, [errorMetric('sid')]) } : {}),
     });
   }
   io.out(flags.json ? JSON.stringify(document) : summary(file, session, stats, metrics, flags, sid));
   // Where the plot is, for the reader of the summary.
   if (flags.out && !flags.json) io.out(`plot: ${join(flags.out, 'plot.svg')} (with instance.json, trace.csv, result.json${sid ? ', sid.csv' : ''})`);
+}
+
+/** What `--guides` derives its lines from: the solver's sampling, declared linear rate and step at the reference's μ, L, κ. */
+function guideContext(session: RunSession, functions: FunctionTable): GuideContext {
+  const solver = session.program.solver;
+  const sample = session.problem.sample;
+  const rate = solver.conformance?.rate;
+  const stepExpression = session.problem.solve?.expressions.step;
+  const { mu, L, kappa } = session.reference;
+  const step = stepExpression && compileSchedule(stepExpression, functions);
+  return {
+    stochastic: solver.sampling === 'stochastic' && sample !== undefined && sample.batch < sample.size,
+    ...(rate ? { rate: { factor: rate.factor(session.reference), text: rate.text } } : {}),
+    ...(step ? { step: (k: number) => step(k, mu, L, kappa) } : {}),
+  };
 }
 
 /** The warnings of a session, once each: the reference's, g*'s, and the metrics left out. */

@@ -9,7 +9,10 @@ import { registryWith } from '../plugins.ts';
 import type { ParamEntryOverride } from './param-entries.ts';
 import { createSession, tracksJacobian, type RunSession } from './session.ts';
 
-/** A serializable description of runs to execute. */
+/**
+ * A serializable description of runs to execute.
+ * @category CLI
+ */
 export interface RunJob {
   /** The file name, for messages. */
   readonly file: string;
@@ -27,12 +30,18 @@ export interface RunJob {
   readonly paramEntries?: readonly ParamEntryOverride[];
 }
 
-/** The iterations at which a session's runs record metrics. */
+/**
+ * The iterations at which a session's runs record metrics.
+ * @category CLI
+ */
 export function recordPoints(session: RunSession, logPoints: number): number[] {
   return logSchedule(session.settings.iterations, logPoints);
 }
 
-/** A run's outcome with its hypergradient estimates (plain objects, so workers can post them). */
+/**
+ * A run's outcome with its hypergradient estimates (plain objects, so workers can post them).
+ * @category CLI
+ */
 export interface JobRunResult extends RunResult {
   /** The estimates at the last iterate, by estimator (absent without `outer`). */
   readonly hypergradients?: Partial<Record<Estimator, Float64Array>>;
@@ -40,7 +49,10 @@ export interface JobRunResult extends RunResult {
   readonly sid?: SidResult;
 }
 
-/** The run loop's spec for run `run` of a session: its metrics, and the hypergradient observer if there is one. */
+/**
+ * The run loop's spec for run `run` of a session: its metrics, and the hypergradient observer if there is one.
+ * @category CLI
+ */
 export function runSpec(session: RunSession, seed: number, run: number, recordAt: readonly number[], observer?: HypergradientObserver): RunSpec {
   const { metrics } = session;
   return {
@@ -55,18 +67,27 @@ export function runSpec(session: RunSession, seed: number, run: number, recordAt
   };
 }
 
-/** The hypergradient observer of a session's run, with every chosen estimator but SID. */
+/**
+ * The hypergradient observer of a session's run, with every chosen estimator but SID.
+ * @category CLI
+ */
 export function hypergradientObserver(session: RunSession): HypergradientObserver | undefined {
   const { hyper } = session;
   return hyper && new HypergradientObserver(hyper.estimators, hyper.chosen.filter((e): e is Exclude<Estimator, 'sid'> => e !== 'sid'), hyper.reference);
 }
 
-/** g* for SID's error trace: NaN entries (empty cells in sid.csv) without a reference. */
+/**
+ * g* for SID's error trace: NaN entries (empty cells in sid.csv) without a reference.
+ * @category CLI
+ */
 export function sidReference(session: RunSession): Float64Array {
   return session.hyper?.reference ?? new Float64Array(session.kernels.parameters).fill(NaN);
 }
 
-/** Runs `runs` (indices into the Monte Carlo batch) of a session, in order. */
+/**
+ * Runs `runs` (indices into the Monte Carlo batch) of a session, in order.
+ * @category CLI
+ */
 export function executeRuns(session: RunSession, job: RunJob, runs: readonly number[], onProgress?: (run: number, k: number) => void): JobRunResult[] {
   const recordAt = recordPoints(session, job.logPoints);
   const registryFunctions = session.problem.builder.functions;
@@ -90,6 +111,7 @@ export function executeRuns(session: RunSession, job: RunJob, runs: readonly num
 /**
  * Rebuilds the session of a job (in a worker); `dataFiles` maps the data paths the source writes
  * to local files (a queue worker's copies), else they are resolved against the job's file.
+ * @category CLI
  */
 export async function sessionOfJob(job: RunJob, dataFiles?: Readonly<Record<string, string>>): Promise<RunSession> {
   const registry = await registryWith(job.plugins);

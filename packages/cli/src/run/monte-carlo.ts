@@ -9,7 +9,10 @@ import { UserError } from '../errors.ts';
 import { executeRuns, type JobRunResult, type RunJob } from './job.ts';
 import type { RunSession } from './session.ts';
 
-/** Progress callback: run index and iterations done in it. */
+/**
+ * Progress callback: run index and iterations done in it.
+ * @category CLI
+ */
 export type ProgressListener = (run: number, k: number) => void;
 
 /** What a worker posts: progress, its results, or a failure of the problem (not a bug) with its kind. */
@@ -18,7 +21,10 @@ type WorkerMessage =
   | { readonly type: 'done'; readonly results: JobRunResult[] }
   | { readonly type: 'failed'; readonly kind: 'user' | 'implicit'; readonly message: string; readonly exitCode: number };
 
-/** Executes runs 0..R−1, in this thread when W ≤ 1 or R = 1, else in min(W, R) workers. */
+/**
+ * Executes runs 0..R−1, in this thread when W ≤ 1 or R = 1, else in min(W, R) workers.
+ * @category CLI
+ */
 export async function monteCarlo(session: RunSession, job: RunJob, runs: number, workers: number, onProgress?: ProgressListener): Promise<JobRunResult[]> {
   const all = Array.from({ length: runs }, (_, r) => r);
   if (workers <= 1 || runs === 1) return executeRuns(session, job, all, onProgress);

@@ -13,10 +13,16 @@ import { parseSettingValue, parseSgd, type ConstDecl, type Diagnostic, type DimD
 import { UserError } from '../errors.ts';
 import { isParamEntryFlag, parseParamEntry, type ParamEntryOverride } from './param-entries.ts';
 
-/** What a `--set` flag replaces: a solve option, or the value of a `const`, `dim` or `param` declaration. */
+/**
+ * What a `--set` flag replaces: a solve option, or the value of a `const`, `dim` or `param` declaration.
+ * @category CLI
+ */
 export type OverrideTarget = 'solve' | 'const' | 'dim' | 'param';
 
-/** One `--set` flag. */
+/**
+ * One `--set` flag.
+ * @category CLI
+ */
 export interface OptionOverride {
   /** What the flag replaces. */
   readonly target: OverrideTarget;
@@ -28,7 +34,10 @@ export interface OptionOverride {
   readonly flag: string;
 }
 
-/** Parses `solve.KEY=VALUE`, `const.NAME=VALUE`, `dim.NAME=VALUE` or `param.NAME=VALUE`; throws a {@link UserError} naming the flag otherwise. */
+/**
+ * Parses `solve.KEY=VALUE`, `const.NAME=VALUE`, `dim.NAME=VALUE` or `param.NAME=VALUE`; throws a {@link UserError} naming the flag otherwise.
+ * @category CLI
+ */
 export function parseOverride(flag: string): OptionOverride {
   const match = /^(solve|const|dim|param)\.([A-Za-z_][A-Za-z0-9_]*)=(.+)$/s.exec(flag);
   if (!match || /[\n\r]/.test(match[3])) {
@@ -42,6 +51,7 @@ export function parseOverride(flag: string): OptionOverride {
 /**
  * The override of `target.key` by `value`, checked to be one value (or, for a solve option, a
  * comma-separated list of them); throws a {@link UserError} naming `option flag` otherwise.
+  * @category CLI
  */
 export function settingOverride(target: OverrideTarget, key: string, value: string, flag: string, option: '--set' | '--grid'): OptionOverride {
   const parsed = parseSettingValue(value, target === 'solve');
@@ -52,12 +62,18 @@ export function settingOverride(target: OverrideTarget, key: string, value: stri
   return { target, key, value: parsed.text, flag };
 }
 
-/** Every `--set` flag parsed: those spliced into the text, and the param entries set on the drawn instance. */
+/**
+ * Every `--set` flag parsed: those spliced into the text, and the param entries set on the drawn instance.
+ * @category CLI
+ */
 export function parseSetFlags(flags: readonly string[]): { readonly text: OptionOverride[]; readonly entries: ParamEntryOverride[] } {
   return { text: flags.filter((f) => !isParamEntryFlag(f)).map(parseOverride), entries: flags.filter(isParamEntryFlag).map(parseParamEntry) };
 }
 
-/** The file's text with the overrides spliced in, and where each splice landed. */
+/**
+ * The file's text with the overrides spliced in, and where each splice landed.
+ * @category CLI
+ */
 export interface OverriddenSource {
   /** The edited text. */
   readonly source: string;
@@ -98,7 +114,10 @@ function optionEdit(solve: SolveDecl, override: OptionOverride): Edit {
     : { at: solve.range.end.offset - 1, end: solve.range.end.offset - 1, text: ` ${override.key} = ${override.value} `, override };
 }
 
-/** Splices `overrides` into `source`. A file that does not parse is returned as is (its errors come first). */
+/**
+ * Splices `overrides` into `source`. A file that does not parse is returned as is (its errors come first).
+ * @category CLI
+ */
 export function applyOverrides(source: string, file: string, overrides: readonly OptionOverride[]): OverriddenSource {
   if (overrides.length === 0) return { source, spans: [] };
   const { ast } = parseSgd(source, file);
@@ -128,7 +147,10 @@ export function applyOverrides(source: string, file: string, overrides: readonly
   return { source: edited, spans };
 }
 
-/** The override a diagnostic points into, if any. */
+/**
+ * The override a diagnostic points into, if any.
+ * @category CLI
+ */
 export function overrideAt(spans: OverriddenSource['spans'], d: Diagnostic): OptionOverride | undefined {
   return spans.find((s) => d.range.start.offset >= s.start && d.range.start.offset < s.end)?.override;
 }

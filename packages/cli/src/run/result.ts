@@ -8,7 +8,10 @@ import { logLogSlope, type Aggregate } from './aggregate.ts';
 import type { JobRunResult } from './job.ts';
 import type { RunSession } from './session.ts';
 
-/** `result.json`. */
+/**
+ * `result.json`.
+ * @category CLI
+ */
 export interface RunDocument {
   /** Steps of each run. */
   readonly iterations: number;
@@ -46,6 +49,7 @@ export interface RunDocument {
  * `result.json`'s `reference`. The exact mode writes the fields it always wrote (no `mode`); the
  * iterative one omits `jacobian` and adds `mode` and `iterative` (Newton–CG, Lanczos, and the
  * directions the Jacobian error is measured along); reference = none writes `mode`, μ, L, κ.
+ * @category CLI
  */
 export type ReferenceDocument =
   | ExactReferenceDocument
@@ -53,7 +57,10 @@ export type ReferenceDocument =
   | SolverReferenceDocument
   | { readonly mode: 'none'; readonly mu: number; readonly L: number; readonly kappa: number; readonly warning?: string };
 
-/** `reference` with the exact reference (every example within the default budget). */
+/**
+ * `reference` with the exact reference (every example within the default budget).
+ * @category CLI
+ */
 export interface ExactReferenceDocument {
   /** Absent: the exact mode writes what result.json always had. */
   readonly mode?: undefined;
@@ -79,7 +86,10 @@ export interface ExactReferenceDocument {
   readonly hypergradient?: Record<string, number[]>;
 }
 
-/** `reference` with the iterative reference: no dense `jacobian`, and how it was computed. */
+/**
+ * `reference` with the iterative reference: no dense `jacobian`, and how it was computed.
+ * @category CLI
+ */
 export interface IterativeReferenceDocument extends Omit<ExactReferenceDocument, 'mode' | 'jacobian'> {
   /** Always `'iterative'`. */
   readonly mode: 'iterative';
@@ -87,7 +97,10 @@ export interface IterativeReferenceDocument extends Omit<ExactReferenceDocument,
   readonly iterative: IterativeDocument;
 }
 
-/** `reference` computed by the solver itself (sinkhorn: a long log-domain run certified by its marginal violation). */
+/**
+ * `reference` computed by the solver itself (sinkhorn: a long log-domain run certified by its marginal violation).
+ * @category CLI
+ */
 export interface SolverReferenceDocument extends Omit<ExactReferenceDocument, 'mode' | 'jacobian' | 'singular'> {
   /** Always `'solver'`. */
   readonly mode: 'solver';
@@ -97,7 +110,10 @@ export interface SolverReferenceDocument extends Omit<ExactReferenceDocument, 'm
   readonly certificate: Readonly<Record<string, number>>;
 }
 
-/** The iterative reference's account of itself. */
+/**
+ * The iterative reference's account of itself.
+ * @category CLI
+ */
 export interface IterativeDocument {
   /** Newton–CG steps, Hessian–vector products, and ‖∇F(x*)‖/scale reached. */
   readonly newton: { readonly steps: number; readonly products: number; readonly relativeGradient: number };
@@ -107,7 +123,10 @@ export interface IterativeDocument {
   readonly jacobianDirections?: { readonly kind: 'unit' | 'gaussian'; readonly count: number; readonly how: string; readonly relativeResidual: number };
 }
 
-/** A tangent-major Jacobian (P columns of length D) by var and param blocks. */
+/**
+ * A tangent-major Jacobian (P columns of length D) by var and param blocks.
+ * @category CLI
+ */
 export function jacobianBlocks(jacobian: Float64Array, vars: Layout, params: Layout): Record<string, Record<string, number[][]>> {
   const D = vars.size;
   const out = record<Record<string, number[][]>>();
@@ -143,7 +162,10 @@ function mean(arrays: readonly Float64Array[]): Float64Array {
   return out;
 }
 
-/** Builds `result.json` from the runs (all completed) and their aggregate. */
+/**
+ * Builds `result.json` from the runs (all completed) and their aggregate.
+ * @category CLI
+ */
 export function runDocument(session: RunSession, results: readonly JobRunResult[], aggregate: Aggregate, metrics: readonly string[]): RunDocument {
   const { varLayout, paramLayout } = session.kernels.instance;
   const { reference } = session;
@@ -251,7 +273,10 @@ function referenceDocument(reference: RunReference, session: RunSession, hypergr
   return { mode: 'iterative', ...common, iterative };
 }
 
-/** `trace.csv`: `k,<metric>...` (means); with several runs also `<metric>_q10,<metric>_median,<metric>_q90`. */
+/**
+ * `trace.csv`: `k,<metric>...` (means); with several runs also `<metric>_q10,<metric>_median,<metric>_q90`.
+ * @category CLI
+ */
 export function traceCsv(aggregate: Aggregate, metrics: readonly string[]): string {
   const bands = aggregate.runs > 1;
   const header = ['k', ...metrics, ...(bands ? metrics.flatMap((m) => [`${m}_q10`, `${m}_median`, `${m}_q90`]) : [])];

@@ -31,7 +31,10 @@ import { chooseMetrics, type ChosenMetrics } from './metrics.ts';
 import { registrySourceReader } from '../sources.ts';
 import { solverRunReference } from './solver-reference.ts';
 
-/** A problem ready to run. */
+/**
+ * A problem ready to run.
+ * @category CLI
+ */
 export interface RunSession {
   /** The problem. */
   readonly problem: Problem;
@@ -53,6 +56,7 @@ export interface RunSession {
  * Whether the run follows ∂θx_k and reports jacobian_error: when tracking, except that with an
  * outer objective in reverse mode (which then pulls back ∇ₓE alone, one sweep) the D sweeps of
  * the full Jacobian are paid only if the report line asks for jacobian_error.
+ * @category CLI
  */
 export function tracksJacobian(session: Pick<RunSession, 'problem' | 'settings'>): boolean {
   const { track } = session.settings;
@@ -60,7 +64,10 @@ export function tracksJacobian(session: Pick<RunSession, 'problem' | 'settings'>
   return !(session.problem.outer && track === 'reverse') || session.problem.report?.metrics.includes('jacobian_error') === true;
 }
 
-/** The common solver options, typed. */
+/**
+ * The common solver options, typed.
+ * @category CLI
+ */
 export interface RunSettings {
   /** Number of steps. */
   readonly iterations: number;
@@ -80,6 +87,7 @@ export interface RunSettings {
  * Builds the session of `problem` for `seed`; a file without a solve block cannot be run.
  * `reference`, when given, is the one the main thread computed for the same instance (workers
  * take it rather than repeat the Newton solves, which dominate the setup on large problems).
+ * @category CLI
  */
 export function createSession(
   problem: Problem,
@@ -122,7 +130,10 @@ export function createSession(
   return { problem, kernels, reference, program, settings, hyper, metrics };
 }
 
-/** The session's reference when it is the exact one (tests and tools that need the dense ∂θx*); throws otherwise. */
+/**
+ * The session's reference when it is the exact one (tests and tools that need the dense ∂θx*); throws otherwise.
+ * @category CLI
+ */
 export function exactReference(session: Pick<RunSession, 'reference'>): Reference {
   if (session.reference.mode !== 'exact') throw new Error(`the session's reference is ${session.reference.mode}, not exact`);
   return session.reference;

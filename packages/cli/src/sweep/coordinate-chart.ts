@@ -5,7 +5,10 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { renderSvg } from '../render-svg.ts';
 
-/** One bar. */
+/**
+ * One bar.
+ * @category CLI
+ */
 export interface CoordinateBar {
   /** The panel. */
   readonly series: string;
@@ -17,7 +20,10 @@ export interface CoordinateBar {
   readonly marked: boolean;
 }
 
-/** Renders bars per coordinate to an SVG document; `marked` and `unmarked` name the two colours in the legend. */
+/**
+ * Renders bars per coordinate to an SVG document; `marked` and `unmarked` name the two colours in the legend.
+ * @category CLI
+ */
 export async function renderCoordinateChart(title: string, yTitle: string, bars: readonly CoordinateBar[], marked: string, unmarked: string): Promise<string> {
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',

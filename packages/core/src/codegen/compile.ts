@@ -15,6 +15,7 @@ import { lowerKernel } from './lower.ts';
 /**
  * A compiled kernel. It writes, for each output, `fixed + (1/count) Σ_q sampled(idx[q])`: the
  * sample-free part once, the sample-dependent part averaged over the batch `idx[0..count)`.
+ * @category Code generation
  */
 export type Kernel = (
   x: Float64Array,
@@ -27,7 +28,10 @@ export type Kernel = (
   h: Float64Array,
 ) => void;
 
-/** One result a kernel writes at `out[offset ...]`: `fixed` plus the batch mean of `sampled`. */
+/**
+ * One result a kernel writes at `out[offset ...]`: `fixed` plus the batch mean of `sampled`.
+ * @category Code generation
+ */
 export interface KernelOutput {
   /** The part that does not depend on the sample (`null`: zero). */
   readonly fixed: Node | null;
@@ -39,7 +43,10 @@ export interface KernelOutput {
   readonly offset: number;
 }
 
-/** A kernel with the loop IR and the source it was compiled from (for tests, other backends and curious users). */
+/**
+ * A kernel with the loop IR and the source it was compiled from (for tests, other backends and curious users).
+ * @category Code generation
+ */
 export interface CompiledKernel {
   /** The callable kernel. */
   readonly run: Kernel;
@@ -49,7 +56,10 @@ export interface CompiledKernel {
   readonly loops: LoopKernel;
 }
 
-/** Compiles the outputs into one kernel. */
+/**
+ * Compiles the outputs into one kernel.
+ * @category Code generation
+ */
 export function compileKernel(outputs: readonly KernelOutput[], resolve: InputResolver, functions: FunctionTable): CompiledKernel {
   const loops = lowerKernel(outputs, resolve, functions);
   const source = emitJavaScript(loops);

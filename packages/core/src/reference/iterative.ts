@@ -20,16 +20,26 @@ const SINGULAR_CUTOFF = 1e-12;
  * error bound of lanczos.ts). Enough for step-size schedules; 1e-8 would take about four times
  * the products on a spectrum clustered at its ends (measured: 55 against 240 on the logistic
  * example with d = 5000).
+ * @category Problems and references
  */
 export const LANCZOS_TOLERANCE = 1e-6;
 
-/** Most Lanczos products (its basis holds that many vectors of length D). */
+/**
+ * Most Lanczos products (its basis holds that many vectors of length D).
+ * @category Problems and references
+ */
 export const LANCZOS_MAX_ITERATIONS = 300;
 
-/** The gradient norm, relative to its scale, below which x* is certified (as in the exact reference). */
+/**
+ * The gradient norm, relative to its scale, below which x* is certified (as in the exact reference).
+ * @category Problems and references
+ */
 export const CERTIFY_GRADIENT = 1e-9;
 
-/** What a Lanczos run reports in the reference. */
+/**
+ * What a Lanczos run reports in the reference.
+ * @category Problems and references
+ */
 export interface LanczosSummary {
   /** Products used. */
   readonly iterations: number;
@@ -39,7 +49,10 @@ export interface LanczosSummary {
   readonly converged: boolean;
 }
 
-/** The iterative reference. */
+/**
+ * The iterative reference.
+ * @category Problems and references
+ */
 export interface IterativeReference extends Conditioning {
   /** Always `'iterative'`. */
   readonly mode: 'iterative';
@@ -69,7 +82,10 @@ function summary(result: LanczosResult): LanczosSummary {
   return { iterations: result.iterations, residual: result.residual, converged: result.converged };
 }
 
-/** μ, L, κ from a Lanczos run (μ at rounding level against L is 0, κ then ∞). */
+/**
+ * μ, L, κ from a Lanczos run (μ at rounding level against L is 0, κ then ∞).
+ * @category Problems and references
+ */
 export function conditioningOf(result: LanczosResult): Conditioning {
   const L = result.largest;
   const mu = Math.abs(result.smallest) <= SINGULAR_CUTOFF * Math.abs(L) ? 0 : result.smallest;
@@ -79,13 +95,17 @@ export function conditioningOf(result: LanczosResult): Conditioning {
 /**
  * The extreme eigenvalues of ∇²ₓₓF(x, θ) by Lanczos on Hessian–vector products; with
  * `untilPositive`, stopping as soon as the smallest is certified above 0 (what x*'s certificate needs).
+ * @category Problems and references
  */
 export function lanczosAt(kernels: ProblemKernels, x: Float64Array, theta: Float64Array, seed: number, untilPositive = false): LanczosResult {
   const apply = (v: Float64Array, into: Float64Array): void => kernels.full('hvp', x, theta, v, into);
   return lanczosExtremes(apply, kernels.dimension, { tolerance: LANCZOS_TOLERANCE, maxIterations: LANCZOS_MAX_ITERATIONS, seed, untilPositive });
 }
 
-/** Options of {@link computeIterativeReference}. */
+/**
+ * Options of {@link computeIterativeReference}.
+ * @category Problems and references
+ */
 export interface IterativeReferenceOptions {
   /** The run seed (the Lanczos start vectors and the Jacobian directions derive from it). */
   readonly seed: number;
@@ -95,7 +115,10 @@ export interface IterativeReferenceOptions {
   readonly warmStart?: Float64Array;
 }
 
-/** Computes the iterative reference at θ, starting Newton–CG from `start`. */
+/**
+ * Computes the iterative reference at θ, starting Newton–CG from `start`.
+ * @category Problems and references
+ */
 export function computeIterativeReference(kernels: ProblemKernels, theta: Float64Array, start: Float64Array, options: IterativeReferenceOptions): IterativeReference {
   const quadratic = isQuadraticInX(kernels);
   const atStart = lanczosAt(kernels, start, theta, options.seed);

@@ -9,7 +9,10 @@ import type { ProblemKernels } from '../derive/kernels.ts';
 import { choleskyFactor, eigenFactor, symmetricEigenvalues, transpose, type SymmetricFactor } from '../linalg/dense.ts';
 import { allFinite, norm } from '../linalg/vector.ts';
 
-/** Strong convexity and smoothness constants of F, from the Hessian at the start point (exact for quadratics). */
+/**
+ * Strong convexity and smoothness constants of F, from the Hessian at the start point (exact for quadratics).
+ * @category Problems and references
+ */
 export interface Conditioning {
   /** Smallest eigenvalue of ∇²ₓₓF(x₀, θ) (0 when it is at rounding level against L). */
   readonly mu: number;
@@ -19,7 +22,10 @@ export interface Conditioning {
   readonly kappa: number;
 }
 
-/** The exact solution and its derivative. */
+/**
+ * The exact solution and its derivative.
+ * @category Problems and references
+ */
 export interface Reference extends Conditioning {
   /** Always `'exact'` (see `RunReference` for the other modes). */
   readonly mode: 'exact';
@@ -44,7 +50,10 @@ export interface Reference extends Conditioning {
   readonly warning?: string;
 }
 
-/** True when ∇²ₓₓf·v does not depend on x: f is (at most) quadratic in x. */
+/**
+ * True when ∇²ₓₓf·v does not depend on x: f is (at most) quadratic in x.
+ * @category Problems and references
+ */
 export function isQuadraticInX(kernels: ProblemKernels): boolean {
   const roots = kernels.graphs.hvp.filter((n) => n !== null);
   return !topologicalOrder(roots).some((n) => n.op === 'input' && n.input?.kind === 'var');
@@ -53,7 +62,10 @@ export function isQuadraticInX(kernels: ProblemKernels): boolean {
 /** Eigenvalues at most this fraction of the largest count as zero (a numerically singular Hessian). */
 const SINGULAR_CUTOFF = 1e-12;
 
-/** μ, L and κ from the Hessian at `x` (or the `hessian` already built there); μ at rounding level is 0, κ then ∞. */
+/**
+ * μ, L and κ from the Hessian at `x` (or the `hessian` already built there); μ at rounding level is 0, κ then ∞.
+ * @category Problems and references
+ */
 export function conditioningAt(kernels: ProblemKernels, x: Float64Array, theta: Float64Array, hessian = kernels.denseHessian(x, theta)): Conditioning {
   const D = kernels.dimension;
   const eigenvalues = symmetricEigenvalues(hessian, D);
@@ -76,6 +88,7 @@ const CHORD_MIN_DIMENSION = 64;
  * it gives keep halving (chord steps, linear convergence to rounding), and builds a new one at
  * the current x when they would not. The Hessian at x₀ also gives μ, L, κ; the one at x* the
  * certification and ∂θx*.
+ * @category Problems and references
  */
 export function computeReference(kernels: ProblemKernels, theta: Float64Array, start: Float64Array): Reference {
   const D = kernels.dimension;

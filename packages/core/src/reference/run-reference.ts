@@ -9,7 +9,10 @@ import type { ReferenceMode } from './mode.ts';
 import { computeReference, type Conditioning, type Reference } from './reference.ts';
 import type { SolverReference } from '../solver/solver-reference.ts';
 
-/** No reference: the constants of F at x₀ only. */
+/**
+ * No reference: the constants of F at x₀ only.
+ * @category Problems and references
+ */
 export interface AbsentReference extends Conditioning {
   /** Always `'none'`. */
   readonly mode: 'none';
@@ -17,13 +20,22 @@ export interface AbsentReference extends Conditioning {
   readonly warning?: string;
 }
 
-/** Any reference a run may have. */
+/**
+ * Any reference a run may have.
+ * @category Problems and references
+ */
 export type RunReference = Reference | IterativeReference | AbsentReference | SolverReference;
 
-/** What the reference can give: a point x* with F*, J* as a matrix or as products, nothing. */
+/**
+ * What the reference can give: a point x* with F*, J* as a matrix or as products, nothing.
+ * @category Problems and references
+ */
 export type ReferenceLevel = 'point' | 'jacobian';
 
-/** Options of {@link computeRunReference}. */
+/**
+ * Options of {@link computeRunReference}.
+ * @category Problems and references
+ */
 export interface RunReferenceOptions {
   /** The run seed (Lanczos start vectors, Jacobian directions). */
   readonly seed: number;
@@ -33,7 +45,10 @@ export interface RunReferenceOptions {
   readonly warmStart?: Float64Array;
 }
 
-/** The reference of `mode` at θ from x₀ = `start`. */
+/**
+ * The reference of `mode` at θ from x₀ = `start`.
+ * @category Problems and references
+ */
 export function computeRunReference(kernels: ProblemKernels, theta: Float64Array, start: Float64Array, mode: ReferenceMode, options: RunReferenceOptions): RunReference {
   if (mode === 'exact') return computeReference(kernels, theta, start);
   if (mode === 'iterative') return computeIterativeReference(kernels, theta, start, options);
@@ -46,6 +61,7 @@ export function computeRunReference(kernels: ProblemKernels, theta: Float64Array
  * Why `reference` cannot give `level`, or `undefined` when it can. A point needs x* (exact or
  * iterative) that is certified, or a singular but converged exact one (F* is then right); the
  * Jacobian also needs the exact J* or, iteratively, J* along directions.
+ * @category Problems and references
  */
 export function referenceLacks(reference: RunReference, level: ReferenceLevel): string | undefined {
   if (reference.mode === 'none') return 'reference = none';

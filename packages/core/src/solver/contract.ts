@@ -14,7 +14,10 @@ import type { ConformanceDeclaration } from './conformance-declaration.ts';
 import type { SolverInputProblem } from './input-error.ts';
 import type { SolverReferenceResult } from './solver-reference.ts';
 
-/** What a solver may use to build its step map. */
+/**
+ * What a solver may use to build its step map.
+ * @category Plugins
+ */
 export interface StepMapContext {
   /** The builder of the problem's IR: every node of the step map must be made with it. */
   readonly builder: IRBuilder;
@@ -54,7 +57,10 @@ export interface StepMapContext {
   iteration(): Node;
 }
 
-/** The step map: the next value of every var, and of every state the solver declared. */
+/**
+ * The step map: the next value of every var, and of every state the solver declared.
+ * @category Plugins
+ */
 export interface StepMap {
   /** x_{k+1}, one node per var (same shapes as the vars). */
   readonly next: readonly Node[];
@@ -74,6 +80,7 @@ export interface StepMap {
  * (Sinkhorn's `tolerance` on the marginal violation). The run loop evaluates ∇ₓF(x_k, θ) after
  * every step, one full-batch gradient, and stops at the first x_k whose measure is at most the
  * tolerance.
+  * @category Plugins
  */
 export interface StoppingRule {
   /** What is measured, as a metric name (`marginal_violation`), for result.json. */
@@ -84,14 +91,20 @@ export interface StoppingRule {
   measure(gradient: Float64Array, x: Float64Array): number;
 }
 
-/** How a solver draws samples at each step. */
+/**
+ * How a solver draws samples at each step.
+ * @category Plugins
+ */
 export type Sampling =
   /** One minibatch of the declared law per step (`sample i ~ uniform(n, batch = b)`). */
   | 'stochastic'
   /** Every outcome at every step: the step map is averaged into the full-objective map. */
   | 'full';
 
-/** A solver plugin. */
+/**
+ * A solver plugin.
+ * @category Plugins
+ */
 export interface SolverPlugin {
   /** The name written after `solve`. */
   readonly name: string;

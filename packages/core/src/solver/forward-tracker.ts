@@ -5,7 +5,10 @@
  */
 import type { Stepper } from './stepper.ts';
 
-/** ∂θs_k for a run. */
+/**
+ * ∂θs_k for a run.
+ * @category Solvers and tracking
+ */
 export class ForwardTracker {
   private current: Float64Array;
   private next: Float64Array;

@@ -4,7 +4,10 @@
  * mistake in the user's file, reported with the file's name and never as an internal error.
  */
 
-/** One problem with the solver's input, at the declaration it concerns when there is one. */
+/**
+ * One problem with the solver's input, at the declaration it concerns when there is one.
+ * @category Solvers and tracking
+ */
 export interface SolverInputProblem {
   /** What is wrong, naming the declaration. */
   readonly message: string;
@@ -12,7 +15,10 @@ export interface SolverInputProblem {
   readonly declaration?: string;
 }
 
-/** The user's problem does not give a solver what it needs; the message names the declarations. */
+/**
+ * The user's problem does not give a solver what it needs; the message names the declarations.
+ * @category Solvers and tracking
+ */
 export class SolverInputError extends Error {
   override readonly name = 'SolverInputError';
   /** Every problem found, with the declaration it concerns. */

@@ -7,10 +7,16 @@
  */
 import type { Stepper, StepperCheckpoint } from './stepper.ts';
 
-/** How the tape stores the forward pass. */
+/**
+ * How the tape stores the forward pass.
+ * @category Solvers and tracking
+ */
 export type Checkpointing = 'none' | 'sqrt';
 
-/** What the forward pass leaves for the backward sweep. */
+/**
+ * What the forward pass leaves for the backward sweep.
+ * @category Solvers and tracking
+ */
 export class ReverseTape {
   private readonly segment: number;
   private readonly checkpoints: StepperCheckpoint[] = [];

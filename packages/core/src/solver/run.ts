@@ -18,10 +18,16 @@ import { ReverseTape, type Checkpointing } from './reverse.ts';
 import type { StepProgram } from './step-program.ts';
 import { Stepper } from './stepper.ts';
 
-/** Derivative tracking modes. */
+/**
+ * Derivative tracking modes.
+ * @category Solvers and tracking
+ */
 export type Tracking = 'none' | 'forward' | 'reverse' | 'implicit';
 
-/** What an observer sees at a record point. */
+/**
+ * What an observer sees at a record point.
+ * @category Solvers and tracking
+ */
 export interface RunView {
   /** The iteration recorded. */
   readonly k: number;
@@ -40,6 +46,7 @@ export interface RunView {
  * Extra metrics computed alongside a run (hypergradient estimators are one). `record` gives the
  * values at each record point; `finish`, when given, the final values once the run is over
  * (with the reverse tape, whose sweep is only possible then), replacing the last record.
+ * @category Solvers and tracking
  */
 export interface RunObserver {
   /** Names of the metrics this observer adds, in order. */
@@ -50,7 +57,10 @@ export interface RunObserver {
   finish?(view: RunView & { readonly tape?: ReverseTape }): number[];
 }
 
-/** What to run. */
+/**
+ * What to run.
+ * @category Solvers and tracking
+ */
 export interface RunSpec {
   /** Number of steps t. */
   readonly iterations: number;
@@ -88,7 +98,10 @@ export interface RunSpec {
   readonly stop?: StoppingRule;
 }
 
-/** Why a run with a {@link StoppingRule} ended, and where. */
+/**
+ * Why a run with a {@link StoppingRule} ended, and where.
+ * @category Solvers and tracking
+ */
 export interface RunStop {
   /** `tolerance` when the measure reached it, `iterations` when the steps ran out first. */
   readonly reason: 'tolerance' | 'iterations';
@@ -98,7 +111,10 @@ export interface RunStop {
   readonly value: number;
 }
 
-/** Metrics at the recorded iterations; NaN where a metric is not available (e.g. jacobian_error before the end in reverse mode). */
+/**
+ * Metrics at the recorded iterations; NaN where a metric is not available (e.g. jacobian_error before the end in reverse mode).
+ * @category Solvers and tracking
+ */
 export interface Trace {
   /** The recorded iterations. */
   readonly k: number[];
@@ -106,7 +122,10 @@ export interface Trace {
   readonly metrics: Record<string, number[]>;
 }
 
-/** A run's outcome. */
+/**
+ * A run's outcome.
+ * @category Solvers and tracking
+ */
 export interface RunResult {
   /** Steps completed. */
   readonly iterations: number;
@@ -133,7 +152,10 @@ export interface RunResult {
   readonly stop?: RunStop;
 }
 
-/** Runs one trajectory of `program` from x₀. `onProgress(k)` is called now and then. */
+/**
+ * Runs one trajectory of `program` from x₀. `onProgress(k)` is called now and then.
+ * @category Solvers and tracking
+ */
 export function runSolver(
   program: StepProgram,
   kernels: ProblemKernels,

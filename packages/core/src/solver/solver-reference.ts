@@ -7,7 +7,10 @@
  */
 import type { Conditioning } from '../reference/reference.ts';
 
-/** What a solver's `reference` hook returns, by name (the framework lays it out). */
+/**
+ * What a solver's `reference` hook returns, by name (the framework lays it out).
+ * @category Problems and references
+ */
 export interface SolverReferenceResult {
   /** x* by var name, row-major. */
   readonly x: ReadonlyMap<string, Float64Array>;
@@ -23,7 +26,10 @@ export interface SolverReferenceResult {
   readonly certificate: Readonly<Record<string, number>>;
 }
 
-/** A solver's reference as a run holds it: flat x* and g*, and μ, L, κ at x₀ (Lanczos). */
+/**
+ * A solver's reference as a run holds it: flat x* and g*, and μ, L, κ at x₀ (Lanczos).
+ * @category Problems and references
+ */
 export interface SolverReference extends Conditioning {
   /** Always `'solver'`. */
   readonly mode: 'solver';

@@ -7,7 +7,10 @@
  */
 import { SolverInputError, type IRBuilder, type Node, type Problem, type SolverInputProblem } from '@sgdiff/core';
 
-/** The inputs of the entropic dual, as IR nodes of the problem. */
+/**
+ * The inputs of the entropic dual, as IR nodes of the problem.
+ * @category Solvers and tracking
+ */
 export interface SinkhornInputs {
   /** The first histogram a ∈ Δⁿ (the rows of the cost); R[N, n] for one per problem of a batch. */
   readonly a: Node;
@@ -19,7 +22,10 @@ export interface SinkhornInputs {
   readonly epsilon: Node;
 }
 
-/** Where the potentials are: f pairs with a (length n), g with b (length m), as vectors or N rows. */
+/**
+ * Where the potentials are: f pairs with a (length n), g with b (length m), as vectors or N rows.
+ * @category Solvers and tracking
+ */
 export interface Potentials {
   /** Index of f among the vars (g is the other one). */
   readonly fIndex: number;
@@ -27,7 +33,10 @@ export interface Potentials {
   readonly batch: number;
 }
 
-/** The inputs when they are all there and consistent, and every problem found otherwise. */
+/**
+ * The inputs when they are all there and consistent, and every problem found otherwise.
+ * @category Solvers and tracking
+ */
 export interface SinkhornInputCheck {
   /** The inputs (absent when a problem was found). */
   readonly inputs?: SinkhornInputs;
@@ -41,6 +50,7 @@ export interface SinkhornInputCheck {
  * The dual's inputs by name: tensors `a` and `b`; the tensor `C` or, without one, the point
  * clouds `X`, `Y` (cost `sqdist(X, Y)`, so that `X` may be the param); ε as the const or scalar
  * tensor `eps`; the two vars as the potentials. Messages say what is missing and how to declare it.
+ * @category Solvers and tracking
  */
 export function checkSinkhornInputs(problem: Problem, b: IRBuilder): SinkhornInputCheck {
   const tensor = (name: string): Node | undefined => problem.tensors.find((t) => t.name === name && t.kind !== 'var')?.node;
@@ -104,7 +114,10 @@ function potentialsOf(problem: Problem, n: number, m: number): Potentials | stri
   );
 }
 
-/** The inputs and potentials, or a {@link SolverInputError} with every problem. */
+/**
+ * The inputs and potentials, or a {@link SolverInputError} with every problem.
+ * @category Solvers and tracking
+ */
 export function sinkhornInputs(problem: Problem, b: IRBuilder): { inputs: SinkhornInputs; potentials: Potentials } {
   const { inputs, potentials, problems } = checkSinkhornInputs(problem, b);
   if (!inputs || !potentials) throw new SolverInputError(problems.map((p) => ({ ...p, message: `solve sinkhorn: ${p.message}` })));

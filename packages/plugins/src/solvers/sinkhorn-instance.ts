@@ -8,7 +8,10 @@
 import type { Problem, SolverInputProblem } from '@sgdiff/core';
 import { checkSinkhornInputs } from './sinkhorn-inputs.ts';
 
-/** |Σa − 1| allowed: a few ulps per entry of histograms normalized in double precision. */
+/**
+ * |Σa − 1| allowed: a few ulps per entry of histograms normalized in double precision.
+ * @category Solvers and tracking
+ */
 export const HISTOGRAM_TOLERANCE = 1e-9;
 
 /** The kind and name of a declaration, as written (`param 'a'`, `const 'eps'`). */
@@ -36,7 +39,10 @@ function checkHistogram(problem: Problem, name: string, values: Float64Array | u
   return [];
 }
 
-/** Every problem of the instance the Sinkhorn updates would meet: its inputs, then their values. */
+/**
+ * Every problem of the instance the Sinkhorn updates would meet: its inputs, then their values.
+ * @category Solvers and tracking
+ */
 export function checkSinkhornInstance(problem: Problem, values: ReadonlyMap<string, Float64Array>): SolverInputProblem[] {
   const problems: SolverInputProblem[] = [...checkSinkhornInputs(problem, problem.builder).problems];
   problems.push(...checkHistogram(problem, 'a', values.get('a')), ...checkHistogram(problem, 'b', values.get('b')));

@@ -16,7 +16,10 @@
 import type { Instance, Problem, SolverReferenceResult } from '@sgdiff/core';
 import { gradientWithRespectToPoints, sinkhornReference, transportPlan, type OtProblem, type OtReference } from './sinkhorn-reference.ts';
 
-/** ‖P1 − a‖₁ + ‖Pᵀ1 − b‖₁ each problem's reference reaches (the rounding floor of potentials of size ~1). */
+/**
+ * ‖P1 − a‖₁ + ‖Pᵀ1 − b‖₁ each problem's reference reaches (the rounding floor of potentials of size ~1).
+ * @category Solvers and tracking
+ */
 export const REFERENCE_TOLERANCE = 1e-13;
 
 /** Most Sinkhorn iterations per problem before the reference gives up (uncertified). */
@@ -51,7 +54,10 @@ function transposed(C: Float64Array, n: number, m: number): Float64Array {
   return T;
 }
 
-/** The reference of the Sinkhorn problem(s) of `problem` at `values`, or `undefined` when it does not apply. */
+/**
+ * The reference of the Sinkhorn problem(s) of `problem` at `values`, or `undefined` when it does not apply.
+ * @category Solvers and tracking
+ */
 export function sinkhornRunReference(problem: Problem, values: Instance['values']): SolverReferenceResult | undefined {
   const params = problem.tensors.filter((t) => t.kind === 'param');
   if (problem.outer && problem.outer.kind !== 'value') return undefined;

@@ -36,6 +36,7 @@ function l1Norm(v: Float64Array): number {
 /**
  * ε logsumexp along `axis` of −(potential broadcast + C)/ε, minus ε log(histogram): one block
  * update. `axis = 1` updates the row potential from the column one, `axis = 0` the converse.
+ * @category Solvers and tracking
  */
 export function blockUpdate(b: IRBuilder, other: Node, cost: Node, epsilon: Node, histogram: Node, axis: 0 | 1): Node {
   const [n, m] = cost.shape;
@@ -58,7 +59,10 @@ function sinkhornStep(b: IRBuilder, g: Node, inputs: SinkhornInputs, histograms:
   return [nextF, nextG];
 }
 
-/** The Sinkhorn solver plugin. */
+/**
+ * The Sinkhorn solver plugin.
+ * @category Solvers and tracking
+ */
 export const sinkhornSolver: SolverPlugin = {
   name: 'sinkhorn',
   doc: 'Log-domain Sinkhorn on the entropic dual L(f, g) = f·a + g·b + ε Σ exp(−(f_i + g_j + C_ij)/ε): both block updates per step, max-shifted logsumexp; N problems at once with f : R[N, n], g : R[N, m] and a sample k ~ uniform(N).',

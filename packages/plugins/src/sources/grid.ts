@@ -6,7 +6,10 @@
  */
 import { formatShape, type DataSource, type Shape } from '@sgdiff/core';
 
-/** Evenly spaced points on [lo, hi], one per row. */
+/**
+ * Evenly spaced points on [lo, hi], one per row.
+ * @category Problems and references
+ */
 export const gridSource: DataSource = {
   name: 'grid',
   doc: 'n evenly spaced points lo, ..., hi as an R[n, 1] column (or R[n] vector); R[n, 2] with n = s²: the s × s grid of [lo, hi]², row by row (point r·s + c at (x_c, x_r)).',
