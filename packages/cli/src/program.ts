@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import type { PluginRegistry } from '@sgdiff/core';
 import { defaultRegistry } from '@sgdiff/plugins';
-import { evaluateAtStart } from './evaluate.ts';
+import { evaluateAtStart, problemKernels, startPointWarning } from './evaluate.ts';
 import { deriveFormulas } from './formulas.ts';
 import { loadProblem } from './load.ts';
 import { registerRun } from './run/command.ts';
@@ -65,7 +65,10 @@ export function buildProgram(io: Output, registry: PluginRegistry = defaultRegis
       const { problem, warnings } = loadProblem(file, registry);
       if (warnings) io.err(warnings);
       if (!options.eval) return io.out(deriveFormulas(problem, registry, options.format, options.unsimplified));
-      const evaluation = evaluateAtStart(problem, registry, options.seed);
+      const kernels = problemKernels(problem, registry, options.seed);
+      const evaluation = evaluateAtStart(problem, registry, options.seed, kernels);
+      const fault = startPointWarning(kernels);
+      if (fault) io.err(`${file}: warning: ${fault}`);
       io.out(options.json ? JSON.stringify(evaluation) : JSON.stringify(evaluation, null, 2));
     });
 

@@ -21,6 +21,7 @@ import { outerCsv, runOuter } from './outer.ts';
 import { plotTraces } from './plot.ts';
 import { runDocument, traceCsv } from './result.ts';
 import { createSession, type RunSession } from './session.ts';
+import { diagnoseDivergence, StartPointFaultError } from './fault.ts';
 
 /** Options of `sgd run`, as commander parses them. */
 interface RunFlags {
@@ -65,7 +66,15 @@ async function runCommand(file: string, flags: RunFlags, io: Output): Promise<vo
   const loaded = loadProblem(file, registry, overrides.text);
   if (loaded.warnings) io.err(loaded.warnings);
   if (flags.out) checkOutDir(flags.out);
-  const session = createSession(loaded.problem, registry, flags.seed, file, undefined, overrides.entries);
+  let session: RunSession;
+  try {
+    session = createSession(loaded.problem, registry, flags.seed, file, undefined, overrides.entries);
+  } catch (error) {
+    if (error instanceof StartPointFaultError && flags.out) {
+      writeOutDir(flags.out, { 'instance.json': instanceJsonPieces(loaded.problem, error.kernels.instance), 'result.json': JSON.stringify(error.document, null, 2) });
+    }
+    throw error;
+  }
   for (const warning of sessionWarnings(session)) io.err(`${file}: warning: ${warning}`);
   const logPoints = loaded.problem.report?.logPoints ?? DEFAULT_LOG_POINTS;
   const job: RunJob = { file, source: loaded.source, seed: flags.seed, plugins: flags.plugin, logPoints, reference: session.reference, paramEntries: overrides.entries };
@@ -76,13 +85,22 @@ async function runCommand(file: string, flags: RunFlags, io: Output): Promise<vo
   const stats = aggregate(results);
   const diverged = results.find((r) => r.divergence);
   if (diverged?.divergence) {
-    if (flags.out) writeOutDir(flags.out, { 'instance.json': instanceJsonPieces(session.problem, session.kernels.instance), 'trace.csv': traceCsv(stats, metrics) });
+    const run = results.indexOf(diverged);
+    const diagnosis = diagnoseDivergence(session, job, run, diverged);
+    if (flags.out) {
+      writeOutDir(flags.out, {
+        'instance.json': instanceJsonPieces(session.problem, session.kernels.instance),
+        'trace.csv': traceCsv(stats, metrics),
+        'result.json': JSON.stringify(diagnosis.document, null, 2),
+      });
+    }
     // With --json stdout holds JSON or nothing: the diagnosis goes to stderr.
     if (!flags.json) io.out(summary(file, session, stats, metrics, flags, undefined, diverged.divergence.iteration));
     const twoOverL = 2 / session.reference.L;
     throw new UserError(
-      `${file}: error: run ${results.indexOf(diverged)} diverged at iteration ${diverged.divergence.iteration}: step ${diverged.divergence.step.toPrecision(4)}, 2/L = ${twoOverL.toPrecision(4)}` +
-        (flags.out ? ` (partial trace in ${flags.out}/trace.csv)` : ''),
+      `${file}: error: run ${run} diverged at iteration ${diverged.divergence.iteration}: step ${diverged.divergence.step.toPrecision(4)}, 2/L = ${twoOverL.toPrecision(4)}` +
+        (flags.out ? ` (partial trace in ${flags.out}/trace.csv)` : '') +
+        `: ${diagnosis.text}`,
       2,
     );
   }

@@ -28,6 +28,7 @@ import { UserError } from '../errors.ts';
 import { createHyperSession, type HyperSession } from './hyper-session.ts';
 import { chooseMetrics, type ChosenMetrics } from './metrics.ts';
 import { registrySourceReader } from '../sources.ts';
+import { checkStartHessian, checkStartPoint } from './fault.ts';
 
 /** A problem ready to run. */
 export interface RunSession {
@@ -105,7 +106,12 @@ export function createSession(
     reference: resolveReferenceMode(option, kernels.dimension, budget),
   };
   const wantsJacobian = tracksJacobian({ problem, settings }) && (problem.report === undefined || problem.report.metrics.length === 0 || problem.report.metrics.includes('jacobian_error'));
-  reference ??= computeRunReference(kernels, instance.theta, instance.x0, settings.reference, { seed, jacobian: wantsJacobian });
+  if (!reference) {
+    // A NaN or infinity at x₀ is named here, before the reference works from it.
+    checkStartPoint(kernels, file);
+    reference = computeRunReference(kernels, instance.theta, instance.x0, settings.reference, { seed, jacobian: wantsJacobian });
+    checkStartHessian(kernels, reference, file);
+  }
   const program = compileStepProgram(problem, graphs, instance, solver, registry);
   const hyper = createHyperSession(problem, registry, kernels, reference, settings.track, file);
   const metrics = chooseMetrics(registry, problem, settings, reference, hyper);

@@ -5,13 +5,14 @@
  */
 import type { ProblemKernels } from '../derive/kernels.ts';
 import type { FunctionTable } from '../ir/functions.ts';
-import { allFinite } from '../linalg/vector.ts';
+import { allFinite, norm } from '../linalg/vector.ts';
 import type { MetricPlugin, MetricPoint, MetricRunInfo } from '../plugin/contracts.ts';
 import type { RunReference } from '../reference/run-reference.ts';
 import { ForwardTracker } from './forward-tracker.ts';
 import type { FixedPointAt, FixedPointSolveInfo } from './fixed-point-implicit.ts';
 import type { LinearSolver } from './implicit.ts';
 import { implicitTracking, type ImplicitTracking } from './implicit-tracking.ts';
+import type { FaultQuantity } from './numerical-fault.ts';
 import { reportJacobianByPullback, reportJacobianFromState, reportValues, splitReports, type ReportResult } from './reports.ts';
 import { ReverseTape, type Checkpointing } from './reverse.ts';
 import type { StepProgram } from './step-program.ts';
@@ -89,6 +90,36 @@ export interface Trace {
   readonly metrics: Record<string, number[]>;
 }
 
+/** A record point's F(x_k) and ‖x_k‖, kept to tell an objective unbounded below from a step too large. */
+export interface RecordedDescent {
+  /** The iteration. */
+  readonly k: number;
+  /** F(x_k). */
+  readonly objective: number;
+  /** ‖x_k‖. */
+  readonly norm: number;
+}
+
+/**
+ * Where a run stopped on a NaN or infinity: an iterate (checked after every step), or the
+ * objective or gradient at a finite iterate (checked at the record points).
+ */
+export interface Divergence {
+  /** The iteration whose iterate (or objective, or gradient) is not finite. */
+  readonly iteration: number;
+  /** The step size η used for it. */
+  readonly step: number;
+  /** What was not finite (`iterate` when the solver state was). */
+  readonly quantity: Extract<FaultQuantity, 'iterate' | 'objective' | 'gradient'>;
+  /** The first non-finite value met. */
+  readonly value: number;
+  /** F and ‖x‖ at the last (up to {@link RECENT_RECORDS}) record points before it, oldest first. */
+  readonly recent: readonly RecordedDescent[];
+}
+
+/** Record points whose F(x_k) and ‖x_k‖ a divergence carries. */
+export const RECENT_RECORDS = 4;
+
 /** A run's outcome. */
 export interface RunResult {
   /** Steps completed. */
@@ -99,8 +130,8 @@ export interface RunResult {
   readonly jacobian?: Float64Array;
   /** The recorded metrics. */
   readonly trace: Trace;
-  /** Set when an iterate stopped being finite: the iteration reached and the step used. */
-  readonly divergence?: { readonly iteration: number; readonly step: number };
+  /** Set when the run met a NaN or infinity: where and in what (see {@link Divergence}). */
+  readonly divergence?: Divergence;
   /** Reverse mode: the most iterates stored at once. */
   readonly peakStoredStates?: number;
   /** The solver's reported quantities (its `report` nodes) at x_t, with their Jacobians when tracked. */
@@ -168,7 +199,9 @@ export function runSolver(
       columns.forEach((c, j) => (trace.metrics[c][row] = values[j] ?? NaN));
     }
   };
-  const record = (k: number): void => {
+  const recent: RecordedDescent[] = [];
+  /** Records x_k; returns the fault when F(x_k) or ∇ₓF(x_k) is not finite. */
+  const record = (k: number): Divergence | undefined => {
     const x = stepper.x;
     const row = trace.k.length;
     trace.k.push(k);
@@ -177,26 +210,36 @@ export function runSolver(
     const observed = observers.map((o) => o.record(view));
     writeMetrics(pointAt(k, x), row);
     observers.forEach((o, i) => observed[i].forEach((v, j) => (trace.metrics[o.metrics[j]][row] = v)));
+    // The gradient is the one pointAt left in `gradient` (at x_k); F costs one more evaluation per record point.
+    const objective = kernels.objective(x, theta);
+    recent.push({ k, objective, norm: norm(x) });
+    if (recent.length > RECENT_RECORDS) recent.shift();
+    const badGradient = gradient.find((v) => !Number.isFinite(v));
+    const step = stepper.stepAt(k);
+    if (!Number.isFinite(objective)) return { iteration: k, step, quantity: 'objective', value: objective, recent: recent.slice(0, -1) };
+    if (badGradient !== undefined) return { iteration: k, step, quantity: 'gradient', value: badGradient, recent: recent.slice(0, -1) };
+    return undefined;
   };
   let next = 0;
-  if (spec.recordAt[next] === 0) record(spec.recordAt[next++]);
+  let divergence: Divergence | undefined;
+  if (spec.recordAt[next] === 0) divergence = record(spec.recordAt[next++]);
   const every = Math.max(1, Math.floor(spec.iterations / 200));
   let k = 0;
-  let divergence: RunResult['divergence'];
-  for (; k < spec.iterations; k++) {
+  for (; k < spec.iterations && !divergence; k++) {
     tape?.beforePrepare(k);
     stepper.prepare(k);
     tape?.afterPrepare();
     forward?.update();
     stepper.advance();
     if (!allFinite(stepper.s)) {
-      divergence = { iteration: k + 1, step: stepper.step };
+      divergence = { iteration: k + 1, step: stepper.step, quantity: 'iterate', value: stepper.s.find((v) => !Number.isFinite(v)) as number, recent: [...recent] };
       break;
     }
-    while (next < spec.recordAt.length && spec.recordAt[next] === k + 1) record(spec.recordAt[next++]);
+    while (!divergence && next < spec.recordAt.length && spec.recordAt[next] === k + 1) divergence = record(spec.recordAt[next++]);
+    if (divergence) break;
     if (onProgress && (k + 1) % every === 0) onProgress(k + 1);
   }
-  if (divergence) return { iterations: k, x: Float64Array.from(stepper.x), trace, divergence };
+  if (divergence) return { iterations: divergence.quantity === 'iterate' ? k : divergence.iteration, x: Float64Array.from(stepper.x), trace, divergence };
   let jacobian: Float64Array | undefined;
   if (forward) jacobian = forward.jacobian();
   let implicit: ImplicitTracking | undefined;
