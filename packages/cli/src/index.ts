@@ -33,3 +33,4 @@ export * from './run/command.ts';
 export * from './run/hyper-session.ts';
 export * from './run/outer.ts';
 export * from './sweep/coordinate-chart.ts';
+export * from './run/fault.ts';
