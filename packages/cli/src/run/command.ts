@@ -12,8 +12,10 @@ import { instanceJsonPieces } from './instance-file.ts';
 import { loadProblem } from '../load.ts';
 import { registryWith } from '../plugins.ts';
 import type { Output } from '../program.ts';
-import { aggregate, aggregateSeries, type Aggregate } from './aggregate.ts';
+import type { Aggregate } from './aggregate.ts';
+import { MonteCarloFold } from './run-fold.ts';
 import type { JobRunResult, RunJob } from './job.ts';
+import { CheckpointLog, DEFAULT_CHECKPOINT_SECONDS, isCompleteOutDir, parseCheckpointSeconds, removeCheckpoint } from './checkpoint.ts';
 import { monteCarlo } from './monte-carlo.ts';
 import { checkOutDir, writeOutDir } from './out-dir.ts';
 import { parseSetFlags } from './overrides.ts';
@@ -32,6 +34,8 @@ interface RunFlags {
   out?: string;
   plugin: string[];
   json?: boolean;
+  resume?: boolean;
+  checkpoint: number;
 }
 
 /** Adds the `run` command to the program. */
@@ -47,6 +51,8 @@ export function registerRun(program: Command, io: Output): void {
     .option('--out <dir>', 'write instance.json, trace.csv, result.json, plot.svg (and sid.csv or outer.csv) into this new directory')
     .option('--plugin <module>', 'load a plugin module (path or package; repeatable)', collect, [])
     .option('--json', 'print result.json on stdout instead of the summary')
+    .option('--resume', 'continue a run killed before it completed --out DIR, from its last checkpoint (same outputs as an uninterrupted run)')
+    .option('--checkpoint <seconds>', 'with --out: seconds between two checkpoints of the completed runs', parseCheckpointSeconds, DEFAULT_CHECKPOINT_SECONDS)
     .action(async (file: string, flags: RunFlags) => {
       try {
         await runCommand(file, flags, io);
@@ -65,6 +71,12 @@ async function runCommand(file: string, flags: RunFlags, io: Output): Promise<vo
   const registry = await registryWith(flags.plugin);
   const loaded = loadProblem(file, registry, overrides.text);
   if (loaded.warnings) io.err(loaded.warnings);
+  if (flags.resume && !flags.out) throw new UserError('--resume: error: needs --out DIR (the directory of the run to continue)');
+  if (flags.out && flags.resume && isCompleteOutDir(flags.out)) {
+    // Killed after DIR was renamed into place but before its checkpoint was removed: nothing is left to run.
+    removeCheckpoint(flags.out);
+    return io.out(`${flags.out}: complete already; nothing to resume`);
+  }
   if (flags.out) checkOutDir(flags.out);
   let session: RunSession;
   try {
@@ -80,12 +92,26 @@ async function runCommand(file: string, flags: RunFlags, io: Output): Promise<vo
   const job: RunJob = { file, source: loaded.source, seed: flags.seed, plugins: flags.plugin, logPoints, reference: session.reference, paramEntries: overrides.entries };
   if (session.problem.outerSolve) return io.out(runOuterCommand(session, job, flags, registry.outerSolvers));
   const workers = Math.min(flags.workers, availableParallelism() * 4);
-  const results = await withProgress(session, flags.runs, (onProgress) => monteCarlo(session, job, flags.runs, workers, onProgress));
+  // Each run is folded into the outputs' statistics as it completes, in run order, and dropped
+  // (after its line in the checkpoint log, with --out).
+  const fold = new MonteCarloFold(flags.runs);
+  let checkpoint: CheckpointLog | undefined;
+  if (flags.out && flags.resume) {
+    const resumed = CheckpointLog.resume(flags.out, job, flags.runs, flags.checkpoint);
+    checkpoint = resumed.log;
+    for (const result of resumed.results) fold.add(result);
+  } else if (flags.out) checkpoint = CheckpointLog.start(flags.out, job, flags.runs, flags.checkpoint);
+  const from = fold.folded;
+  const onResult = (result: JobRunResult, run: number): void => {
+    checkpoint?.add(run, result);
+    fold.add(result);
+  };
+  await withProgress(session, flags.runs, (onProgress) => monteCarlo(session, job, flags.runs, workers, onResult, onProgress, from));
+  checkpoint?.flush();
   const metrics = session.metrics.columns;
-  const stats = aggregate(results);
-  const diverged = results.find((r) => r.divergence);
-  if (diverged?.divergence) {
-    const run = results.indexOf(diverged);
+  const stats = fold.trace.result();
+  if (fold.firstDivergence) {
+    const { run, result: diverged } = fold.firstDivergence;
     const diagnosis = diagnoseDivergence(session, job, run, diverged);
     if (flags.out) {
       writeOutDir(flags.out, {
@@ -93,19 +119,21 @@ async function runCommand(file: string, flags: RunFlags, io: Output): Promise<vo
         'trace.csv': traceCsv(stats, metrics),
         'result.json': JSON.stringify(diagnosis.document, null, 2),
       });
+      checkpoint?.remove();
     }
     // With --json stdout holds JSON or nothing: the diagnosis goes to stderr.
-    if (!flags.json) io.out(summary(file, session, stats, metrics, flags, undefined, diverged.divergence.iteration));
+    const divergence = diverged.divergence as NonNullable<typeof diverged.divergence>;
+    if (!flags.json) io.out(summary(file, session, stats, metrics, flags, undefined, divergence.iteration));
     const twoOverL = 2 / session.reference.L;
     throw new UserError(
-      `${file}: error: run ${run} diverged at iteration ${diverged.divergence.iteration}: step ${diverged.divergence.step.toPrecision(4)}, 2/L = ${twoOverL.toPrecision(4)}` +
+      `${file}: error: run ${run} diverged at iteration ${divergence.iteration}: step ${divergence.step.toPrecision(4)}, 2/L = ${twoOverL.toPrecision(4)}` +
         (flags.out ? ` (partial trace in ${flags.out}/trace.csv)` : '') +
         `: ${diagnosis.text}`,
       2,
     );
   }
-  const document = runDocument(session, results, stats, metrics);
-  const sid = sidAggregate(results);
+  const document = runDocument(session, fold.summary(), stats, metrics);
+  const sid = fold.sidAggregate(errorMetric('sid'));
   if (flags.out) {
     writeOutDir(flags.out, {
       'instance.json': instanceJsonPieces(session.problem, session.kernels.instance),
@@ -114,6 +142,7 @@ async function runCommand(file: string, flags: RunFlags, io: Output): Promise<vo
       'plot.svg': await plotTraces(stats, metrics.filter((m) => m !== 'step'), `${file} — ${session.program.solver.name}, track = ${session.settings.track}`),
       ...(sid ? { 'sid.csv': traceCsv(sid, [errorMetric('sid')]) } : {}),
     });
+    checkpoint?.remove();
   }
   io.out(flags.json ? JSON.stringify(document) : summary(file, session, stats, metrics, flags, sid));
   // Where the plot is, for the reader of the summary.
@@ -152,18 +181,8 @@ function runOuterCommand(session: RunSession, job: RunJob, flags: RunFlags, oute
   ].join('\n');
 }
 
-/** SID's error along its fixed-point iterations, over the runs (when SID was chosen). */
-function sidAggregate(results: readonly JobRunResult[]): Aggregate | undefined {
-  const runs = results.map((r) => r.sid).filter((s) => s !== undefined);
-  if (runs.length === 0) return undefined;
-  return aggregateSeries(
-    runs.map((s) => s.k),
-    runs.map((s) => ({ [errorMetric('sid')]: s.error })),
-  );
-}
-
 /** Shows a progress bar on a terminal (hidden otherwise) while `work` runs. */
-async function withProgress(session: RunSession, runs: number, work: (onProgress?: (run: number, k: number) => void) => Promise<JobRunResult[]>): Promise<JobRunResult[]> {
+async function withProgress(session: RunSession, runs: number, work: (onProgress?: (run: number, k: number) => void) => Promise<void>): Promise<void> {
   if (!process.stderr.isTTY) return work();
   const total = runs * session.settings.iterations;
   const done = new Array<number>(runs).fill(0);

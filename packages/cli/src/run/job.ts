@@ -66,12 +66,21 @@ export function sidReference(session: RunSession): Float64Array {
   return session.hyper?.reference ?? new Float64Array(session.kernels.parameters).fill(NaN);
 }
 
-/** Runs `runs` (indices into the Monte Carlo batch) of a session, in order. */
+/** Runs `runs` (indices into the Monte Carlo batch) of a session, in order, and returns every result. */
 export function executeRuns(session: RunSession, job: RunJob, runs: readonly number[], onProgress?: (run: number, k: number) => void): JobRunResult[] {
+  const results: JobRunResult[] = [];
+  forEachRun(session, job, runs, (result) => results.push(result), onProgress);
+  return results;
+}
+
+/** Runs `runs` of a session, in order, handing each result to `onResult` as soon as it is complete (nothing is kept). */
+export function forEachRun(session: RunSession, job: RunJob, runs: readonly number[], onResult: (result: JobRunResult, run: number) => void, onProgress?: (run: number, k: number) => void): void {
   const recordAt = recordPoints(session, job.logPoints);
   const registryFunctions = session.problem.builder.functions;
   const { hyper } = session;
-  return runs.map((run) => {
+  for (const run of runs) onResult(executeRun(run), run);
+
+  function executeRun(run: number): JobRunResult {
     const observer = hypergradientObserver(session);
     const spec = runSpec(session, job.seed, run, recordAt, observer);
     const result = runSolver(session.program, session.kernels, session.reference, spec, registryFunctions, onProgress && ((k) => onProgress(run, k)));
@@ -84,7 +93,7 @@ export function executeRuns(session: RunSession, job: RunJob, runs: readonly num
       hypergradients.sid = sid.gradient;
     }
     return { ...result, hypergradients, sid };
-  });
+  }
 }
 
 /** Rebuilds the session of a job (in a worker). */
