@@ -4,7 +4,7 @@
 export const EXIT_CODES = `Exit codes:
   0   success
   1   a mistake in the file or the flags (every diagnostic printed as file:line:col)
-  2   a run diverged (sgd run: the iteration and the step are printed)
+  2   a run diverged or met a NaN/infinity (sgd run: the iteration, quantity and cause are printed)
   70  an internal error (a bug in sgdiff; SGD_DEBUG=1 shows the stack)`;
 
 /** The files `sgd run --out DIR` writes, by when. */
@@ -15,7 +15,8 @@ export const OUT_FILES = `Files written by --out DIR (a new directory; an existi
   plot.svg       the metrics against k, log–log
   sid.csv        with estimator = sid: SID's error against its own iterations
   outer.csv      with outer_solve: θ's outer iterations (then no trace.csv, plot.svg)
-After a divergence, only instance.json and the partial trace.csv.`;
+After a divergence or numerical fault: instance.json, the partial trace.csv and a
+result.json with its status. --resume continues a killed run from .DIR.checkpoint.`;
 
 /** Help appended to each command, by command name ('' for the program itself). */
 export const HELP_AFTER: Readonly<Record<string, string>> = {

@@ -34,3 +34,5 @@ export * from './run/hyper-session.ts';
 export * from './run/outer.ts';
 export * from './sweep/coordinate-chart.ts';
 export * from './run/fault.ts';
+export * from './run/run-fold.ts';
+export * from './run/checkpoint.ts';
