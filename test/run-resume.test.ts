@@ -6,7 +6,7 @@
  * (the mean and interpolated quantiles, written here), bit for bit.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import seedrandom from 'seedrandom';
@@ -70,6 +70,46 @@ describe('sgd run --resume', () => {
     }
     console.log(`resume test: uninterrupted run ${(ms / 1000).toFixed(1)} s; ${resumedRuns} runs taken from checkpoints`);
     expect(resumedRuns).toBeGreaterThan(0);
+  }, 300_000);
+
+  it('a single long run resumes mid-way from partial.json (stepper, streams, ∂θs, trace): same bytes; a tampered trace in it shows, so it is used', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'sgd-resume-long-'));
+    const file = join(root, 'p.sgd');
+    writeFileSync(file, PROGRAM.replace('iterations = 100', 'iterations = 1000000'));
+    const single = (out: string, ...more: string[]): string[] => ['--import', 'tsx', 'packages/cli/src/bin.ts', 'run', file, '--seed', '5', '--out', out, '--checkpoint', '0.05', ...more];
+    const started = performance.now();
+    expect(spawnSync(process.execPath, single(join(root, 'whole'))).status).toBe(0);
+    const ms = performance.now() - started;
+    const expected = filesOf(join(root, 'whole'));
+    let resumedAt = 0;
+    for (const fraction of [0.6, 0.8, 0.9]) {
+      const out = join(root, `killed-${fraction}`);
+      await new Promise<void>((done) => {
+        const child = spawn(process.execPath, single(out), { stdio: 'ignore' });
+        const timer = setTimeout(() => child.kill('SIGKILL'), fraction * ms);
+        child.on('exit', () => (clearTimeout(timer), done()));
+      });
+      const partialPath = join(checkpointDir(out), 'partial.json');
+      if (!existsSync(partialPath)) continue;
+      const partial = JSON.parse(readFileSync(partialPath, 'utf8')) as { run: number; state: { stepper: { k: number }; trace: { metrics: Record<string, { numbers: string }> } } };
+      expect(partial.run).toBe(0);
+      resumedAt = Math.max(resumedAt, partial.state.stepper.k);
+      // A copy with the first recorded suboptimality replaced: the resumed trace.csv must show it.
+      const tampered = join(root, `tampered-${fraction}`);
+      cpSync(checkpointDir(out), checkpointDir(tampered), { recursive: true });
+      const column = Object.values(partial.state.trace.metrics)[0];
+      const values = new Float64Array(Uint8Array.from(Buffer.from(column.numbers, 'base64')).buffer);
+      values[0] = 12345;
+      column.numbers = Buffer.from(values.buffer).toString('base64');
+      writeFileSync(join(checkpointDir(tampered), 'partial.json'), JSON.stringify(partial));
+      expect(spawnSync(process.execPath, single(tampered, '--resume')).status).toBe(0);
+      expect(readFileSync(join(tampered, 'trace.csv'), 'utf8').split('\n')[1].split(',')[1]).toBe('12345');
+      const resumed = spawnSync(process.execPath, single(out, '--resume'), { encoding: 'utf8' });
+      expect(resumed.status).toBe(0);
+      expect(filesOf(out)).toEqual(expected);
+    }
+    console.log(`resume test (one run of 10⁶ iterations, ${(ms / 1000).toFixed(1)} s): resumed from iteration ${resumedAt} at the latest`);
+    expect(resumedAt).toBeGreaterThan(0);
   }, 300_000);
 
   it('refuses what it cannot resume, and says when DIR is complete already', async () => {

@@ -12,7 +12,8 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync
 import { basename, dirname, join, resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { UserError } from '../errors.ts';
-import type { JobRunResult, RunJob } from './job.ts';
+import type { RunCheckpoint } from '@sgdiff/core';
+import type { JobRunResult, MidRunCheckpoints, RunJob } from './job.ts';
 import { MANIFEST } from './out-dir.ts';
 
 /** Default seconds between two flushes of the completed runs (`--checkpoint`). */
@@ -85,6 +86,7 @@ export class CheckpointLog {
   private readonly path: string;
   private pending: string[] = [];
   private lastFlush = performance.now();
+  private lastPartial = performance.now();
 
   private constructor(
     private readonly dir: string,
@@ -107,10 +109,11 @@ export class CheckpointLog {
 
   /**
    * Opens DIR's checkpoint to continue it: the results it holds, in run order (an incomplete
-   * last line, from a kill during a flush, is cut off). Refused when there is none or it is of
+   * last line, from a kill during a flush, is cut off), and the mid-run state of the next run
+   * when one was saved. Refused when there is none or it is of
    * another file, seed, run count or `--set`.
    */
-  static resume(out: string, job: RunJob, runs: number, seconds: number): { log: CheckpointLog; results: JobRunResult[] } {
+  static resume(out: string, job: RunJob, runs: number, seconds: number): { log: CheckpointLog; results: JobRunResult[]; partial?: { run: number; state: RunCheckpoint } } {
     const dir = checkpointDir(out);
     const header = join(dir, 'header.json');
     if (!existsSync(header)) throw new UserError(`--resume: error: ${out} has no checkpoint to resume (${dir} is missing; run without --resume)`);
@@ -139,7 +142,28 @@ export class CheckpointLog {
       kept += line.length + 1;
     }
     if (existsSync(path)) truncateSync(path, Buffer.byteLength(text.slice(0, kept)));
-    return { log: new CheckpointLog(dir, seconds), results };
+    return { log: new CheckpointLog(dir, seconds), results, partial: partialRun(dir, results.length) };
+  }
+
+  /**
+   * Mid-run checkpoints for the runs executed in the main thread: a capture every `every`
+   * iterations is offered, and taken (with the completed runs flushed first, so the log holds
+   * every run before it) when `seconds` have passed since the last; `partial.json` is replaced
+   * atomically.
+   */
+  midRun(every: number, resume?: MidRunCheckpoints['resume']): MidRunCheckpoints {
+    return {
+      every,
+      ...(resume ? { resume } : {}),
+      save: (run, capture) => {
+        if (performance.now() - this.lastPartial < this.seconds * 1000) return;
+        this.flush();
+        const path = join(this.dir, 'partial.json');
+        writeFileSync(`${path}.tmp`, JSON.stringify({ run, state: capture() }, encode));
+        renameSync(`${path}.tmp`, path);
+        this.lastPartial = performance.now();
+      },
+    };
   }
 
   /** Logs run `run`'s result; flushes when `seconds` have passed since the last flush. */
@@ -160,5 +184,18 @@ export class CheckpointLog {
   /** Removes the checkpoint once DIR is complete. */
   remove(): void {
     rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** The mid-run state of run `next` in `partial.json`, if that is the run it holds. */
+function partialRun(dir: string, next: number): { run: number; state: RunCheckpoint } | undefined {
+  const path = join(dir, 'partial.json');
+  if (!existsSync(path)) return undefined;
+  try {
+    const partial = JSON.parse(readFileSync(path, 'utf8'), decode) as { run: number; state: RunCheckpoint };
+    return partial.run === next ? partial : undefined;
+  } catch {
+    // Written under a temporary name and renamed: it parses unless damaged by something else; the run then starts again.
+    return undefined;
   }
 }

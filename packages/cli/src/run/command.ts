@@ -14,7 +14,7 @@ import { registryWith } from '../plugins.ts';
 import type { Output } from '../program.ts';
 import type { Aggregate } from './aggregate.ts';
 import { MonteCarloFold } from './run-fold.ts';
-import type { JobRunResult, RunJob } from './job.ts';
+import type { JobRunResult, MidRunCheckpoints, RunJob } from './job.ts';
 import { CheckpointLog, DEFAULT_CHECKPOINT_SECONDS, isCompleteOutDir, parseCheckpointSeconds, removeCheckpoint } from './checkpoint.ts';
 import { monteCarlo } from './monte-carlo.ts';
 import { checkOutDir, writeOutDir } from './out-dir.ts';
@@ -96,17 +96,20 @@ async function runCommand(file: string, flags: RunFlags, io: Output): Promise<vo
   // (after its line in the checkpoint log, with --out).
   const fold = new MonteCarloFold(flags.runs);
   let checkpoint: CheckpointLog | undefined;
+  let partial: MidRunCheckpoints['resume'];
   if (flags.out && flags.resume) {
     const resumed = CheckpointLog.resume(flags.out, job, flags.runs, flags.checkpoint);
     checkpoint = resumed.log;
+    partial = resumed.partial;
     for (const result of resumed.results) fold.add(result);
   } else if (flags.out) checkpoint = CheckpointLog.start(flags.out, job, flags.runs, flags.checkpoint);
+  const midRun = checkpoint?.midRun(Math.max(1, Math.floor(session.settings.iterations / 1000)), partial);
   const from = fold.folded;
   const onResult = (result: JobRunResult, run: number): void => {
     checkpoint?.add(run, result);
     fold.add(result);
   };
-  await withProgress(session, flags.runs, (onProgress) => monteCarlo(session, job, flags.runs, workers, onResult, onProgress, from));
+  await withProgress(session, flags.runs, (onProgress) => monteCarlo(session, job, flags.runs, workers, onResult, onProgress, from, midRun));
   checkpoint?.flush();
   const metrics = session.metrics.columns;
   const stats = fold.trace.result();

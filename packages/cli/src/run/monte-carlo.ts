@@ -6,7 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import { ImplicitSolveError } from '@sgdiff/core';
 import { UserError } from '../errors.ts';
-import { forEachRun, type JobRunResult, type RunJob } from './job.ts';
+import { forEachRun, type JobRunResult, type MidRunCheckpoints, type RunJob } from './job.ts';
 import type { RunSession } from './session.ts';
 
 /** Progress callback: run index and iterations done in it. */
@@ -31,11 +31,14 @@ export async function monteCarlo(
   onResult: (result: JobRunResult, run: number) => void,
   onProgress?: ProgressListener,
   from = 0,
+  midRun?: MidRunCheckpoints,
 ): Promise<void> {
-  // Runs before `from` are already done (a resumed checkpoint).
+  // Runs before `from` are already done (a resumed checkpoint); a run resumed mid-way runs here first.
+  if (midRun?.resume?.run === from && runs > from) forEachRun(session, job, [from++], onResult, onProgress, midRun);
   const all = Array.from({ length: runs - from }, (_, r) => from + r);
   if (all.length === 0) return;
-  if (workers <= 1 || all.length === 1) return forEachRun(session, job, all, onResult, onProgress);
+  // Runs in this thread checkpoint mid-way; runs in workers only at their end.
+  if (workers <= 1 || all.length === 1) return forEachRun(session, job, all, onResult, onProgress, midRun);
   const count = Math.min(workers, all.length);
   const shares = Array.from({ length: count }, (_, w) => all.filter((_r, j) => j % count === w));
   const waiting = new Map<number, JobRunResult>();

@@ -73,11 +73,6 @@ export class SeriesFold {
     };
     return { k: [...this.longest], runs: this.added, metrics: Object.fromEntries((this.names ?? []).map((m) => [m, band(m)])) };
   }
-
-  /** Bytes the per-run columns take at most: runs × record points × metrics float64s. */
-  static bytes(runs: number, recordPoints: number, metrics: number): number {
-    return runs * recordPoints * metrics * 8;
-  }
 }
 
 /** A running mean over a known number of runs, added in run order: Σ a_r / R, as `mean` of an array computed it. */

@@ -16,7 +16,7 @@ import type { FaultQuantity } from './numerical-fault.ts';
 import { reportJacobianByPullback, reportJacobianFromState, reportValues, splitReports, type ReportResult } from './reports.ts';
 import { ReverseTape, type Checkpointing } from './reverse.ts';
 import type { StepProgram } from './step-program.ts';
-import { Stepper } from './stepper.ts';
+import { Stepper, type StepperCheckpoint } from './stepper.ts';
 
 /** Derivative tracking modes. */
 export type Tracking = 'none' | 'forward' | 'reverse' | 'implicit';
@@ -80,6 +80,32 @@ export interface RunSpec {
    * turns it off, and `jacobian` and the last `jacobian_error` are then absent.
    */
   readonly jacobian?: boolean;
+  /**
+   * Mid-run checkpoints: `save` is called every `every` iterations with a function that captures
+   * the run's state (it copies the trace: call it only to keep a checkpoint; only with
+   * `track` none, forward or implicit and no observers, whose state lives only in the tracker
+   * and the stepper; ignored otherwise).
+   */
+  readonly checkpoint?: { readonly every: number; save(capture: () => RunCheckpoint): void };
+  /** A state captured through `checkpoint.save`: the run continues from it, with the same bits as if it had not stopped. */
+  readonly resume?: RunCheckpoint;
+}
+
+/** Everything a run needs to continue from iteration k: the stepper (state and streams), ∂θs, the trace so far. */
+export interface RunCheckpoint {
+  /** The stepper after k steps (k is its `k`). */
+  readonly stepper: StepperCheckpoint;
+  /** ∂θs_k, when tracking forward. */
+  readonly forward?: Float64Array;
+  /** The trace recorded up to k. */
+  readonly trace: Trace;
+  /** The record points kept for the unbounded-below diagnosis. */
+  readonly recent: readonly RecordedDescent[];
+}
+
+/** Whether a run of `spec` can be checkpointed mid-run (see {@link RunSpec.checkpoint}). */
+export function checkpointable(spec: Pick<RunSpec, 'track' | 'observers'>): boolean {
+  return spec.track !== 'reverse' && (spec.observers ?? []).length === 0;
 }
 
 /** Metrics at the recorded iterations; NaN where a metric is not available (e.g. jacobian_error before the end in reverse mode). */
@@ -222,9 +248,19 @@ export function runSolver(
   };
   let next = 0;
   let divergence: Divergence | undefined;
-  if (spec.recordAt[next] === 0) divergence = record(spec.recordAt[next++]);
-  const every = Math.max(1, Math.floor(spec.iterations / 200));
   let k = 0;
+  const saving = spec.checkpoint && checkpointable(spec) ? spec.checkpoint : undefined;
+  if (spec.resume && checkpointable(spec)) {
+    const from = spec.resume;
+    stepper.restore(from.stepper);
+    if (forward && from.forward) forward.restore(from.forward);
+    for (const [name, values] of Object.entries(from.trace.metrics)) trace.metrics[name] = [...values];
+    trace.k.push(...from.trace.k);
+    recent.push(...from.recent);
+    k = from.stepper.k;
+    while (next < spec.recordAt.length && spec.recordAt[next] <= k) next++;
+  } else if (spec.recordAt[next] === 0) divergence = record(spec.recordAt[next++]);
+  const every = Math.max(1, Math.floor(spec.iterations / 200));
   for (; k < spec.iterations && !divergence; k++) {
     tape?.beforePrepare(k);
     stepper.prepare(k);
@@ -238,6 +274,15 @@ export function runSolver(
     while (!divergence && next < spec.recordAt.length && spec.recordAt[next] === k + 1) divergence = record(spec.recordAt[next++]);
     if (divergence) break;
     if (onProgress && (k + 1) % every === 0) onProgress(k + 1);
+    if (saving && (k + 1) % saving.every === 0 && k + 1 < spec.iterations) {
+      const done = k + 1;
+      saving.save(() => ({
+        stepper: stepper.checkpoint(done),
+        ...(forward ? { forward: forward.stateJacobian() } : {}),
+        trace: { k: [...trace.k], metrics: Object.fromEntries(Object.entries(trace.metrics).map(([name, values]) => [name, [...values]])) },
+        recent: [...recent],
+      }));
+    }
   }
   if (divergence) return { iterations: divergence.quantity === 'iterate' ? k : divergence.iteration, x: Float64Array.from(stepper.x), trace, divergence };
   let jacobian: Float64Array | undefined;
