@@ -34,7 +34,7 @@ export class SeriesFold {
   /** @param runs - how many runs will be added (the length of each per-iteration column) */
   constructor(private readonly runs: number) {}
 
-  /** Adds run number {@link SeriesFold.added}'s series. */
+  /** Adds the next run's series (runs come in run order). */
   add(k: readonly number[], series: Readonly<Record<string, readonly number[]>>): void {
     if (this.added >= this.runs) throw new Error(`internal error: more than the ${this.runs} runs announced`);
     if (k.length > this.longest.length) this.longest = [...k];

@@ -86,9 +86,17 @@ export interface RunSpec {
    * `track` none, forward or implicit and no observers, whose state lives only in the tracker
    * and the stepper; ignored otherwise).
    */
-  readonly checkpoint?: { readonly every: number; save(capture: () => RunCheckpoint): void };
+  readonly checkpoint?: RunCheckpointSink;
   /** A state captured through `checkpoint.save`: the run continues from it, with the same bits as if it had not stopped. */
   readonly resume?: RunCheckpoint;
+}
+
+/** Where a run's mid-run checkpoints go (see {@link RunSpec.checkpoint}). */
+export interface RunCheckpointSink {
+  /** Iterations between two calls of `save`. */
+  readonly every: number;
+  /** Called every `every` iterations; `capture()` copies the run's state, to be called only when a checkpoint is kept. */
+  save(capture: () => RunCheckpoint): void;
 }
 
 /** Everything a run needs to continue from iteration k: the stepper (state and streams), ∂θs, the trace so far. */
