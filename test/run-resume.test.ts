@@ -27,15 +27,29 @@ solve sgd { iterations = 100  step = 1 / (mu * (k + 8 * kappa^2))  track = forwa
 const RUNS = '150';
 const args = (file: string, out: string, ...more: string[]): string[] => ['--import', 'tsx', 'packages/cli/src/bin.ts', 'run', file, '--runs', RUNS, '--seed', '5', '--out', out, '--checkpoint', '0.05', ...more];
 
-function killAfter(file: string, out: string, ms: number): Promise<void> {
+/**
+ * Starts `sgd` with `argv` and SIGKILLs it as soon as `ready()` holds (polled every 20 ms: the
+ * checkpoint has reached the moment wanted), or lets it finish; resolves when it is gone. Polling
+ * the checkpoint rather than waiting a fixed time keeps the kill moments inside the runs however
+ * slow the machine is.
+ */
+function killWhen(argv: readonly string[], ready: () => boolean): Promise<void> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, args(file, out), { stdio: 'ignore' });
-    const timer = setTimeout(() => child.kill('SIGKILL'), ms);
+    const child = spawn(process.execPath, argv, { stdio: 'ignore' });
+    const poll = setInterval(() => {
+      if (ready()) child.kill('SIGKILL');
+    }, 20);
     child.on('exit', () => {
-      clearTimeout(timer);
+      clearInterval(poll);
       done();
     });
   });
+}
+
+/** Complete lines of a checkpoint log (0 when absent). */
+function loggedRuns(out: string): number {
+  const log = join(checkpointDir(out), 'runs.jsonl');
+  return existsSync(log) ? readFileSync(log, 'utf8').split('\n').length - 1 : 0;
 }
 
 function filesOf(dir: string): Record<string, string> {
@@ -54,13 +68,13 @@ describe('sgd run --resume', () => {
     const expected = filesOf(join(root, 'whole'));
     expect(Object.keys(expected).sort()).toEqual(['instance.json', 'manifest.json', 'plot.svg', 'result.json', 'trace.csv']);
     let resumedRuns = 0;
-    for (const [j, fraction] of [0.55, 0.7, 0.85].entries()) {
+    // Killed once the log holds at least 1, 40 and 100 of the 150 runs (and then some: polling and flushes add a random delay).
+    for (const [j, logged] of [1, 40, 100].entries()) {
       const out = join(root, `killed-${j}`);
-      await killAfter(file, out, fraction * ms);
+      await killWhen(args(file, out), () => loggedRuns(out) >= logged);
       if (existsSync(join(out, 'manifest.json'))) continue; // finished before the kill: nothing to resume
-      const log = join(checkpointDir(out), 'runs.jsonl');
-      const lines = existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => l.length > 0).length : 0;
-      if (lines === 0) continue; // killed before the first checkpoint: nothing to compare
+      const lines = loggedRuns(out);
+      expect(lines).toBeGreaterThanOrEqual(logged);
       resumedRuns += lines;
       const resumed = spawnSync(process.execPath, [...args(file, out, '--resume'), '--workers', String(1 + (j % 2))], { encoding: 'utf8' });
       expect(resumed.stderr).toBe('');
@@ -82,20 +96,24 @@ describe('sgd run --resume', () => {
     const ms = performance.now() - started;
     const expected = filesOf(join(root, 'whole'));
     let resumedAt = 0;
-    for (const fraction of [0.6, 0.8, 0.9]) {
-      const out = join(root, `killed-${fraction}`);
-      await new Promise<void>((done) => {
-        const child = spawn(process.execPath, single(out), { stdio: 'ignore' });
-        const timer = setTimeout(() => child.kill('SIGKILL'), fraction * ms);
-        child.on('exit', () => (clearTimeout(timer), done()));
-      });
-      const partialPath = join(checkpointDir(out), 'partial.json');
-      if (!existsSync(partialPath)) continue;
-      const partial = JSON.parse(readFileSync(partialPath, 'utf8')) as { run: number; state: { stepper: { k: number }; trace: { metrics: Record<string, { numbers: string }> } } };
+    type Partial = { run: number; state: { stepper: { k: number }; trace: { metrics: Record<string, { numbers: string }> } } };
+    const partialOf = (out: string): Partial | undefined => {
+      const path = join(checkpointDir(out), 'partial.json');
+      return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Partial) : undefined;
+    };
+    // Killed once the run has checkpointed past 1, 300,000 and 700,000 iterations.
+    for (const reached of [1, 300_000, 700_000]) {
+      const out = join(root, `killed-${reached}`);
+      await killWhen(single(out), () => (partialOf(out)?.state.stepper.k ?? 0) >= reached);
+      if (existsSync(join(out, 'manifest.json'))) continue; // finished before the kill: nothing to resume
+      const partial = partialOf(out);
+      expect(partial).toBeDefined();
+      if (!partial) continue;
       expect(partial.run).toBe(0);
+      expect(partial.state.stepper.k).toBeGreaterThanOrEqual(reached);
       resumedAt = Math.max(resumedAt, partial.state.stepper.k);
       // A copy with the first recorded suboptimality replaced: the resumed trace.csv must show it.
-      const tampered = join(root, `tampered-${fraction}`);
+      const tampered = join(root, `tampered-${reached}`);
       cpSync(checkpointDir(out), checkpointDir(tampered), { recursive: true });
       const column = Object.values(partial.state.trace.metrics)[0];
       const values = new Float64Array(Uint8Array.from(Buffer.from(column.numbers, 'base64')).buffer);
