@@ -67,7 +67,7 @@ describe('memory limit', () => {
     expect((await timedRun(file, '--memory-limit', '32MiB')).code).toBe(0);
     // 10⁶ runs × 4 records (iterations + 1) × (14 metrics + 1) doubles, plus one aggregate: 458 MiB.
     const runs = await timedRun(file, '--runs', '1000000', '--memory-limit', '256MiB');
-    expect(runs.err).toMatch(/traces kept until aggregation \(1000000 runs × 4 records × \d+ metrics\)/);
+    expect(runs.err).toMatch(/trace values kept for the quantiles \(1000000 runs × 4 records × \d+ metrics\)/);
   });
 });
 

@@ -7,7 +7,7 @@
 export const EXIT_CODES = `Exit codes:
   0   success
   1   a mistake in the file or the flags (every diagnostic printed as file:line:col)
-  2   a run diverged (sgd run: the iteration and the step are printed)
+  2   a run diverged or met a NaN/infinity (sgd run: the iteration, quantity and cause are printed)
   69  --queue: Redis cannot be reached within 5 s
   70  an internal error (a bug in sgdiff; SGD_DEBUG=1 shows the stack)
   130 --queue: interrupted; the jobs stay on the queue (rerun with --resume)`;
@@ -23,7 +23,8 @@ export const OUT_FILES = `Files written by --out DIR (a new directory; an existi
   plot.svg       the metrics against k, log–log
   sid.csv        with estimator = sid: SID's error against its own iterations
   outer.csv      with outer_solve: θ's outer iterations (then no trace.csv, plot.svg)
-After a divergence, only instance.json and the partial trace.csv.`;
+After a divergence or numerical fault: instance.json, the partial trace.csv and a
+result.json with its status. --resume continues a killed run from .DIR.checkpoint.`;
 
 /**
  * Help appended to each command, by command name ('' for the program itself).

@@ -35,3 +35,6 @@ export * from './run/command.ts';
 export * from './run/hyper-session.ts';
 export * from './run/outer.ts';
 export * from './sweep/coordinate-chart.ts';
+export * from './run/fault.ts';
+export * from './run/run-fold.ts';
+export * from './run/checkpoint.ts';

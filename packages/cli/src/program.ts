@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import type { PluginRegistry } from '@sgdiff/core';
 import { defaultRegistry } from '@sgdiff/plugins';
-import { evaluateAtStart } from './evaluate.ts';
+import { evaluateAtStart, problemKernels, startPointWarning } from './evaluate.ts';
 import { deriveFormulas } from './formulas.ts';
 import { formatDiagnostics } from '@sgdiff/dsl';
 import { UserError } from './errors.ts';
@@ -78,7 +78,10 @@ export function buildProgram(io: Output, registry: PluginRegistry = defaultRegis
       const { problem, warnings } = loadProblem(file, registry, [], options);
       if (warnings) io.err(warnings);
       if (!options.eval) return io.out(deriveFormulas(problem, registry, options.format, options.unsimplified));
-      const evaluation = evaluateAtStart(problem, registry, options.seed);
+      const kernels = problemKernels(problem, registry, options.seed);
+      const evaluation = evaluateAtStart(problem, registry, options.seed, kernels);
+      const fault = startPointWarning(kernels);
+      if (fault) io.err(`${file}: warning: ${fault}`);
       io.out(options.json ? JSON.stringify(evaluation) : JSON.stringify(evaluation, null, 2));
     });
 

@@ -156,7 +156,8 @@ export class PrintSimplifier {
       if (t.node.op === 'const') return b.const(c * (t.node.value as number));
       return c === 1 ? t.node : b.mul(b.const(c), t.node);
     };
-    const positive = kept.filter((t) => t.coef > 0);
+    // A NaN coefficient ((θ − θ)/(θ − θ) folded to 0/0) is neither positive nor negative: printed as added.
+    const positive = kept.filter((t) => !(t.coef < 0));
     const negative = kept.filter((t) => t.coef < 0);
     let result: Node | undefined = positive.reduce<Node | undefined>((acc, t) => (acc ? b.add(acc, scaled(t, 1)) : scaled(t, 1)), undefined);
     for (const t of negative) result = result ? b.sub(result, scaled(t, -1)) : scaled(t, 1);

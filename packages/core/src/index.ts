@@ -53,6 +53,7 @@ export * from './solver/common-options.ts';
 export * from './solver/step-program.ts';
 export * from './solver/schedule-kernel.ts';
 export * from './solver/stepper.ts';
+export * from './solver/numerical-fault.ts';
 export * from './solver/forward-tracker.ts';
 export * from './solver/reverse.ts';
 export * from './solver/implicit.ts';

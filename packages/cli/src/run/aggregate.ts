@@ -1,5 +1,6 @@
 /** Monte Carlo statistics of traces: per recorded iteration, the mean and the 10%, 50%, 90% quantiles of each metric. */
 import type { RunResult } from '@sgdiff/core';
+import { SeriesFold } from './run-fold.ts';
 
 /**
  * Statistics of one metric, aligned with the recorded iterations.
@@ -29,15 +30,6 @@ export interface Aggregate {
   readonly runs: number;
 }
 
-/** The q-quantile of sorted values, by linear interpolation. */
-function quantile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  const at = q * (sorted.length - 1);
-  const lo = Math.floor(at);
-  const hi = Math.ceil(at);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (at - lo);
-}
-
 /**
  * Aggregates run traces in run order (so the statistics do not depend on which thread ran what).
  * @category CLI
@@ -50,26 +42,13 @@ export function aggregate(results: readonly RunResult[]): Aggregate {
 }
 
 /**
- * Aggregates aligned series: `k[r]` and `series[r][metric]` of each run r (runs may stop early).
+ * Aggregates aligned series: `k[r]` and `series[r][metric]` of each run r (runs may stop early); see {@link SeriesFold}.
  * @category CLI
  */
 export function aggregateSeries(k: readonly number[][], series: ReadonlyArray<Record<string, number[]>>): Aggregate {
-  const longest = k.reduce((a, ks) => (ks.length > a.length ? ks : a), k[0]);
-  const band = (metric: string): MetricBand => {
-    const out: MetricBand = { mean: [], q10: [], median: [], q90: [] };
-    for (let j = 0; j < longest.length; j++) {
-      const values = series.map((r) => r[metric]?.[j]).filter((v): v is number => v !== undefined && !Number.isNaN(v));
-      let sum = 0;
-      for (const v of values) sum += v;
-      const sorted = [...values].sort((a, b) => a - b);
-      out.mean.push(values.length > 0 ? sum / values.length : NaN);
-      out.q10.push(quantile(sorted, 0.1));
-      out.median.push(quantile(sorted, 0.5));
-      out.q90.push(quantile(sorted, 0.9));
-    }
-    return out;
-  };
-  return { k: [...longest], runs: series.length, metrics: Object.fromEntries(Object.keys(series[0]).map((m) => [m, band(m)])) };
+  const fold = new SeriesFold(series.length);
+  series.forEach((s, r) => fold.add(k[r], s));
+  return fold.result();
 }
 
 /**

@@ -2,7 +2,7 @@
  * A run job: what a worker needs to rebuild the session by itself (the checked source, the
  * seed, the plugins) and which runs of the Monte Carlo batch it owns.
  */
-import { HypergradientObserver, logSchedule, runSolver, sidFixedPoint, stochasticImplicitDifferentiation, type Estimator, type RunReference, type RunResult, type RunSpec, type SidResult } from '@sgdiff/core';
+import { HypergradientObserver, logSchedule, runSolver, sidFixedPoint, stochasticImplicitDifferentiation, type Estimator, type RunReference, type RunCheckpoint, type RunResult, type RunSpec, type SidResult } from '@sgdiff/core';
 import { compileSgd } from '@sgdiff/dsl';
 import { checkEnvironment } from '../load.ts';
 import { registryWith } from '../plugins.ts';
@@ -85,16 +85,46 @@ export function sidReference(session: RunSession): Float64Array {
 }
 
 /**
- * Runs `runs` (indices into the Monte Carlo batch) of a session, in order.
+ * Runs `runs` (indices into the Monte Carlo batch) of a session, in order, and returns every result.
  * @category CLI
  */
 export function executeRuns(session: RunSession, job: RunJob, runs: readonly number[], onProgress?: (run: number, k: number) => void): JobRunResult[] {
+  const results: JobRunResult[] = [];
+  forEachRun(session, job, runs, (result) => results.push(result), onProgress);
+  return results;
+}
+
+/** Mid-run checkpoints of the runs executed in this thread: where states go, and the one to resume from. */
+export interface MidRunCheckpoints {
+  /** Iterations between two calls of `save`. */
+  readonly every: number;
+  /** Receives run `run`'s state (a capture function: call it to keep one). */
+  save(run: number, capture: () => RunCheckpoint): void;
+  /** The state to resume run `run` from. */
+  readonly resume?: { readonly run: number; readonly state: RunCheckpoint };
+}
+
+/** Runs `runs` of a session, in order, handing each result to `onResult` as soon as it is complete (nothing is kept). */
+export function forEachRun(
+  session: RunSession,
+  job: RunJob,
+  runs: readonly number[],
+  onResult: (result: JobRunResult, run: number) => void,
+  onProgress?: (run: number, k: number) => void,
+  midRun?: MidRunCheckpoints,
+): void {
   const recordAt = recordPoints(session, job.logPoints);
   const registryFunctions = session.problem.builder.functions;
   const { hyper } = session;
-  return runs.map((run) => {
+  for (const run of runs) onResult(executeRun(run), run);
+
+  function executeRun(run: number): JobRunResult {
     const observer = hypergradientObserver(session);
-    const spec = runSpec(session, job.seed, run, recordAt, observer);
+    const spec = {
+      ...runSpec(session, job.seed, run, recordAt, observer),
+      ...(midRun ? { checkpoint: { every: midRun.every, save: (capture: () => RunCheckpoint) => midRun.save(run, capture) } } : {}),
+      ...(midRun?.resume?.run === run ? { resume: midRun.resume.state } : {}),
+    };
     const result = runSolver(session.program, session.kernels, session.reference, spec, registryFunctions, onProgress && ((k) => onProgress(run, k)));
     if (!hyper || !observer || result.divergence) return result;
     const hypergradients: Partial<Record<Estimator, Float64Array>> = Object.fromEntries(observer.last);
@@ -105,7 +135,7 @@ export function executeRuns(session: RunSession, job: RunJob, runs: readonly num
       hypergradients.sid = sid.gradient;
     }
     return { ...result, hypergradients, sid };
-  });
+  }
 }
 
 /**

@@ -2,8 +2,8 @@
  * What a run will hold in memory, estimated from the lowered problem and the flags before
  * anything is drawn or allocated: the data, params and iterate of every session (the main
  * thread's and each worker's), the tracked Jacobian, reverse mode's stored iterates or
- * checkpoints, implicit mode's dense Hessian, the reference, and every run's trace and
- * Jacobian kept until the runs are aggregated. Each part counts the arrays the run loop
+ * checkpoints, implicit mode's dense Hessian, the reference, and every run's trace values (kept
+ * for the exact quantiles; the runs themselves are folded as they complete). Each part counts the arrays the run loop
  * allocates for it (8 bytes a double, 4 an index), so the total is a lower bound of what the
  * process needs, not a bound of it; what it refuses certainly does not fit.
  */
@@ -71,11 +71,12 @@ export function estimateRunMemory(problem: Problem, shape: RunShape): MemoryEsti
     { what: 'implicit-mode dense Hessian and factor (2·D²)', bytes: track === 'implicit' && options.linear_solver !== 'cg' ? 16 * D * D * concurrent : 0, session: false },
     { what: 'exact reference (dense Hessian and factorization, 32·D², and ∂θx*)', bytes: reference === 'exact' ? denseReferenceBytes(D) + jacobian : 0, session: true },
     {
-      what: `traces kept until aggregation (${shape.runs} runs × ${records} records × ${shape.metrics} metrics)`,
+      // Runs are folded as they complete (run-fold.ts), but exact quantiles keep every run's value.
+      what: `trace values kept for the quantiles (${shape.runs} runs × ${records} records × ${shape.metrics} metrics)`,
       bytes: 8 * (shape.runs + 1) * records * (shape.metrics + 1),
       session: false,
     },
-    { what: `Jacobians kept until aggregation (${shape.runs} runs × D×P)`, bytes: track === 'none' ? 0 : shape.runs * jacobian, session: false },
+    { what: 'mean of the runs’ ∂θx_t (D×P)', bytes: track === 'none' ? 0 : jacobian, session: false },
   ];
   const nonzero = parts.filter((p) => p.bytes > 0).sort((a, b) => b.bytes - a.bytes);
   return { parts: nonzero, total: nonzero.reduce((total, p) => total + p.bytes, 0) };

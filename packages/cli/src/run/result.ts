@@ -5,7 +5,7 @@
 import type { IterativeReference, Layout, RunReference } from '@sgdiff/core';
 import { byName, record } from '../json.ts';
 import { logLogSlope, type Aggregate } from './aggregate.ts';
-import type { JobRunResult } from './job.ts';
+import type { RunsSummary } from './run-fold.ts';
 import type { RunSession } from './session.ts';
 
 /**
@@ -140,33 +140,23 @@ export function jacobianBlocks(jacobian: Float64Array, vars: Layout, params: Lay
 }
 
 /** The solver's reports, mean over runs, with their Jacobians by param when every run has one. */
-function reportsDocument(results: readonly JobRunResult[], params: Layout): RunDocument['reports'] {
-  const first = results[0].reports;
-  if (!first) return undefined;
+function reportsDocument(reports: NonNullable<RunsSummary['reports']>, params: Layout): RunDocument['reports'] {
   const out = record<{ value: number[]; jacobian?: Record<string, number[][]> }>();
-  for (const [name, { value }] of Object.entries(first)) {
+  for (const [name, { value, jacobian }] of Object.entries(reports)) {
     const size = value.length;
-    const jacobians = results.map((r) => r.reports?.[name]?.jacobian).filter((j): j is Float64Array => j !== undefined);
-    const jacobian = jacobians.length === results.length ? mean(jacobians) : undefined;
     out[name] = {
-      value: Array.from(mean(results.map((r) => r.reports![name].value))),
+      value: Array.from(value),
       ...(jacobian ? { jacobian: Object.fromEntries(params.entries.map((p) => [p.name, Array.from({ length: size }, (_, r) => Array.from({ length: p.size }, (_, c) => jacobian[(p.offset + c) * size + r]))])) } : {}),
     };
   }
   return out;
 }
 
-function mean(arrays: readonly Float64Array[]): Float64Array {
-  const out = new Float64Array(arrays[0].length);
-  for (const a of arrays) for (let j = 0; j < a.length; j++) out[j] += a[j] / arrays.length;
-  return out;
-}
-
 /**
- * Builds `result.json` from the runs (all completed) and their aggregate.
+ * Builds `result.json` from the runs (all completed, folded in run order) and their aggregate.
  * @category CLI
  */
-export function runDocument(session: RunSession, results: readonly JobRunResult[], aggregate: Aggregate, metrics: readonly string[]): RunDocument {
+export function runDocument(session: RunSession, runs: RunsSummary, aggregate: Aggregate, metrics: readonly string[]): RunDocument {
   const { varLayout, paramLayout } = session.kernels.instance;
   const { reference } = session;
   const last = aggregate.k.length - 1;
@@ -176,47 +166,33 @@ export function runDocument(session: RunSession, results: readonly JobRunResult[
     final[m] = aggregate.metrics[m].mean[last];
     slopes[m] = logLogSlope(aggregate.k, aggregate.metrics[m].mean);
   }
-  const jacobians = results.map((r) => r.jacobian).filter((j): j is Float64Array => j !== undefined);
   const hyper = session.hyper;
   const hypergradient = record<Record<string, number[]>>();
   for (const estimator of hyper?.chosen ?? []) {
-    const estimates = results.map((r) => r.hypergradients?.[estimator]).filter((g): g is Float64Array => g !== undefined);
-    if (estimates.length === results.length) hypergradient[estimator] = byName(mean(estimates), paramLayout);
+    const mean = runs.hypergradients.get(estimator);
+    if (mean) hypergradient[estimator] = byName(mean, paramLayout);
   }
-  const solves = results.map((r) => r.implicitSolve).filter((v) => v !== undefined);
-  const sidRuns = results.map((r) => r.sid).filter((s) => s !== undefined);
-  if (sidRuns.length === results.length && sidRuns.length > 0) {
-    final.hypergradient_error_sid = sidRuns.reduce((a, s) => a + s.error[s.error.length - 1], 0) / sidRuns.length;
-  }
+  if (runs.sidFinal !== undefined) final.hypergradient_error_sid = runs.sidFinal;
   return {
-    iterations: results[0].iterations,
-    runs: results.length,
-    x: byName(mean(results.map((r) => r.x)), varLayout),
-    ...(jacobians.length === results.length ? { jacobian: jacobianBlocks(mean(jacobians), varLayout, paramLayout) } : {}),
+    iterations: runs.iterations,
+    runs: runs.runs,
+    x: byName(runs.x, varLayout),
+    ...(runs.jacobian ? { jacobian: jacobianBlocks(runs.jacobian, varLayout, paramLayout) } : {}),
     reference: referenceDocument(reference, session, hyper?.reference),
     ...(hyper ? { hypergradient } : {}),
-    ...(results[0].reports ? { reports: reportsDocument(results, paramLayout) } : {}),
-    ...(solves.length > 0 ? { implicit: { residual: Math.max(...solves.map((v) => v.residual)), condition: Math.max(...solves.map((v) => v.condition)) } } : {}),
-    ...stopDocument(session, results),
+    ...(runs.reports ? { reports: reportsDocument(runs.reports, paramLayout) } : {}),
+    ...(runs.implicit ? { implicit: runs.implicit } : {}),
+    ...stopDocument(session, runs),
     final,
     slopes,
   };
 }
 
 /** `result.json`'s `stop`, when the solver's options set a stopping rule. */
-function stopDocument(session: RunSession, results: readonly JobRunResult[]): Pick<RunDocument, 'stop'> {
+function stopDocument(session: RunSession, runs: RunsSummary): Pick<RunDocument, 'stop'> {
   const rule = session.settings.stop;
-  const stops = results.map((r) => r.stop).filter((s) => s !== undefined);
-  if (!rule || stops.length !== results.length) return {};
-  return {
-    stop: {
-      reason: stops.every((s) => s.reason === 'tolerance') ? 'tolerance' : 'iterations',
-      iteration: Math.max(...stops.map((s) => s.iteration)),
-      quantity: rule.quantity,
-      tolerance: rule.tolerance,
-      value: stops.reduce((total, s) => total + s.value, 0) / stops.length,
-    },
-  };
+  if (!rule || !runs.stop) return {};
+  return { stop: { reason: runs.stop.reason, iteration: runs.stop.iteration, quantity: rule.quantity, tolerance: rule.tolerance, value: runs.stop.value } };
 }
 
 /** `result.json`'s `reference` block for the session's mode. */

@@ -30,6 +30,7 @@ import { createHyperSession, type HyperSession } from './hyper-session.ts';
 import { chooseMetrics, type ChosenMetrics } from './metrics.ts';
 import { registrySourceReader } from '../sources.ts';
 import { solverRunReference } from './solver-reference.ts';
+import { checkStartHessian, checkStartPoint } from './fault.ts';
 
 /**
  * A problem ready to run.
@@ -121,10 +122,15 @@ export function createSession(
   const wantsJacobian = tracksJacobian({ problem, settings }) && (problem.report === undefined || problem.report.metrics.length === 0 || problem.report.metrics.includes('jacobian_error'));
   // First: the solver's checks of its inputs (compileStepProgram) come before any reference is computed from them.
   const program = compileStepProgram(problem, graphs, instance, solver, registry);
-  // reference = automatic: the solver's own reference when it has one for this problem (sinkhorn's certified run).
-  reference ??=
-    (option === 'automatic' ? solverRunReference(solver, kernels, instance.theta, instance.x0, seed) : undefined) ??
-    computeRunReference(kernels, instance.theta, instance.x0, settings.reference, { seed, jacobian: wantsJacobian });
+  if (!reference) {
+    // A NaN or infinity at x₀ is named here, before the reference works from it.
+    checkStartPoint(kernels, file);
+    // reference = automatic: the solver's own reference when it has one for this problem (sinkhorn's certified run).
+    reference =
+      (option === 'automatic' ? solverRunReference(solver, kernels, instance.theta, instance.x0, seed) : undefined) ??
+      computeRunReference(kernels, instance.theta, instance.x0, settings.reference, { seed, jacobian: wantsJacobian });
+    checkStartHessian(kernels, reference, file);
+  }
   const hyper = createHyperSession(problem, registry, kernels, reference, settings.track, file);
   const metrics = chooseMetrics(registry, problem, settings, reference, hyper);
   return { problem, kernels, reference, program, settings, hyper, metrics };

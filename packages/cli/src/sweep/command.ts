@@ -18,6 +18,7 @@ import { checkSweepLimits, DEFAULT_MAX_STEPS, DEFAULT_MEMORY_LIMIT, parseStepCou
 import { checkOutDir, writeOutDir } from '../run/out-dir.ts';
 import { runDocument } from '../run/result.ts';
 import type { JobRunResult } from '../run/job.ts';
+import { foldRuns } from '../run/run-fold.ts';
 import { createSession } from '../run/session.ts';
 import { cellSource, checkAxesAgainstFile } from './cell-source.ts';
 import { runCells, type CellTask } from './executor.ts';
@@ -119,7 +120,7 @@ async function sweepCommand(file: string, flags: SweepFlags, io: Output): Promis
       rmSync(cellDir, { recursive: true, force: true });
       writeOutDir(cellDir, {
         'instance.json': instanceJsonPieces(session.problem, session.kernels.instance),
-        'result.json': JSON.stringify({ grid: Object.fromEntries(axes.map((a, i) => [a.key, cells[cell][i]])), ...runDocument(session, results, aggregate(results), session.metrics.columns) }, null, 1),
+        'result.json': JSON.stringify({ grid: Object.fromEntries(axes.map((a, i) => [a.key, cells[cell][i]])), ...runDocument(session, foldRuns(results).summary(), aggregate(results), session.metrics.columns) }, null, 1),
       });
       rows.push(...cellRows(axes, cell, cells[cell], results));
       writeSummary(flags.out, summary());

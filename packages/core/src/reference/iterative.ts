@@ -132,10 +132,13 @@ export function computeIterativeReference(kernels: ProblemKernels, theta: Float6
   // At x* Lanczos stops once the smallest eigenvalue is certified positive: that is its success.
   const solutionSettled = atSolution.converged || positive;
   const stationary = relativeGradient <= CERTIFY_GRADIENT;
-  const finite = allFinite(x) && Number.isFinite(newton.gradientNorm);
+  const objective = kernels.objective(x, theta);
+  // F* must be a number to certify x* (see the exact reference).
+  const finite = allFinite(x) && Number.isFinite(newton.gradientNorm) && Number.isFinite(objective);
   const sketch = options.jacobian && finite ? jacobianSketch(kernels, x, theta, options.seed) : undefined;
   const warnings: string[] = [];
-  if (!finite) warnings.push(`Newton–CG diverged after ${newton.steps} steps (a non-finite iterate or gradient): x* is not known`);
+  if (!finite && allFinite(x) && Number.isFinite(newton.gradientNorm)) warnings.push(`F(x*) = ${objective}: the objective is not finite at the point Newton–CG reached`);
+  else if (!finite) warnings.push(`Newton–CG diverged after ${newton.steps} steps (a non-finite iterate or gradient): x* is not known`);
   else if (!stationary) warnings.push(`Newton–CG stopped with ‖∇F‖/scale = ${relativeGradient.toExponential(2)} after ${newton.steps} steps (${newton.products} Hessian–vector products)`);
   if (!solutionSettled) warnings.push(`Lanczos at x* did not converge: error bound ${atSolution.residual.toExponential(2)} after ${atSolution.iterations} products`);
   else if (!positive) warnings.push(`the Hessian at x* is not positive definite (Lanczos smallest eigenvalue ${atSolution.smallest.toExponential(3)}, residual ${atSolution.residual.toExponential(2)})`);
@@ -145,7 +148,7 @@ export function computeIterativeReference(kernels: ProblemKernels, theta: Float6
     mode: 'iterative',
     ...conditioning,
     x,
-    objective: kernels.objective(x, theta),
+    objective,
     quadratic,
     certified: finite && stationary && positive,
     newtonSteps: newton.steps,

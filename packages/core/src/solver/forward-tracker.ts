@@ -64,6 +64,11 @@ export class ForwardTracker {
     return Float64Array.from(this.current);
   }
 
+  /** Sets ∂θs to a value {@link ForwardTracker.stateJacobian} returned (resuming a checkpointed run). */
+  restore(stateJacobian: Float64Array): void {
+    this.current.set(stateJacobian);
+  }
+
   /** ‖∂θx_k − reference‖_F without copying (reference tangent-major, P columns of length D). */
   distanceTo(reference: Float64Array): number {
     const D = this.stepper.kernels.dimension;

@@ -5,7 +5,7 @@
  */
 import type { ProblemKernels } from '../derive/kernels.ts';
 import type { FunctionTable } from '../ir/functions.ts';
-import { allFinite } from '../linalg/vector.ts';
+import { allFinite, norm } from '../linalg/vector.ts';
 import type { MetricPlugin, MetricPoint, MetricRunInfo } from '../plugin/contracts.ts';
 import type { RunReference } from '../reference/run-reference.ts';
 import type { StoppingRule } from './contract.ts';
@@ -13,10 +13,11 @@ import { ForwardTracker } from './forward-tracker.ts';
 import type { FixedPointAt, FixedPointSolveInfo } from './fixed-point-implicit.ts';
 import type { LinearSolver } from './implicit.ts';
 import { implicitTracking, type ImplicitTracking } from './implicit-tracking.ts';
+import type { FaultQuantity } from './numerical-fault.ts';
 import { reportJacobianByPullback, reportJacobianFromState, reportValues, splitReports, type ReportResult } from './reports.ts';
 import { ReverseTape, type Checkpointing } from './reverse.ts';
 import type { StepProgram } from './step-program.ts';
-import { Stepper } from './stepper.ts';
+import { Stepper, type StepperCheckpoint } from './stepper.ts';
 
 /**
  * Derivative tracking modes.
@@ -96,6 +97,40 @@ export interface RunSpec {
    * tolerance. That x_k is recorded, and every tracker and estimator works at it.
    */
   readonly stop?: StoppingRule;
+  /**
+   * Mid-run checkpoints: `save` is called every `every` iterations with a function that captures
+   * the run's state (it copies the trace: call it only to keep a checkpoint; only with
+   * `track` none, forward or implicit and no observers, whose state lives only in the tracker
+   * and the stepper; ignored otherwise).
+   */
+  readonly checkpoint?: RunCheckpointSink;
+  /** A state captured through `checkpoint.save`: the run continues from it, with the same bits as if it had not stopped. */
+  readonly resume?: RunCheckpoint;
+}
+
+/** Where a run's mid-run checkpoints go (see {@link RunSpec.checkpoint}). */
+export interface RunCheckpointSink {
+  /** Iterations between two calls of `save`. */
+  readonly every: number;
+  /** Called every `every` iterations; `capture()` copies the run's state, to be called only when a checkpoint is kept. */
+  save(capture: () => RunCheckpoint): void;
+}
+
+/** Everything a run needs to continue from iteration k: the stepper (state and streams), ∂θs, the trace so far. */
+export interface RunCheckpoint {
+  /** The stepper after k steps (k is its `k`). */
+  readonly stepper: StepperCheckpoint;
+  /** ∂θs_k, when tracking forward. */
+  readonly forward?: Float64Array;
+  /** The trace recorded up to k. */
+  readonly trace: Trace;
+  /** The record points kept for the unbounded-below diagnosis. */
+  readonly recent: readonly RecordedDescent[];
+}
+
+/** Whether a run of `spec` can be checkpointed mid-run (see {@link RunSpec.checkpoint}). */
+export function checkpointable(spec: Pick<RunSpec, 'track' | 'observers'>): boolean {
+  return spec.track !== 'reverse' && (spec.observers ?? []).length === 0;
 }
 
 /**
@@ -122,6 +157,36 @@ export interface Trace {
   readonly metrics: Record<string, number[]>;
 }
 
+/** A record point's F(x_k) and ‖x_k‖, kept to tell an objective unbounded below from a step too large. */
+export interface RecordedDescent {
+  /** The iteration. */
+  readonly k: number;
+  /** F(x_k). */
+  readonly objective: number;
+  /** ‖x_k‖. */
+  readonly norm: number;
+}
+
+/**
+ * Where a run stopped on a NaN or infinity: an iterate (checked after every step), or the
+ * objective or gradient at a finite iterate (checked at the record points).
+ */
+export interface Divergence {
+  /** The iteration whose iterate (or objective, or gradient) is not finite. */
+  readonly iteration: number;
+  /** The step size η used for it. */
+  readonly step: number;
+  /** What was not finite (`iterate` when the solver state was). */
+  readonly quantity: Extract<FaultQuantity, 'iterate' | 'objective' | 'gradient'>;
+  /** The first non-finite value met. */
+  readonly value: number;
+  /** F and ‖x‖ at the last (up to {@link RECENT_RECORDS}) record points before it, oldest first. */
+  readonly recent: readonly RecordedDescent[];
+}
+
+/** Record points whose F(x_k) and ‖x_k‖ a divergence carries. */
+export const RECENT_RECORDS = 4;
+
 /**
  * A run's outcome.
  * @category Solvers and tracking
@@ -135,8 +200,8 @@ export interface RunResult {
   readonly jacobian?: Float64Array;
   /** The recorded metrics. */
   readonly trace: Trace;
-  /** Set when an iterate stopped being finite: the iteration reached and the step used. */
-  readonly divergence?: { readonly iteration: number; readonly step: number };
+  /** Set when the run met a NaN or infinity: where and in what (see {@link Divergence}). */
+  readonly divergence?: Divergence;
   /** Reverse mode: the most iterates stored at once. */
   readonly peakStoredStates?: number;
   /** The solver's reported quantities (its `report` nodes) at x_t, with their Jacobians when tracked. */
@@ -209,7 +274,9 @@ export function runSolver(
       columns.forEach((c, j) => (trace.metrics[c][row] = values[j] ?? NaN));
     }
   };
-  const record = (k: number): void => {
+  const recent: RecordedDescent[] = [];
+  /** Records x_k; returns the fault when F(x_k) or ∇ₓF(x_k) is not finite. */
+  const record = (k: number): Divergence | undefined => {
     const x = stepper.x;
     const row = trace.k.length;
     trace.k.push(k);
@@ -218,34 +285,63 @@ export function runSolver(
     const observed = observers.map((o) => o.record(view));
     writeMetrics(pointAt(k, x), row);
     observers.forEach((o, i) => observed[i].forEach((v, j) => (trace.metrics[o.metrics[j]][row] = v)));
+    // The gradient is the one pointAt left in `gradient` (at x_k); F costs one more evaluation per record point.
+    const objective = kernels.objective(x, theta);
+    recent.push({ k, objective, norm: norm(x) });
+    if (recent.length > RECENT_RECORDS) recent.shift();
+    const badGradient = gradient.find((v) => !Number.isFinite(v));
+    const step = stepper.stepAt(k);
+    if (!Number.isFinite(objective)) return { iteration: k, step, quantity: 'objective', value: objective, recent: recent.slice(0, -1) };
+    if (badGradient !== undefined) return { iteration: k, step, quantity: 'gradient', value: badGradient, recent: recent.slice(0, -1) };
+    return undefined;
   };
   let next = 0;
-  if (spec.recordAt[next] === 0) record(spec.recordAt[next++]);
-  const every = Math.max(1, Math.floor(spec.iterations / 200));
+  let divergence: Divergence | undefined;
   let k = 0;
-  let divergence: RunResult['divergence'];
+  const saving = spec.checkpoint && checkpointable(spec) ? spec.checkpoint : undefined;
+  if (spec.resume && checkpointable(spec)) {
+    const from = spec.resume;
+    stepper.restore(from.stepper);
+    if (forward && from.forward) forward.restore(from.forward);
+    for (const [name, values] of Object.entries(from.trace.metrics)) trace.metrics[name] = [...values];
+    trace.k.push(...from.trace.k);
+    recent.push(...from.recent);
+    k = from.stepper.k;
+    while (next < spec.recordAt.length && spec.recordAt[next] <= k) next++;
+  } else if (spec.recordAt[next] === 0) divergence = record(spec.recordAt[next++]);
+  const every = Math.max(1, Math.floor(spec.iterations / 200));
   let stop: RunStop | undefined;
-  for (; k < spec.iterations; k++) {
+  for (; k < spec.iterations && !divergence; k++) {
     tape?.beforePrepare(k);
     stepper.prepare(k);
     tape?.afterPrepare();
     forward?.update();
     stepper.advance();
     if (!allFinite(stepper.s)) {
-      divergence = { iteration: k + 1, step: stepper.step };
+      divergence = { iteration: k + 1, step: stepper.step, quantity: 'iterate', value: stepper.s.find((v) => !Number.isFinite(v)) as number, recent: [...recent] };
       break;
     }
     if (spec.stop) stop = stopTest(spec.stop, kernels, stepper.x, theta, gradient, k + 1, spec.iterations);
-    while (next < spec.recordAt.length && spec.recordAt[next] === k + 1) record(spec.recordAt[next++]);
+    while (!divergence && next < spec.recordAt.length && spec.recordAt[next] === k + 1) divergence = record(spec.recordAt[next++]);
+    if (divergence) break;
     if (onProgress && (k + 1) % every === 0) onProgress(k + 1);
     if (stop?.reason === 'tolerance') {
       // The trace ends where the run stopped, with that point recorded.
-      if (trace.k[trace.k.length - 1] !== k + 1) record(k + 1);
+      if (trace.k[trace.k.length - 1] !== k + 1) divergence = record(k + 1);
       k++;
       break;
     }
+    if (saving && (k + 1) % saving.every === 0 && k + 1 < spec.iterations) {
+      const done = k + 1;
+      saving.save(() => ({
+        stepper: stepper.checkpoint(done),
+        ...(forward ? { forward: forward.stateJacobian() } : {}),
+        trace: { k: [...trace.k], metrics: Object.fromEntries(Object.entries(trace.metrics).map(([name, values]) => [name, [...values]])) },
+        recent: [...recent],
+      }));
+    }
   }
-  if (divergence) return { iterations: k, x: Float64Array.from(stepper.x), trace, divergence };
+  if (divergence) return { iterations: divergence.quantity === 'iterate' ? k : divergence.iteration, x: Float64Array.from(stepper.x), trace, divergence };
   const iterations = k;
   tape?.end(iterations);
   let jacobian: Float64Array | undefined;
