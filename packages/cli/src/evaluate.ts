@@ -58,6 +58,7 @@ export function evaluateAtStart(problem: Problem, registry: PluginRegistry, seed
 /**
  * The numerical fault `sgd run` would stop on at x₀ (a NaN or infinite F, ∇ₓF or ∇²ₓₓF, with its
  * cause), as one line; `undefined` when F and its derivatives are finite there.
+  * @category CLI
  */
 export function startPointWarning(kernels: ProblemKernels): string | undefined {
   const { x0, theta } = kernels.instance;

@@ -16,28 +16,43 @@ import type { RunCheckpoint } from '@sgdiff/core';
 import type { JobRunResult, MidRunCheckpoints, RunJob } from './job.ts';
 import { MANIFEST } from './out-dir.ts';
 
-/** Default seconds between two flushes of the completed runs (`--checkpoint`). */
+/**
+ * Default seconds between two flushes of the completed runs (`--checkpoint`).
+ * @category CLI
+ */
 export const DEFAULT_CHECKPOINT_SECONDS = 10;
 
-/** `--checkpoint SECONDS`: a positive finite number. */
+/**
+ * `--checkpoint SECONDS`: a positive finite number.
+ * @category CLI
+ */
 export function parseCheckpointSeconds(value: string): number {
   const seconds = Number(value);
   if (value.trim() === '' || !Number.isFinite(seconds) || seconds <= 0) throw new InvalidArgumentError('expected a positive number of seconds');
   return seconds;
 }
 
-/** The sibling directory holding DIR's checkpoint. */
+/**
+ * The sibling directory holding DIR's checkpoint.
+ * @category CLI
+ */
 export function checkpointDir(out: string): string {
   const target = resolve(out);
   return join(dirname(target), `.${basename(target)}.checkpoint`);
 }
 
-/** Whether DIR is a complete `--out` directory (it has its manifest, written last). */
+/**
+ * Whether DIR is a complete `--out` directory (it has its manifest, written last).
+ * @category CLI
+ */
 export function isCompleteOutDir(out: string): boolean {
   return existsSync(join(resolve(out), MANIFEST));
 }
 
-/** Removes DIR's checkpoint, if any. */
+/**
+ * Removes DIR's checkpoint, if any.
+ * @category CLI
+ */
 export function removeCheckpoint(out: string): void {
   rmSync(checkpointDir(out), { recursive: true, force: true });
 }
@@ -81,6 +96,7 @@ function decode(_key: string, value: unknown): unknown {
 /**
  * The checkpoint log of one `sgd run --out DIR`: results are appended as the fold takes them
  * and flushed every `seconds` (and at the end), so a kill loses at most those seconds of runs.
+  * @category CLI
  */
 export class CheckpointLog {
   private readonly path: string;

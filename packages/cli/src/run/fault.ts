@@ -10,7 +10,10 @@ import type { JobRunResult, RunJob } from './job.ts';
 import { runSpec } from './job.ts';
 import type { RunSession } from './session.ts';
 
-/** `result.json` of a run stopped by a numerical fault (instead of the results of a complete run). */
+/**
+ * `result.json` of a run stopped by a numerical fault (instead of the results of a complete run).
+ * @category CLI
+ */
 export interface FaultDocument {
   /** `numerical fault` at x₀ (no run started), `diverged` during a run. */
   readonly status: 'numerical fault' | 'diverged';
@@ -32,7 +35,10 @@ export interface FaultDocument {
   readonly twoOverL?: number;
 }
 
-/** A fault found at x₀: the run is refused before any reference or step is computed. */
+/**
+ * A fault found at x₀: the run is refused before any reference or step is computed.
+ * @category CLI
+ */
 export class StartPointFaultError extends UserError {
   /**
    * @param message - the one-line error
@@ -48,14 +54,20 @@ export class StartPointFaultError extends UserError {
   }
 }
 
-/** Throws a {@link StartPointFaultError} when F or ∇ₓF is not finite at (x₀, θ). */
+/**
+ * Throws a {@link StartPointFaultError} when F or ∇ₓF is not finite at (x₀, θ).
+ * @category CLI
+ */
 export function checkStartPoint(kernels: ProblemKernels, file: string): void {
   const { x0, theta } = kernels.instance;
   const fault = startPointFault(kernels, x0, theta);
   if (fault) throw startError(kernels, file, fault.quantity, fault.value, fault.cause);
 }
 
-/** Throws a {@link StartPointFaultError} when μ or L came out non-finite: the Hessian at x₀ is not. */
+/**
+ * Throws a {@link StartPointFaultError} when μ or L came out non-finite: the Hessian at x₀ is not.
+ * @category CLI
+ */
 export function checkStartHessian(kernels: ProblemKernels, reference: RunReference, file: string): void {
   if (Number.isFinite(reference.L) && Number.isFinite(reference.mu)) return;
   const { x0, theta } = kernels.instance;
@@ -73,7 +85,10 @@ function startError(kernels: ProblemKernels, file: string, quantity: FaultDocume
   }, kernels);
 }
 
-/** The diagnosis of a diverged run: the one-line error's tail and `result.json`. */
+/**
+ * The diagnosis of a diverged run: the one-line error's tail and `result.json`.
+ * @category CLI
+ */
 export interface DivergenceDiagnosis {
   /** `the iterate is NaN; cause: ...`. */
   readonly text: string;
@@ -88,6 +103,7 @@ export interface DivergenceDiagnosis {
  * finite; else an objective unbounded below when F kept decreasing while ‖x‖ grew over the last
  * record points and up to x_{k−1} (see {@link unboundedBelow}); else a step above 2/L; else an
  * overflow of the step itself.
+  * @category CLI
  */
 export function diagnoseDivergence(session: RunSession, job: RunJob, run: number, result: JobRunResult): DivergenceDiagnosis {
   const divergence = result.divergence as Divergence;
@@ -132,6 +148,7 @@ export function diagnoseDivergence(session: RunSession, job: RunJob, run: number
  * record points before the divergence and x_{k−1} — F strictly decreases and ‖x‖ strictly grows,
  * and ‖x‖ at the last is at least 10 times what it is at the first. A run that diverges by a step
  * too large oscillates (F grows); one that converges slowly does not diverge.
+  * @category CLI
  */
 export function unboundedBelow(descent: readonly RecordedDescent[]): boolean {
   if (descent.length < 3) return false;

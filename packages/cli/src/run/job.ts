@@ -94,7 +94,10 @@ export function executeRuns(session: RunSession, job: RunJob, runs: readonly num
   return results;
 }
 
-/** Mid-run checkpoints of the runs executed in this thread: where states go, and the one to resume from. */
+/**
+ * Mid-run checkpoints of the runs executed in this thread: where states go, and the one to resume from.
+ * @category CLI
+ */
 export interface MidRunCheckpoints {
   /** Iterations between two calls of `save`. */
   readonly every: number;
@@ -104,7 +107,10 @@ export interface MidRunCheckpoints {
   readonly resume?: { readonly run: number; readonly state: RunCheckpoint };
 }
 
-/** Runs `runs` of a session, in order, handing each result to `onResult` as soon as it is complete (nothing is kept). */
+/**
+ * Runs `runs` of a session, in order, handing each result to `onResult` as soon as it is complete (nothing is kept).
+ * @category CLI
+ */
 export function forEachRun(
   session: RunSession,
   job: RunJob,

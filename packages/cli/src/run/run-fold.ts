@@ -23,6 +23,7 @@ function quantile(sorted: Float64Array, q: number): number {
  * Aligned series of runs (`k` and one value per metric per recorded iteration; runs may stop
  * early) folded into per-iteration means and 10%, 50%, 90% quantiles. Means skip NaN entries;
  * the quantiles are exact: each recorded iteration keeps one float64 per run.
+  * @category CLI
  */
 export class SeriesFold {
   private longest: readonly number[] = [];
@@ -95,7 +96,10 @@ class MeanFold {
   }
 }
 
-/** What result.json needs from the runs, once all are folded. */
+/**
+ * What result.json needs from the runs, once all are folded.
+ * @category CLI
+ */
 export interface RunsSummary {
   /** Runs folded. */
   readonly runs: number;
@@ -120,7 +124,10 @@ export interface RunsSummary {
   readonly stop?: { readonly reason: 'tolerance' | 'iterations'; readonly iteration: number; readonly value: number };
 }
 
-/** The trace, SID trace and result.json summary of R runs, folded one at a time in run order. */
+/**
+ * The trace, SID trace and result.json summary of R runs, folded one at a time in run order.
+ * @category CLI
+ */
 export class MonteCarloFold {
   /** The metric traces. */
   readonly trace: SeriesFold;
@@ -218,7 +225,10 @@ export class MonteCarloFold {
   }
 }
 
-/** Folds an array of results (a sweep cell's), in order. */
+/**
+ * Folds an array of results (a sweep cell's), in order.
+ * @category CLI
+ */
 export function foldRuns(results: readonly JobRunResult[]): MonteCarloFold {
   const fold = new MonteCarloFold(results.length);
   for (const result of results) fold.add(result);

@@ -12,10 +12,16 @@ import type { Tensor } from '../ir/operator.ts';
 import { printFormulas } from '../ir/printer.ts';
 import type { Layout } from '../problem/layout.ts';
 
-/** The quantities a numerical fault can be found in. */
+/**
+ * The quantities a numerical fault can be found in.
+ * @category Solvers and tracking
+ */
 export type FaultQuantity = 'objective' | 'gradient' | 'Hessian' | 'iterate';
 
-/** The first IR node whose value went non-finite from finite arguments. */
+/**
+ * The first IR node whose value went non-finite from finite arguments.
+ * @category Solvers and tracking
+ */
 export interface NonFiniteCause {
   /** The node's expression, printed as `sgd derive` prints (cut to {@link EXPRESSION_WIDTH} characters). */
   readonly expression: string;
@@ -25,7 +31,10 @@ export interface NonFiniteCause {
   readonly outcome?: number;
 }
 
-/** Longest expression quoted in a cause. */
+/**
+ * Longest expression quoted in a cause.
+ * @category Solvers and tracking
+ */
 export const EXPRESSION_WIDTH = 80;
 
 /** Outcomes of the sample tried at most when looking for the cause (the interpreter allocates per node). */
@@ -35,6 +44,7 @@ const MAX_OUTCOMES_SEARCHED = 10_000;
  * The cause of a non-finite `quantity` at (x, θ): for the Hessian, `direction` is the unit
  * vector (or any vector) along which ∇²ₓₓF·v was not finite. `undefined` when every node is
  * finite at every outcome tried (the non-finite value came from averaging, e.g. an overflowing sum).
+  * @category Solvers and tracking
  */
 export function nonFiniteCause(kernels: ProblemKernels, quantity: Exclude<FaultQuantity, 'iterate'>, x: Float64Array, theta: Float64Array, direction?: Float64Array): NonFiniteCause | undefined {
   const { graphs, instance } = kernels;
@@ -104,7 +114,10 @@ function slice(flat: Float64Array, layout: Layout, name: string): Float64Array {
   return entry ? flat.subarray(entry.offset, entry.offset + entry.size) : new Float64Array(0);
 }
 
-/** A non-finite quantity at the start point x₀, with its cause when found. */
+/**
+ * A non-finite quantity at the start point x₀, with its cause when found.
+ * @category Solvers and tracking
+ */
 export interface StartPointFault {
   /** The quantity. */
   readonly quantity: Exclude<FaultQuantity, 'iterate'>;
@@ -114,7 +127,10 @@ export interface StartPointFault {
   readonly cause?: NonFiniteCause;
 }
 
-/** Whether F or ∇ₓF is non-finite at (x₀, θ): the first such quantity, in that order, with its cause. Checked before any reference or run. */
+/**
+ * Whether F or ∇ₓF is non-finite at (x₀, θ): the first such quantity, in that order, with its cause. Checked before any reference or run.
+ * @category Solvers and tracking
+ */
 export function startPointFault(kernels: ProblemKernels, x0: Float64Array, theta: Float64Array): StartPointFault | undefined {
   const objective = kernels.objective(x0, theta);
   if (!Number.isFinite(objective)) return { quantity: 'objective', value: objective, cause: nonFiniteCause(kernels, 'objective', x0, theta) };
@@ -128,6 +144,7 @@ export function startPointFault(kernels: ProblemKernels, x0: Float64Array, theta
 /**
  * The first non-finite entry of ∇²ₓₓF at (x, θ), column by column (up to D Hessian–vector
  * products: called once μ or L came out non-finite), with its cause.
+  * @category Solvers and tracking
  */
 export function hessianFault(kernels: ProblemKernels, x: Float64Array, theta: Float64Array): StartPointFault | undefined {
   const D = kernels.dimension;
@@ -143,7 +160,10 @@ export function hessianFault(kernels: ProblemKernels, x: Float64Array, theta: Fl
   return undefined;
 }
 
-/** `the objective is NaN: log of a non-positive value (log(-5)) in log(x - 5)`: a fault in one line. */
+/**
+ * `the objective is NaN: log of a non-positive value (log(-5)) in log(x - 5)`: a fault in one line.
+ * @category Solvers and tracking
+ */
 export function describeFault(quantity: FaultQuantity, value: number, cause?: NonFiniteCause): string {
   const what = `the ${quantity} is ${Number.isNaN(value) ? 'NaN' : value > 0 ? '+Infinity' : '-Infinity'}`;
   if (!cause) return what;

@@ -108,7 +108,10 @@ export interface RunSpec {
   readonly resume?: RunCheckpoint;
 }
 
-/** Where a run's mid-run checkpoints go (see {@link RunSpec.checkpoint}). */
+/**
+ * Where a run's mid-run checkpoints go (see {@link RunSpec.checkpoint}).
+ * @category Solvers and tracking
+ */
 export interface RunCheckpointSink {
   /** Iterations between two calls of `save`. */
   readonly every: number;
@@ -116,7 +119,10 @@ export interface RunCheckpointSink {
   save(capture: () => RunCheckpoint): void;
 }
 
-/** Everything a run needs to continue from iteration k: the stepper (state and streams), ∂θs, the trace so far. */
+/**
+ * Everything a run needs to continue from iteration k: the stepper (state and streams), ∂θs, the trace so far.
+ * @category Solvers and tracking
+ */
 export interface RunCheckpoint {
   /** The stepper after k steps (k is its `k`). */
   readonly stepper: StepperCheckpoint;
@@ -128,7 +134,10 @@ export interface RunCheckpoint {
   readonly recent: readonly RecordedDescent[];
 }
 
-/** Whether a run of `spec` can be checkpointed mid-run (see {@link RunSpec.checkpoint}). */
+/**
+ * Whether a run of `spec` can be checkpointed mid-run (see {@link RunSpec.checkpoint}).
+ * @category Solvers and tracking
+ */
 export function checkpointable(spec: Pick<RunSpec, 'track' | 'observers'>): boolean {
   return spec.track !== 'reverse' && (spec.observers ?? []).length === 0;
 }
@@ -157,7 +166,10 @@ export interface Trace {
   readonly metrics: Record<string, number[]>;
 }
 
-/** A record point's F(x_k) and ‖x_k‖, kept to tell an objective unbounded below from a step too large. */
+/**
+ * A record point's F(x_k) and ‖x_k‖, kept to tell an objective unbounded below from a step too large.
+ * @category Solvers and tracking
+ */
 export interface RecordedDescent {
   /** The iteration. */
   readonly k: number;
@@ -170,6 +182,7 @@ export interface RecordedDescent {
 /**
  * Where a run stopped on a NaN or infinity: an iterate (checked after every step), or the
  * objective or gradient at a finite iterate (checked at the record points).
+  * @category Solvers and tracking
  */
 export interface Divergence {
   /** The iteration whose iterate (or objective, or gradient) is not finite. */
@@ -184,7 +197,10 @@ export interface Divergence {
   readonly recent: readonly RecordedDescent[];
 }
 
-/** Record points whose F(x_k) and ‖x_k‖ a divergence carries. */
+/**
+ * Record points whose F(x_k) and ‖x_k‖ a divergence carries.
+ * @category Solvers and tracking
+ */
 export const RECENT_RECORDS = 4;
 
 /**
