@@ -20,6 +20,7 @@ import { compileSgd, type Diagnostic } from '@sgdiff/dsl';
 import { defaultRegistry } from '@sgdiff/plugins';
 import { checkEnvironment } from '../packages/cli/src/load.ts';
 import { WORST_CASES } from './fuzz-corpus/worst-cases.ts';
+import { cpuMs } from './support/cpu-time.ts';
 
 const registry = defaultRegistry();
 const env = checkEnvironment(registry);
@@ -30,7 +31,7 @@ const MUTATED = 5000;
 /** Programs that compile, run for a few iterations through the CLI. */
 const RUN_SAMPLE = 20;
 
-/** The time one input may take through every stage: 2 s, plus 0.4 ms per byte (generous: CI machines are shared; unloaded, the 64 KB file of 16,000 syntax errors takes about 4 s). */
+/** The CPU time one input may take through every stage ({@link cpuMs}): 2 s, plus 0.4 ms per byte (unloaded, the 64 KB file of 16,000 syntax errors takes about 4 s). */
 function timeLimitMs(source: string): number {
   return 2000 + 0.4 * source.length;
 }
@@ -55,15 +56,14 @@ function positionOf(source: string, offset: number): { line: number; column: num
 
 /** Every property of one input; returns whether it compiled. */
 function assertSound(source: string, label: string, checkTwice: boolean): boolean {
-  const started = performance.now();
-  let outcome: Outcome;
+  let timed: { result: Outcome; ms: number };
   try {
-    outcome = throughFrontEnd(source);
+    timed = cpuMs(() => throughFrontEnd(source));
   } catch (error) {
     throw new Error(`${label}: an exception escaped: ${(error as Error).stack}\n--- input ---\n${source.slice(0, 2000)}`);
   }
-  const elapsed = performance.now() - started;
-  expect(elapsed, `${label}: ${elapsed.toFixed(0)} ms for ${source.length} bytes`).toBeLessThan(timeLimitMs(source));
+  const outcome = timed.result;
+  expect(timed.ms, `${label}: ${timed.ms.toFixed(0)} ms of CPU for ${source.length} bytes`).toBeLessThan(timeLimitMs(source));
   for (const d of outcome.diagnostics) {
     const { start, end } = d.range;
     const where = `${label}: '${d.message}' at ${JSON.stringify(d.range)} in a file of ${source.length} characters`;

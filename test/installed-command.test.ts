@@ -60,6 +60,36 @@ describe('the built command', () => {
   });
 });
 
+describe('worker threads of the built command', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sgd-workers-'));
+  const file = join(dir, 'ls.sgd');
+  writeFileSync(file, 'dim n = 6\ndata A : R[n, 2] ~ normal(0, 1)\ndata b : R[n] ~ normal(0, 1)\nvar x : R[2] = 0\nsample i ~ uniform(n)\nminimize f(x; i) = (A[i] . x - b[i])^2\nsolve sgd { iterations = 50  step = 0.05 }\n');
+  const tree = (out: string, names: string[]): string[] => names.map((name) => readFileSync(join(out, name), 'utf8'));
+
+  // Each executor starts its own worker module by name from dist/: a sweep once got the Monte Carlo one.
+  it('runs a Monte Carlo on 2 workers with the bytes of 1', () => {
+    const runs = [1, 2].map((w) => {
+      const out = join(dir, `run-${w}`);
+      const r = sgd(['run', file, '--runs', '4', '--workers', String(w), '--out', out]);
+      expect(r.err).toBe('');
+      expect(r.code).toBe(0);
+      return tree(out, ['trace.csv', 'result.json']);
+    });
+    expect(runs[1]).toEqual(runs[0]);
+  });
+
+  it('runs a sweep on 2 workers with the bytes of 1', () => {
+    const sweeps = [1, 2].map((w) => {
+      const out = join(dir, `sweep-${w}`);
+      const r = sgd(['sweep', file, '--grid', 'solve.step=0.01,0.02,0.05', '--runs', '2', '--workers', String(w), '--out', out]);
+      expect(r.err).toBe('');
+      expect(r.code).toBe(0);
+      return tree(out, ['summary.csv', 'summary.json']);
+    });
+    expect(sweeps[1]).toEqual(sweeps[0]);
+  });
+});
+
 describe('plugins loaded by the built command from outside the repository', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sgd-plugin-'));
   copyFileSync(join(ROOT, 'examples/plugins/heavy-ball.ts'), join(dir, 'heavy-ball.ts'));

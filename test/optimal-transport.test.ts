@@ -17,81 +17,9 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '@sgdiff/cli';
 import { gradientWithRespectToA, gradientWithRespectToPoints, sinkhornReference, type OtProblem } from '@sgdiff/plugins';
 import { linearRate, readTrace } from '../examples/superefficiency/analysis.ts';
+import { cost, histogram, logSinkhorn, maxDiff, scalingSinkhorn, uniforms } from './support/plain-sinkhorn.ts';
 
 const EXAMPLE = 'examples/optimal-transport/wasserstein-grid.sgd';
-
-/** A seeded uniform generator (mulberry32), independent of the engine's streams. */
-function uniforms(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** A normalized histogram of `n` uniform draws. */
-function histogram(n: number, next: () => number): Float64Array {
-  const h = Float64Array.from({ length: n }, () => 0.1 + next());
-  const total = h.reduce((s, v) => s + v, 0);
-  return h.map((v) => v / total);
-}
-
-/** Squared distances of 1-D points. */
-function cost(X: Float64Array, Y: Float64Array): Float64Array {
-  const C = new Float64Array(X.length * Y.length);
-  X.forEach((x, i) => Y.forEach((y, j) => (C[i * Y.length + j] = (x - y) ** 2)));
-  return C;
-}
-
-/**
- * Scaling-domain Sinkhorn (fine at ε = 0.05 on costs ≤ 1: e^{−20}): balanced potentials, the dual
- * minimum ℓ = ⟨f, a⟩ + ⟨g, b⟩ + ε, and W_ε = ⟨C, P⟩ + ε⟨P, log P⟩ from the plan itself.
- */
-function scalingSinkhorn(p: OtProblem, iterations = 20000): { f: Float64Array; g: Float64Array; value: number; transportCost: number } {
-  const n = p.a.length;
-  const m = p.b.length;
-  const K = p.cost.map((c) => Math.exp(-c / p.epsilon));
-  const u = new Float64Array(n).fill(1);
-  const v = new Float64Array(m).fill(1);
-  for (let t = 0; t < iterations; t++) {
-    for (let i = 0; i < n; i++) {
-      let s = 0;
-      for (let j = 0; j < m; j++) s += K[i * m + j] * v[j];
-      u[i] = p.a[i] / s;
-    }
-    for (let j = 0; j < m; j++) {
-      let s = 0;
-      for (let i = 0; i < n; i++) s += K[i * m + j] * u[i];
-      v[j] = p.b[j] / s;
-    }
-  }
-  // P = diag(u) K diag(v) = exp(−(f ⊕ g + C)/ε) with f = −ε log u, g = −ε log v.
-  const f = u.map((x) => -p.epsilon * Math.log(x));
-  const g = v.map((x) => -p.epsilon * Math.log(x));
-  const shift = (g.reduce((s, x) => s + x, 0) - f.reduce((s, x) => s + x, 0)) / (n + m);
-  const F = f.map((x) => x + shift);
-  const G = g.map((x) => x - shift);
-  // At the solution Σ P = 1, so W = ⟨f, a⟩ + ⟨g, b⟩ + ε.
-  const value = F.reduce((s, x, i) => s + x * p.a[i], 0) + G.reduce((s, x, j) => s + x * p.b[j], 0) + p.epsilon;
-  let transportCost = 0;
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < m; j++) {
-      const P = u[i] * K[i * m + j] * v[j];
-      // P log P → 0 as P → 0 (entries that underflow).
-      if (P > 0) transportCost += P * p.cost[i * m + j] + p.epsilon * P * Math.log(P);
-    }
-  }
-  return { f: F, g: G, value, transportCost };
-}
-
-function maxDiff(x: ArrayLike<number>, y: ArrayLike<number>): number {
-  let d = 0;
-  for (let i = 0; i < x.length; i++) d = Math.max(d, Math.abs(x[i] - y[i]));
-  return d;
-}
 
 describe('the OT reference against an independent scaling-domain Sinkhorn', () => {
   const next = uniforms(11);
@@ -185,29 +113,6 @@ async function run(file: string, ...args: string[]): Promise<RunOutput> {
   return { dir, result: read('result.json'), instance: read('instance.json') };
 }
 
-/** t log-domain Sinkhorn steps from 0 with the balanced gauge, as the solver defines them. */
-function logSinkhorn(p: OtProblem, t: number): Float64Array {
-  const n = p.a.length;
-  const m = p.b.length;
-  const f = new Float64Array(n);
-  const g = new Float64Array(m);
-  const soft = (values: (q: number) => number, size: number): number => {
-    let top = -Infinity;
-    for (let q = 0; q < size; q++) top = Math.max(top, values(q));
-    let s = 0;
-    for (let q = 0; q < size; q++) s += Math.exp(values(q) - top);
-    return p.epsilon * (top + Math.log(s));
-  };
-  for (let k = 0; k < t; k++) {
-    for (let i = 0; i < n; i++) f[i] = soft((j) => -(g[j] + p.cost[i * m + j]) / p.epsilon, m) - p.epsilon * Math.log(p.a[i]);
-    for (let j = 0; j < m; j++) g[j] = soft((i) => -(f[i] + p.cost[i * m + j]) / p.epsilon, n) - p.epsilon * Math.log(p.b[j]);
-    const c = (g.reduce((s, x) => s + x, 0) - f.reduce((s, x) => s + x, 0)) / (n + m);
-    for (let i = 0; i < n; i++) f[i] += c;
-    for (let j = 0; j < m; j++) g[j] -= c;
-  }
-  return Float64Array.of(...f, ...g);
-}
-
 describe('t = 8 Sinkhorn steps of the engine', () => {
   const t = 8;
   // Without the outer objective: the run reports the tracked Jacobian itself.
@@ -272,7 +177,7 @@ describe('Fig. 2d: n = 100 grid points, m = 30, ε = 0.1', () => {
   }, 120_000);
 });
 
-describe('bad input: errors naming the file and the declaration, never an internal error', () => {
+describe('bad input: errors at the declaration (file:line:col), never an internal error', () => {
   async function errorsOf(edits: Array<[string, string]>): Promise<{ code: number; err: string }> {
     const file = variant([...edits, ['  iterations = 60', '  iterations = 2']]);
     const err: string[] = [];
@@ -286,8 +191,8 @@ describe('bad input: errors naming the file and the declaration, never an intern
       ['const eps = 0.1', 'const eps = -0.1'],
     ]);
     expect(code).toBe(1);
-    expect(err).toMatch(/ot\.sgd: error: solve sinkhorn: param 'a' must sum to 1 within 1e-9 \(the dual is unbounded otherwise\); its entries sum to \d/);
-    expect(err).toMatch(/ot\.sgd: error: solve sinkhorn: const 'eps' must be positive; it is -0\.1/);
+    expect(err).toMatch(/ot\.sgd:\d+:\d+: error: solve sinkhorn: param 'a' must sum to 1 within 1e-9 \(the dual is unbounded otherwise\); its entries sum to \d/);
+    expect(err).toMatch(/ot\.sgd:\d+:\d+: error: solve sinkhorn: const 'eps' must be positive; it is -0\.1/);
     expect(err).not.toMatch(/internal error/);
   }, 60_000);
 
@@ -300,7 +205,7 @@ describe('bad input: errors naming the file and the declaration, never an intern
       ['g . b +', 'g . w +'],
     ]);
     expect(missing.code).toBe(1);
-    expect(missing.err).toMatch(/ot\.sgd: error: solve sinkhorn reads the entropic dual's inputs by name; this problem lacks the histogram 'b'/);
+    expect(missing.err).toMatch(/ot\.sgd:\d+:\d+: error: solve sinkhorn: reads the entropic dual's inputs by name; this problem lacks the histogram 'b'/);
   }, 60_000);
 });
 

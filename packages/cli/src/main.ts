@@ -19,7 +19,8 @@ import { buildProgram, type Output } from './program.ts';
  * console.log(code, result.final.distance); // 0 and ‖x_200 − x*‖
  * ```
  * @returns the exit code: 0 success, 1 a user mistake (bad file or flags), 2 a run that
- *   diverged, 70 an internal error
+ *   diverged, 69 the queue's Redis unreachable (`--queue`), 70 an internal error
+ * @category CLI
  */
 export async function runCli(args: readonly string[], io: Output, registry?: PluginRegistry): Promise<number> {
   try {

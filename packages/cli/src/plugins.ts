@@ -33,7 +33,10 @@ function describeExports(loaded: Record<string, unknown>): string {
   return `${found}; its exports: ${names.join(', ')}`;
 }
 
-/** Imports each plugin module and returns its container module. */
+/**
+ * Imports each plugin module and returns its container module.
+ * @category CLI
+ */
 export async function importPlugins(specifiers: readonly string[]): Promise<ContainerModule[]> {
   const modules: ContainerModule[] = [];
   if (specifiers.length > 0) await shareModulesWithPlugins(specifiers);
@@ -54,7 +57,10 @@ export async function importPlugins(specifiers: readonly string[]): Promise<Cont
   return modules;
 }
 
-/** The built-ins plus the plugins named on the command line. */
+/**
+ * The built-ins plus the plugins named on the command line.
+ * @category CLI
+ */
 export async function registryWith(specifiers: readonly string[]): Promise<PluginRegistry> {
   return defaultRegistry(await importPlugins(specifiers));
 }

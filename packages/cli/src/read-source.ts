@@ -64,7 +64,10 @@ function firstBinaryByte(bytes: Uint8Array): number {
   return -1;
 }
 
-/** The text of `file`; throws a {@link UserError} with one line when it cannot be read or is not text. */
+/**
+ * The text of `file`; throws a {@link UserError} with one line when it cannot be read or is not text.
+ * @category CLI
+ */
 export function readSourceFile(file: string): string {
   let bytes: Buffer;
   try {

@@ -3,7 +3,8 @@
  * it): sums are collected into like terms with numeric coefficients (`t + t` → `2 * t`), products
  * into one numeric factor times the other factors with integer powers, so numeric factors fold
  * (`2 * (0.25 * (0.5 / a)) * (4 * b)` → `b / a`) and a factor cancels its reciprocal
- * (`t * (1 / t)` → 1, for scalars). The result is built with the problem's IR builder, so it is
+ * (`t * (1 / t)` → 1, for scalars); a numeric factor moves out of a sum (`sum(2 * t)` →
+ * `2 * sum(t)`, `sum(-t)` → `-sum(t)`), where it joins the enclosing product. The result is built with the problem's IR builder, so it is
  * hash-consed and locally simplified like any graph. The compiled kernels keep using the graphs
  * as differentiated: the kernel generator already shares subexpressions and folds constants,
  * and a printing pass must not change what runs.
@@ -36,7 +37,10 @@ function decomposes(node: Node): boolean {
   return true;
 }
 
-/** Rebuilds derivative graphs in simplified form, memoized across the graphs it is given. */
+/**
+ * Rebuilds derivative graphs in simplified form, memoized across the graphs it is given.
+ * @category CLI
+ */
 export class PrintSimplifier {
   private readonly memo = new Map<number, Node>();
 
@@ -152,7 +156,8 @@ export class PrintSimplifier {
       if (t.node.op === 'const') return b.const(c * (t.node.value as number));
       return c === 1 ? t.node : b.mul(b.const(c), t.node);
     };
-    const positive = kept.filter((t) => t.coef > 0);
+    // A NaN coefficient ((θ − θ)/(θ − θ) folded to 0/0) is neither positive nor negative: printed as added.
+    const positive = kept.filter((t) => !(t.coef < 0));
     const negative = kept.filter((t) => t.coef < 0);
     let result: Node | undefined = positive.reduce<Node | undefined>((acc, t) => (acc ? b.add(acc, scaled(t, 1)) : scaled(t, 1)), undefined);
     for (const t of negative) result = result ? b.sub(result, scaled(t, -1)) : scaled(t, 1);
@@ -178,6 +183,27 @@ export class PrintSimplifier {
     }
   }
 
+  /**
+   * Σ of a simplified term, with its numeric factor outside: `c * t` (as {@link fromProduct}
+   * builds it), `-t` and `c / t` give `c * sum(t)`, `-sum(t)` and `c * sum(1 / t)`. A sum is
+   * linear, so the value is the same for a full sum and along an axis.
+   */
+  private sumOf(term: Node, axis: number | undefined): Node {
+    const b = this.b;
+    const [first, second] = term.args;
+    if (term.op === 'neg') {
+      // -(c * sum(t)) reads as (-c) * sum(t).
+      const inner = this.sumOf(first, axis);
+      return inner.op === 'mul' && inner.args[0].op === 'const' ? b.mul(b.const(-(inner.args[0].value as number)), inner.args[1]) : b.neg(inner);
+    }
+    if (term.op === 'mul' && (first.op === 'const' || second.op === 'const')) {
+      const [c, rest] = first.op === 'const' ? [first, second] : [second, first];
+      return b.mul(c, this.sumOf(rest, axis));
+    }
+    if (term.op === 'div' && first.op === 'const' && first.value !== 1) return b.mul(first, b.sum(b.div(b.const(1), second), axis));
+    return b.sum(term, axis);
+  }
+
   /** Any other operator: rebuilt from its simplified operands. */
   private generic(node: Node): Node {
     const b = this.b;
@@ -190,9 +216,9 @@ export class PrintSimplifier {
       case 'broadcast':
         return b.broadcast(a[0], node.shape);
       case 'sum':
-        return b.sum(a[0]);
+        return this.sumOf(a[0], node.axis);
       case 'logsumexp':
-        return b.logsumexp(a[0]);
+        return b.logsumexp(a[0], node.axis);
       case 'matvec':
         return b.matvec(a[0], a[1]);
       case 'vecmat':

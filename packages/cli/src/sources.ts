@@ -5,6 +5,7 @@ import { formatShape, sizeOf, withSourceDefaults, type PluginRegistry, type Sour
  * A {@link SourceReader} for `drawInstance` that dispatches each tensor to the registry's
  * source of that name (arguments not written in the file take the source's defaults) and
  * checks that the source returned one entry per entry of the declared shape.
+ * @category CLI
  */
 export function registrySourceReader(registry: PluginRegistry): SourceReader {
   return (symbol, init, seed) => {

@@ -18,7 +18,10 @@ function describeInit(init: TensorInit): string {
   }
 }
 
-/** One line per kind of declaration, aligned. */
+/**
+ * One line per kind of declaration, aligned.
+ * @category CLI
+ */
 export function summarize(file: string, problem: Problem): string {
   const tensors = (kind: 'data' | 'param' | 'var'): string =>
     problem.tensors.filter((t) => t.kind === kind).map((t) => `${t.name} : ${formatShape(t.shape)} ${describeInit(t.init)}`).join(', ') || '—';
@@ -38,7 +41,10 @@ export function summarize(file: string, problem: Problem): string {
   return [`${file}: ok`, ...rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)].join('\n');
 }
 
-/** The summary of `sgd check --json`. */
+/**
+ * The summary of `sgd check --json`.
+ * @category CLI
+ */
 export function summaryJson(problem: Problem): object {
   return {
     dims: Object.fromEntries(problem.dims.map((d) => [d.name, d.value])),

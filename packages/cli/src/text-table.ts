@@ -1,6 +1,9 @@
 /** Aligned plain-text tables whose last column wraps to the terminal's width. */
 
-/** Breaks `text` into lines of at most `width` characters at spaces (a longer word stays whole). */
+/**
+ * Breaks `text` into lines of at most `width` characters at spaces (a longer word stays whole).
+ * @category CLI
+ */
 export function wrapText(text: string, width: number): string[] {
   const lines: string[] = [];
   let line = '';
@@ -18,6 +21,7 @@ export function wrapText(text: string, width: number): string[] {
  * last wraps under itself so no line is longer than `width` (unless the other columns already
  * are). When that would leave the last column under 40 characters, it goes on the lines below
  * its row instead, indented, at the full width.
+ * @category CLI
  */
 export function formatTable(header: readonly string[], rows: readonly (readonly string[])[], width: number, indent = '  '): string {
   const all = [header, ...rows];

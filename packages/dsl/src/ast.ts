@@ -3,7 +3,10 @@
  * it was parsed from, so that the checker and every later stage can point at the user's text.
  */
 
-/** A position in a source file; lines and columns start at 1. */
+/**
+ * A position in a source file; lines and columns start at 1.
+ * @category Language
+ */
 export interface SourcePosition {
   /** 1-based line. */
   readonly line: number;
@@ -13,7 +16,10 @@ export interface SourcePosition {
   readonly offset: number;
 }
 
-/** A half-open span `[start, end)` of a source file. */
+/**
+ * A half-open span `[start, end)` of a source file.
+ * @category Language
+ */
 export interface SourceRange {
   /** First character of the span. */
   readonly start: SourcePosition;
@@ -21,7 +27,10 @@ export interface SourceRange {
   readonly end: SourcePosition;
 }
 
-/** An identifier with its own range (declaration names, keys, function names). */
+/**
+ * An identifier with its own range (declaration names, keys, function names).
+ * @category Language
+ */
 export interface Identifier {
   /** Always `'Identifier'`. */
   readonly $type: 'Identifier';
@@ -31,7 +40,10 @@ export interface Identifier {
   readonly range: SourceRange;
 }
 
-/** A numeric literal. */
+/**
+ * A numeric literal.
+ * @category Language
+ */
 export interface NumberLiteral {
   /** Always `'NumberLiteral'`. */
   readonly $type: 'NumberLiteral';
@@ -43,7 +55,10 @@ export interface NumberLiteral {
   readonly range: SourceRange;
 }
 
-/** A string literal (only as a named argument of a data source, e.g. `split = "train"`). */
+/**
+ * A string literal (only as a named argument of a data source, e.g. `split = "train"`).
+ * @category Language
+ */
 export interface StringLiteral {
   /** Always `'StringLiteral'`. */
   readonly $type: 'StringLiteral';
@@ -53,7 +68,10 @@ export interface StringLiteral {
   readonly range: SourceRange;
 }
 
-/** A reference to a declared name, or a free variable of an option expression (`k`, `mu`). */
+/**
+ * A reference to a declared name, or a free variable of an option expression (`k`, `mu`).
+ * @category Language
+ */
 export interface NameRef {
   /** Always `'NameRef'`. */
   readonly $type: 'NameRef';
@@ -63,10 +81,16 @@ export interface NameRef {
   readonly range: SourceRange;
 }
 
-/** The binary operators of the expression language. `.` is the inner product, `@` the matrix product (matrix–vector, vector–matrix, matrix–matrix). */
+/**
+ * The binary operators of the expression language. `.` is the inner product, `@` the matrix product (matrix–vector, vector–matrix, matrix–matrix).
+ * @category Language
+ */
 export type BinaryOperator = '+' | '-' | '*' | '/' | '^' | '.' | '@';
 
-/** `left op right`. */
+/**
+ * `left op right`.
+ * @category Language
+ */
 export interface BinaryExpr {
   /** Always `'BinaryExpr'`. */
   readonly $type: 'BinaryExpr';
@@ -80,7 +104,10 @@ export interface BinaryExpr {
   readonly range: SourceRange;
 }
 
-/** `-operand`. */
+/**
+ * `-operand`.
+ * @category Language
+ */
 export interface UnaryExpr {
   /** Always `'UnaryExpr'`. */
   readonly $type: 'UnaryExpr';
@@ -92,7 +119,10 @@ export interface UnaryExpr {
   readonly range: SourceRange;
 }
 
-/** A named argument `name = value` of a call. */
+/**
+ * A named argument `name = value` of a call.
+ * @category Language
+ */
 export interface NamedArg {
   /** Always `'NamedArg'`. */
   readonly $type: 'NamedArg';
@@ -104,7 +134,10 @@ export interface NamedArg {
   readonly range: SourceRange;
 }
 
-/** `callee(arg, ..., name = value, ...)`: a function, a distribution or a data source. */
+/**
+ * `callee(arg, ..., name = value, ...)`: a function, a distribution or a data source.
+ * @category Language
+ */
 export interface CallExpr {
   /** Always `'CallExpr'`. */
   readonly $type: 'CallExpr';
@@ -118,7 +151,10 @@ export interface CallExpr {
   readonly range: SourceRange;
 }
 
-/** `target[index]`: row `index` of a matrix, or entry `index` of a vector. */
+/**
+ * `target[index]`: row `index` of a matrix, or entry `index` of a vector.
+ * @category Language
+ */
 export interface IndexExpr {
   /** Always `'IndexExpr'`. */
   readonly $type: 'IndexExpr';
@@ -133,6 +169,7 @@ export interface IndexExpr {
 /**
  * `target[:, None]` (`axis = 1`: a vector as a column, shape `R[n, 1]`) or `target[None, :]`
  * (`axis = 0`: a row, `R[1, n]`), NumPy's spelling; against a matrix the extent of 1 repeats.
+ * @category Language
  */
 export interface NewAxisExpr {
   /** Always `'NewAxisExpr'`. */
@@ -145,10 +182,16 @@ export interface NewAxisExpr {
   readonly range: SourceRange;
 }
 
-/** Any expression. */
+/**
+ * Any expression.
+ * @category Language
+ */
 export type Expr = NumberLiteral | NameRef | BinaryExpr | UnaryExpr | CallExpr | IndexExpr | NewAxisExpr;
 
-/** A type `R`, `R[n]` or `R[n, d]`; each extent is a constant expression (usually a dim). */
+/**
+ * A type `R`, `R[n]` or `R[n, d]`; each extent is a constant expression (usually a dim).
+ * @category Language
+ */
 export interface TypeExpr {
   /** Always `'TypeExpr'`. */
   readonly $type: 'TypeExpr';
@@ -158,7 +201,10 @@ export interface TypeExpr {
   readonly range: SourceRange;
 }
 
-/** How a data, param or var declaration gets its value. */
+/**
+ * How a data, param or var declaration gets its value.
+ * @category Language
+ */
 export type Initializer =
   /** `~ normal(0, 1)`: drawn once from the run's seed. */
   | { readonly $type: 'DrawInit'; readonly distribution: CallExpr; readonly range: SourceRange }
@@ -167,7 +213,10 @@ export type Initializer =
   /** `from source(...)`: read from a data-source plugin. */
   | { readonly $type: 'SourceInit'; readonly source: CallExpr; readonly range: SourceRange };
 
-/** `dim n = expr`. */
+/**
+ * `dim n = expr`.
+ * @category Language
+ */
 export interface DimDecl {
   /** Always `'DimDecl'`. */
   readonly $type: 'DimDecl';
@@ -179,7 +228,10 @@ export interface DimDecl {
   readonly range: SourceRange;
 }
 
-/** `const c = expr`. */
+/**
+ * `const c = expr`.
+ * @category Language
+ */
 export interface ConstDecl {
   /** Always `'ConstDecl'`. */
   readonly $type: 'ConstDecl';
@@ -191,10 +243,16 @@ export interface ConstDecl {
   readonly range: SourceRange;
 }
 
-/** The three kinds of tensor declarations. */
+/**
+ * The three kinds of tensor declarations.
+ * @category Language
+ */
 export type TensorKind = 'data' | 'param' | 'var';
 
-/** `data|param|var name : type init`. */
+/**
+ * `data|param|var name : type init`.
+ * @category Language
+ */
 export interface TensorDecl {
   /** Always `'TensorDecl'`. */
   readonly $type: 'TensorDecl';
@@ -210,7 +268,10 @@ export interface TensorDecl {
   readonly range: SourceRange;
 }
 
-/** `sample i ~ uniform(n)` or `sample i ~ uniform(n, batch = b)`. */
+/**
+ * `sample i ~ uniform(n)` or `sample i ~ uniform(n, batch = b)`.
+ * @category Language
+ */
 export interface SampleDecl {
   /** Always `'SampleDecl'`. */
   readonly $type: 'SampleDecl';
@@ -222,7 +283,10 @@ export interface SampleDecl {
   readonly range: SourceRange;
 }
 
-/** `minimize f(x, theta; i) = expr`. */
+/**
+ * `minimize f(x, theta; i) = expr`.
+ * @category Language
+ */
 export interface MinimizeDecl {
   /** Always `'MinimizeDecl'`. */
   readonly $type: 'MinimizeDecl';
@@ -238,7 +302,10 @@ export interface MinimizeDecl {
   readonly range: SourceRange;
 }
 
-/** `outer value`: the upper objective is the value function ℓ(θ) = min_x F(x, θ). */
+/**
+ * `outer value`: the upper objective is the value function ℓ(θ) = min_x F(x, θ).
+ * @category Language
+ */
 export interface OuterValueDecl {
   /** Always `'OuterDecl'`. */
   readonly $type: 'OuterDecl';
@@ -250,7 +317,10 @@ export interface OuterValueDecl {
   readonly range: SourceRange;
 }
 
-/** `outer E(x, theta; j) = expr`: an upper objective E(x, θ) = E_j e(x, θ; j) of its own. */
+/**
+ * `outer E(x, theta; j) = expr`: an upper objective E(x, θ) = E_j e(x, θ; j) of its own.
+ * @category Language
+ */
 export interface OuterExpressionDecl {
   /** Always `'OuterDecl'`. */
   readonly $type: 'OuterDecl';
@@ -268,10 +338,16 @@ export interface OuterExpressionDecl {
   readonly range: SourceRange;
 }
 
-/** The upper-level objective of a hypergradient problem: `outer value` or `outer E(...) = expr`. */
+/**
+ * The upper-level objective of a hypergradient problem: `outer value` or `outer E(...) = expr`.
+ * @category Language
+ */
 export type OuterDecl = OuterValueDecl | OuterExpressionDecl;
 
-/** `key = value` (or `key = v1, v2, ...`) inside a `solve` or `outer_solve` block. */
+/**
+ * `key = value` (or `key = v1, v2, ...`) inside a `solve` or `outer_solve` block.
+ * @category Language
+ */
 export interface SolveOption {
   /** Always `'SolveOption'`. */
   readonly $type: 'SolveOption';
@@ -285,7 +361,10 @@ export interface SolveOption {
   readonly range: SourceRange;
 }
 
-/** `solve NAME { key = value ... }`. */
+/**
+ * `solve NAME { key = value ... }`.
+ * @category Language
+ */
 export interface SolveDecl {
   /** Always `'SolveDecl'`. */
   readonly $type: 'SolveDecl';
@@ -297,7 +376,10 @@ export interface SolveDecl {
   readonly range: SourceRange;
 }
 
-/** `outer_solve NAME { key = value ... }`: the loop on θ around the lower-level solver. */
+/**
+ * `outer_solve NAME { key = value ... }`: the loop on θ around the lower-level solver.
+ * @category Language
+ */
 export interface OuterSolveDecl {
   /** Always `'OuterSolveDecl'`. */
   readonly $type: 'OuterSolveDecl';
@@ -309,7 +391,10 @@ export interface OuterSolveDecl {
   readonly range: SourceRange;
 }
 
-/** `report every log 200 { m1, m2 }` or `report { m1 }`. */
+/**
+ * `report every log 200 { m1, m2 }` or `report { m1 }`.
+ * @category Language
+ */
 export interface ReportDecl {
   /** Always `'ReportDecl'`. */
   readonly $type: 'ReportDecl';
@@ -321,7 +406,10 @@ export interface ReportDecl {
   readonly range: SourceRange;
 }
 
-/** Any top-level statement. */
+/**
+ * Any top-level statement.
+ * @category Language
+ */
 export type Statement =
   | DimDecl
   | ConstDecl
@@ -333,7 +421,10 @@ export type Statement =
   | OuterSolveDecl
   | ReportDecl;
 
-/** A parsed `.sgd` file. */
+/**
+ * A parsed `.sgd` file.
+ * @category Language
+ */
 export interface SgdFile {
   /** Always `'SgdFile'`. */
   readonly $type: 'SgdFile';

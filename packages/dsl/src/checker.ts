@@ -21,7 +21,10 @@ import { checkSolve, type CheckedSolve } from './check/solve.ts';
 import { declareSymbols } from './check/symbols.ts';
 import { pointRange } from './source-range.ts';
 
-/** A named number: a dim or a const. */
+/**
+ * A named number: a dim or a const.
+ * @category Language
+ */
 export interface NamedValue {
   /** The declared name. */
   readonly name: string;
@@ -29,7 +32,10 @@ export interface NamedValue {
   readonly value: number;
 }
 
-/** Everything lowering needs from a file without errors, resolved. */
+/**
+ * Everything lowering needs from a file without errors, resolved.
+ * @category Language
+ */
 export interface CheckedFile {
   /** Dims in declaration order. */
   readonly dims: readonly NamedValue[];
@@ -51,7 +57,10 @@ export interface CheckedFile {
   readonly report?: ReportSpec;
 }
 
-/** The outcome of checking a file. */
+/**
+ * The outcome of checking a file.
+ * @category Language
+ */
 export interface CheckResult {
   /** The resolved file; present only when there is no error (warnings allowed). */
   readonly checked?: CheckedFile;
@@ -59,7 +68,10 @@ export interface CheckResult {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-/** Checks a parsed file against the installed plugins. Never throws for a user mistake. */
+/**
+ * Checks a parsed file against the installed plugins. Never throws for a user mistake.
+ * @category Language
+ */
 export function checkFile(file: SgdFile, env: CheckEnvironment): CheckResult {
   const ctx = new CheckContext(env);
   declareSymbols(file, ctx);

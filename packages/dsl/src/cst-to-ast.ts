@@ -203,11 +203,16 @@ class CstConverter {
     const closers = tokens(cst, 'RBracket');
     const items = nodes(cst, 'indexItem');
     let result = this.primary(primaryCst);
-    // Items of all brackets come in one list: bracket k holds those between its '[' and ']'.
+    // Items of all brackets come in one list, in source order: bracket k holds those between its
+    // '[' and ']'. One pass over them (filtering the list per bracket made x[0][0]… quadratic).
+    const starts = items.map((item) => rangeOf(item).start.offset);
+    let next = 0;
     openers.forEach((open, k) => {
       const range = spanRange(rangeOf(primaryCst), tokenRange(closers[k]));
-      const inside = items.filter((item) => rangeOf(item).start.offset > open.startOffset && rangeOf(item).start.offset < closers[k].startOffset);
-      result = this.bracket(result, inside, range);
+      while (next < items.length && starts[next] <= open.startOffset) next++;
+      const first = next;
+      while (next < items.length && starts[next] < closers[k].startOffset) next++;
+      result = this.bracket(result, items.slice(first, next), range);
     });
     return result;
   }

@@ -22,6 +22,7 @@ import { tokenRange } from './source-range.ts';
  * additive → multiplicative → unary → power → postfix → primary`); with Node's default stack
  * the parser overflows from about 150 nested calls, so 100 leaves a margin of 1.5 at the
  * worst case and far more for parentheses (overflow near 250), `^` (near 700) and `-` (near 1,500).
+ * @category Language
  */
 export const MAX_NESTING = 50;
 
@@ -30,6 +31,7 @@ export const MAX_NESTING = 50;
  * printing recurse once per level; each handles at least 5 times this (see
  * `test/expression-depth.test.ts`, which runs `MAX_EXPRESSION_DEPTH` levels of every shape
  * through check, lower and derive with a stack a fifth of Node's default).
+ * @category Language
  */
 export const MAX_EXPRESSION_DEPTH = 1000;
 

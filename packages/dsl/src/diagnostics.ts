@@ -8,6 +8,7 @@ import type { SourceRange } from './ast.ts';
 /**
  * Every diagnostic code. Codes are stable kebab-case identifiers: messages may be reworded,
  * codes may not change meaning. `docs/language.md` lists each with its message pattern.
+ * @category Language
  */
 export type DiagnosticCode =
   // Lexing and parsing.
@@ -56,6 +57,8 @@ export type DiagnosticCode =
   | 'invalid-option-value'
   | 'option-out-of-range'
   | 'reference-over-budget'
+  // What a solver reads of the problem and its drawn instance (the solver plugin's checks).
+  | 'solver-input'
   // Hypergradients: the upper objective and its loop.
   | 'missing-outer'
   | 'analytic-needs-value'
@@ -64,10 +67,16 @@ export type DiagnosticCode =
   | 'duplicate-metric'
   | 'invalid-report';
 
-/** How serious a diagnostic is: errors stop compilation, warnings do not. */
+/**
+ * How serious a diagnostic is: errors stop compilation, warnings do not.
+ * @category Language
+ */
 export type Severity = 'error' | 'warning';
 
-/** One problem found in a source file. */
+/**
+ * One problem found in a source file.
+ * @category Language
+ */
 export interface Diagnostic {
   /** The text the problem is about. */
   readonly range: SourceRange;
@@ -79,17 +88,26 @@ export interface Diagnostic {
   readonly message: string;
 }
 
-/** True when at least one diagnostic is an error. */
+/**
+ * True when at least one diagnostic is an error.
+ * @category Language
+ */
 export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
   return diagnostics.some((d) => d.severity === 'error');
 }
 
-/** Diagnostics in source order (stable, so diagnostics at one position keep their order). */
+/**
+ * Diagnostics in source order (stable, so diagnostics at one position keep their order).
+ * @category Language
+ */
 export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
   return [...diagnostics].sort((a, b) => a.range.start.offset - b.range.start.offset);
 }
 
-/** The most characters of a source line echoed under a diagnostic; a longer line is shown as a window around the span. */
+/**
+ * The most characters of a source line echoed under a diagnostic; a longer line is shown as a window around the span.
+ * @category Language
+ */
 export const ECHO_WIDTH = 160;
 /** How much of a long line is shown before the span's start. */
 const ECHO_BEFORE = 60;
@@ -103,6 +121,7 @@ const ECHO_BEFORE = 60;
  * @param file - the name to print, usually the path the source was read from
  * @param source - the whole source text the diagnostic's range refers to
  * @param d - the diagnostic
+ * @category Language
  */
 export function formatDiagnostic(file: string, source: string, d: Diagnostic): string {
   const { start, end } = d.range;
@@ -142,6 +161,7 @@ function lineStarts(source: string): number[] {
 /**
  * Every diagnostic formatted with {@link formatDiagnostic}, in source order, separated by
  * blank lines.
+ * @category Language
  */
 export function formatDiagnostics(file: string, source: string, diagnostics: readonly Diagnostic[]): string {
   return sortDiagnostics(diagnostics)

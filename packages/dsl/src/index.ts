@@ -24,8 +24,12 @@ export { ECHO_WIDTH, formatDiagnostic, formatDiagnostics, hasErrors, sortDiagnos
 export { MAX_EXPRESSION_DEPTH, MAX_NESTING } from './depth.ts';
 export type { Diagnostic, DiagnosticCode, Severity } from './diagnostics.ts';
 export { lowerFile } from './lower.ts';
+export { parseSettingValue, type SettingValue } from './parse-value.ts';
 
-/** The outcome of {@link parseSgd}. */
+/**
+ * The outcome of {@link parseSgd}.
+ * @category Language
+ */
 export interface SgdParseResult {
   /** The file name the source was read from, for formatting diagnostics. */
   readonly file: string;
@@ -35,7 +39,10 @@ export interface SgdParseResult {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-/** The outcome of {@link compileSgd}. */
+/**
+ * The outcome of {@link compileSgd}.
+ * @category Language
+ */
 export interface SgdCompileResult {
   /** The file name the source was read from, for formatting diagnostics. */
   readonly file: string;
@@ -49,6 +56,7 @@ export interface SgdCompileResult {
  * Parses `.sgd` source text, reporting every lexical and syntax error at once.
  * @param source - the file's text
  * @param file - the name to report it under
+ * @category Language
  */
 export function parseSgd(source: string, file: string): SgdParseResult {
   return { file, ...parseSource(source) };
@@ -75,6 +83,7 @@ export function parseSgd(source: string, file: string): SgdParseResult {
  * const graphs = buildDerivativeGraphs(problem, registry.rules);
  * console.log(graphs.gradX.length); // 1: ∇ₓF for the one var
  * ```
+ * @category Language
  */
 export function compileSgd(source: string, file: string, env: CheckEnvironment): SgdCompileResult {
   const parsed = parseSource(source);

@@ -8,7 +8,10 @@ import { skipGrammarValidation } from './grammar-validation.ts';
 /** Letters an identifier may use: ASCII plus Greek, so `θ` or `μ` can be written as in papers. */
 const IDENTIFIER_START = 'A-Za-z_\\u0391-\\u03A9\\u03B1-\\u03C9';
 
-/** A name: a letter, `_` or Greek letter, then letters, digits, `_` or Greek letters. */
+/**
+ * A name: a letter, `_` or Greek letter, then letters, digits, `_` or Greek letters.
+ * @category Language
+ */
 export const Identifier = createToken({
   name: 'Identifier',
   label: 'a name',
@@ -61,6 +64,7 @@ export const Real = keyword('R', 'Real');
  * A number: `12`, `1.5`, `.5`, `1.`, `1e-3`, `2.5E+10`. A trailing `.` belongs to the number
  * only when no name follows it (any name: `2.θ` as `2.x`), so `2.x` is the inner product `2 . x`; a `.` with no digit
  * after it (as in `A[i] . x`) never starts a number.
+ * @category Language
  */
 export const NumberLiteral = createToken({
   name: 'NumberLiteral',
@@ -70,7 +74,10 @@ export const NumberLiteral = createToken({
   start_chars_hint: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '.'],
 });
 
-/** A double-quoted string with the escapes `\"`, `\\`, `\n` and `\t`. */
+/**
+ * A double-quoted string with the escapes `\"`, `\\`, `\n` and `\t`.
+ * @category Language
+ */
 export const StringLiteral = createToken({
   name: 'StringLiteral',
   label: 'a string',

@@ -27,6 +27,7 @@ import { chooseSurface, type SurfaceChoice } from './check/surfaces.ts';
  * @param checked - the checker's output (so every name resolves and every shape fits)
  * @param source - the file's text, from which expression options are taken verbatim
  * @param operators - the operators and elementwise functions the file may use (the checker's)
+ * @category Language
  */
 export function lowerFile(checked: CheckedFile, source: string, operators: OperatorTable): Problem {
   const b = new IRBuilder(operators);
@@ -143,5 +144,5 @@ function lowerSolve(solve: CheckedSolve, source: string, b: IRBuilder, names: Re
     for (const v of spec.variables ?? []) scope.set(v, b.input({ kind: 'hyper', name: v }, []));
     expressions[spec.name] = lowerExpr(expr, b, scope);
   }
-  return { solver: solve.solver, options, expressions };
+  return { solver: solve.solver, options, expressions, given: [...solve.given.keys()] };
 }

@@ -20,6 +20,7 @@ export * from './sources/text-tables.ts';
 export * from './solvers/sinkhorn.ts';
 export * from './solvers/sinkhorn-inputs.ts';
 export * from './solvers/sinkhorn-reference.ts';
+export * from './solvers/sinkhorn-run-reference.ts';
 export * from './sinkhorn-metrics.ts';
 export * from './sources/grid.ts';
 export * from './solvers/sinkhorn-instance.ts';

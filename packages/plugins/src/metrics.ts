@@ -11,7 +11,10 @@ function solution(point: MetricPoint): { readonly x: Float64Array; readonly obje
   return reference;
 }
 
-/** F(x_k, θ) − F(x*, θ). */
+/**
+ * F(x_k, θ) − F(x*, θ).
+ * @category Solvers and tracking
+ */
 export const suboptimalityMetric: MetricPlugin = {
   name: 'suboptimality',
   doc: 'F(x_k, θ) − F(x*, θ).',
@@ -19,7 +22,10 @@ export const suboptimalityMetric: MetricPlugin = {
   compute: (point) => point.kernels.objective(point.x, point.theta) - solution(point).objective,
 };
 
-/** ‖x_k − x*‖. */
+/**
+ * ‖x_k − x*‖.
+ * @category Solvers and tracking
+ */
 export const distanceMetric: MetricPlugin = {
   name: 'distance',
   doc: '‖x_k − x*‖.',
@@ -27,7 +33,10 @@ export const distanceMetric: MetricPlugin = {
   compute: (point) => distance(point.x, solution(point).x),
 };
 
-/** ‖∂θx_k − ∂θx*‖_F, exactly (exact reference) or along a few directions (iterative reference). */
+/**
+ * ‖∂θx_k − ∂θx*‖_F, exactly (exact reference) or along a few directions (iterative reference).
+ * @category Solvers and tracking
+ */
 export const jacobianErrorMetric: MetricPlugin = {
   name: 'jacobian_error',
   doc: '‖∂θx_k − ∂θx*‖_F (with reference = iterative: along the directions listed in result.json, an estimate when θ has more than 8 entries).',
@@ -42,7 +51,10 @@ export const jacobianErrorMetric: MetricPlugin = {
   },
 };
 
-/** ‖∇ₓF(x_k, θ)‖. */
+/**
+ * ‖∇ₓF(x_k, θ)‖.
+ * @category Solvers and tracking
+ */
 export const gradientNormMetric: MetricPlugin = {
   name: 'gradient_norm',
   doc: '‖∇ₓF(x_k, θ)‖.',
@@ -50,7 +62,10 @@ export const gradientNormMetric: MetricPlugin = {
   compute: (point) => norm(point.gradient),
 };
 
-/** η_k. */
+/**
+ * η_k.
+ * @category Solvers and tracking
+ */
 export const stepMetric: MetricPlugin = {
   name: 'step',
   doc: 'The step size η_k.',
@@ -58,7 +73,10 @@ export const stepMetric: MetricPlugin = {
   compute: (point) => point.step,
 };
 
-/** ‖g_k − g*‖ per chosen estimator (SID's go to sid.csv). */
+/**
+ * ‖g_k − g*‖ per chosen estimator (SID's go to sid.csv).
+ * @category Solvers and tracking
+ */
 export const hypergradientErrorMetric: MetricPlugin = {
   name: 'hypergradient_error',
   doc: '‖g_k − g*‖ for each chosen hypergradient estimator (one column each; SID in sid.csv).',
@@ -77,5 +95,8 @@ export const hypergradientErrorMetric: MetricPlugin = {
   },
 };
 
-/** The built-in metrics, in the order traces list them. */
+/**
+ * The built-in metrics, in the order traces list them.
+ * @category Solvers and tracking
+ */
 export const builtinMetrics: readonly MetricPlugin[] = [suboptimalityMetric, distanceMetric, jacobianErrorMetric, gradientNormMetric, stepMetric, hypergradientErrorMetric];

@@ -8,7 +8,10 @@
  */
 import { outerSolverOptions, type OuterSolverPlugin } from '@sgdiff/core';
 
-/** Mirror ascent on the simplex (entropic mirror map), normalized with the largest exponent shifted out. */
+/**
+ * Mirror ascent on the simplex (entropic mirror map), normalized with the largest exponent shifted out.
+ * @category Hypergradients
+ */
 export const mirrorAscentOuterSolver: OuterSolverPlugin = {
   name: 'mirror_ascent',
   doc: 'Mirror ascent on the simplex: θ_{m+1} ∝ θ_m ⊙ exp(+η_m g_m), for ℓ to maximize (θ must start positive), e.g. the Wasserstein barycenter with ℓ = min L4 = ε − W_ε.',

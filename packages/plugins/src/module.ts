@@ -18,13 +18,22 @@ import { gridSource } from './sources/grid.ts';
 import { sinkhornSolver } from './solvers/sinkhorn.ts';
 import { marginalViolationMetric, simplexHypergradientErrorMetric } from './sinkhorn-metrics.ts';
 
-/** The built-in solvers. */
+/**
+ * The built-in solvers.
+ * @category Plugins
+ */
 export const builtinSolvers = [gdSolver, sgdSolver, inexactSgdSolver, fixedPointSolver, sinkhornSolver];
 
-/** The built-in data sources. */
+/**
+ * The built-in data sources.
+ * @category Plugins
+ */
 export const builtinSources: readonly DataSource[] = [mnistSource, gridSource, ...fileSources];
 
-/** Registers the built-in operators, functions, solvers, metrics, outer solvers and data sources. */
+/**
+ * Registers the built-in operators, functions, solvers, metrics, outer solvers and data sources.
+ * @category Plugins
+ */
 export const builtinPlugins = new ContainerModule(({ bind }) => {
   for (const operator of builtinOperators) bind(OPERATORS).toConstantValue(operator);
   for (const fn of builtinFunctions) bind(FUNCTIONS).toConstantValue(fn);
@@ -56,6 +65,7 @@ export const builtinPlugins = new ContainerModule(({ bind }) => {
  * const registry = defaultRegistry([new ContainerModule(({ bind }) => void bind(SOLVERS).toConstantValue(plainGd))]);
  * console.log(registry.solvers.has('plain_gd')); // true
  * ```
+ * @category Plugins
  */
 export function defaultRegistry(extra: readonly ContainerModule[] = []): PluginRegistry {
   return PluginRegistry.fromModules([builtinPlugins, ...extra]);

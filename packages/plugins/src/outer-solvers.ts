@@ -1,7 +1,10 @@
 /** The built-in outer solvers (`outer_solve gd | mirror`), as init/update plugins. */
 import { outerSolverOptions, type OuterSolverPlugin } from '@sgdiff/core';
 
-/** Gradient descent on θ: θ_{m+1} = θ_m − η_m g_m. */
+/**
+ * Gradient descent on θ: θ_{m+1} = θ_m − η_m g_m.
+ * @category Hypergradients
+ */
 export const gdOuterSolver: OuterSolverPlugin = {
   name: 'gd',
   doc: 'Gradient descent on θ: θ_{m+1} = θ_m − η_m g_m.',
@@ -13,7 +16,10 @@ export const gdOuterSolver: OuterSolverPlugin = {
   }),
 };
 
-/** Mirror descent on the simplex (entropic mirror map): θ_{m+1} ∝ θ_m ⊙ exp(−η_m g_m). */
+/**
+ * Mirror descent on the simplex (entropic mirror map): θ_{m+1} ∝ θ_m ⊙ exp(−η_m g_m).
+ * @category Hypergradients
+ */
 export const mirrorOuterSolver: OuterSolverPlugin = {
   name: 'mirror',
   doc: 'Mirror descent on the simplex: θ_{m+1} ∝ θ_m ⊙ exp(−η_m g_m) (θ must start positive).',
@@ -30,5 +36,8 @@ export const mirrorOuterSolver: OuterSolverPlugin = {
   },
 };
 
-/** The built-in outer solvers. */
+/**
+ * The built-in outer solvers.
+ * @category Hypergradients
+ */
 export const builtinOuterSolvers: readonly OuterSolverPlugin[] = [gdOuterSolver, mirrorOuterSolver];

@@ -7,7 +7,10 @@
  */
 import { errorMetric, type Estimator, type MetricPlugin } from '@sgdiff/core';
 
-/** ‖P1 − a‖₁ + ‖Pᵀ1 − b‖₁, the 1-norm of ∇ₓF for the entropic dual. */
+/**
+ * ‖P1 − a‖₁ + ‖Pᵀ1 − b‖₁, the 1-norm of ∇ₓF for the entropic dual.
+ * @category Solvers and tracking
+ */
 export const marginalViolationMetric: MetricPlugin = {
   name: 'marginal_violation',
   doc: 'Entropic OT: ‖P1 − a‖₁ + ‖Pᵀ1 − b‖₁ of the plan of the current potentials (the 1-norm of ∇ₓF of the dual).',
@@ -33,6 +36,7 @@ function tangentDistance(v: Float64Array, w: Float64Array): number {
  * ‖P(g_k − g*)‖ per estimator, P the projection onto the tangent space {Σ = 0} of the simplex. A
  * histogram's gradient is only defined up to a multiple of 1 (off the simplex the dual is
  * unbounded), and a gauge that depends on θ moves that component at the rate of the iterates.
+ * @category Solvers and tracking
  */
 export const simplexHypergradientErrorMetric: MetricPlugin = {
   name: 'simplex_hypergradient_error',

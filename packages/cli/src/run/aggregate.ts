@@ -1,7 +1,11 @@
 /** Monte Carlo statistics of traces: per recorded iteration, the mean and the 10%, 50%, 90% quantiles of each metric. */
 import type { RunResult } from '@sgdiff/core';
+import { SeriesFold } from './run-fold.ts';
 
-/** Statistics of one metric, aligned with the recorded iterations. */
+/**
+ * Statistics of one metric, aligned with the recorded iterations.
+ * @category CLI
+ */
 export interface MetricBand {
   /** Mean over the runs (NaN entries left out). */
   readonly mean: number[];
@@ -13,7 +17,10 @@ export interface MetricBand {
   readonly q90: number[];
 }
 
-/** Aggregated traces. */
+/**
+ * Aggregated traces.
+ * @category CLI
+ */
 export interface Aggregate {
   /** Recorded iterations (those of the longest run). */
   readonly k: number[];
@@ -23,16 +30,10 @@ export interface Aggregate {
   readonly runs: number;
 }
 
-/** The q-quantile of sorted values, by linear interpolation. */
-function quantile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  const at = q * (sorted.length - 1);
-  const lo = Math.floor(at);
-  const hi = Math.ceil(at);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (at - lo);
-}
-
-/** Aggregates run traces in run order (so the statistics do not depend on which thread ran what). */
+/**
+ * Aggregates run traces in run order (so the statistics do not depend on which thread ran what).
+ * @category CLI
+ */
 export function aggregate(results: readonly RunResult[]): Aggregate {
   return aggregateSeries(
     results.map((r) => r.trace.k),
@@ -40,29 +41,20 @@ export function aggregate(results: readonly RunResult[]): Aggregate {
   );
 }
 
-/** Aggregates aligned series: `k[r]` and `series[r][metric]` of each run r (runs may stop early). */
+/**
+ * Aggregates aligned series: `k[r]` and `series[r][metric]` of each run r (runs may stop early); see {@link SeriesFold}.
+ * @category CLI
+ */
 export function aggregateSeries(k: readonly number[][], series: ReadonlyArray<Record<string, number[]>>): Aggregate {
-  const longest = k.reduce((a, ks) => (ks.length > a.length ? ks : a), k[0]);
-  const band = (metric: string): MetricBand => {
-    const out: MetricBand = { mean: [], q10: [], median: [], q90: [] };
-    for (let j = 0; j < longest.length; j++) {
-      const values = series.map((r) => r[metric]?.[j]).filter((v): v is number => v !== undefined && !Number.isNaN(v));
-      let sum = 0;
-      for (const v of values) sum += v;
-      const sorted = [...values].sort((a, b) => a - b);
-      out.mean.push(values.length > 0 ? sum / values.length : NaN);
-      out.q10.push(quantile(sorted, 0.1));
-      out.median.push(quantile(sorted, 0.5));
-      out.q90.push(quantile(sorted, 0.9));
-    }
-    return out;
-  };
-  return { k: [...longest], runs: series.length, metrics: Object.fromEntries(Object.keys(series[0]).map((m) => [m, band(m)])) };
+  const fold = new SeriesFold(series.length);
+  series.forEach((s, r) => fold.add(k[r], s));
+  return fold.result();
 }
 
 /**
  * The least-squares slope of log(value) against log(k) over the last two decades of k
  * (k ≥ k_max/100), using positive finite values; NaN with fewer than three such points.
+ * @category CLI
  */
 export function logLogSlope(k: readonly number[], values: readonly number[]): number {
   const kmax = k[k.length - 1];
@@ -78,7 +70,10 @@ export function logLogSlope(k: readonly number[], values: readonly number[]): nu
   return xs.length < 3 ? NaN : leastSquaresSlope(xs, ys);
 }
 
-/** The slope of the least-squares line through the points (xs[j], ys[j]). */
+/**
+ * The slope of the least-squares line through the points (xs[j], ys[j]).
+ * @category CLI
+ */
 export function leastSquaresSlope(xs: readonly number[], ys: readonly number[]): number {
   const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
   const my = ys.reduce((a, b) => a + b, 0) / ys.length;

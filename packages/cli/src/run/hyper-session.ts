@@ -14,11 +14,16 @@ import {
   type Problem,
   type RunReference,
   type Schedule,
+  sidIterations,
+  type Conditioning,
   type Tracking,
 } from '@sgdiff/core';
 import { UserError } from '../errors.ts';
 
-/** Hypergradient estimation for one session. */
+/**
+ * Hypergradient estimation for one session.
+ * @category CLI
+ */
 export interface HyperSession {
   /** g1, g2, g3 evaluators. */
   readonly estimators: HypergradientEstimators;
@@ -29,10 +34,55 @@ export interface HyperSession {
   /** Why g* may be inaccurate (its CG solve did not converge), when it may be. */
   readonly warning?: string;
   /** SID settings, when `sid` is chosen. */
-  readonly sid?: { readonly iterations: number; readonly step: Schedule; readonly alpha: number; readonly full: boolean; readonly batch: number };
+  readonly sid?: SidSettings;
 }
 
-/** Builds the hypergradient session, or `undefined` for a file without `outer`. */
+/**
+ * SID's settings for one session: the options as given, the others derived from the problem (see {@link sidSettings}).
+ * @category CLI
+ */
+export interface SidSettings {
+  /** Fixed-point steps. */
+  readonly iterations: number;
+  /** Relaxation η_k. */
+  readonly step: Schedule;
+  /** α of Φ(x) = x − α∇ₓF. */
+  readonly alpha: number;
+  /** Exact products over every outcome (`sid_sampling = full`). */
+  readonly full: boolean;
+  /** Minibatch size of each product. */
+  readonly batch: number;
+  /** Target relative accuracy of the linear system (`sid_tolerance`), checked after the steps. */
+  readonly tolerance: number;
+}
+
+/**
+ * SID's settings: `sid_step` when not written is 1 with exact products and the decreasing
+ * β/(γ + k) of `SID_DECREASING_STEP` on minibatches; `sid_iterations` when not written (or 0) follows
+ * from κ and `sid_tolerance` ({@link sidIterations}); α = `sid_alpha` at the reference's μ, L.
+ * @category CLI
+ */
+export function sidSettings(problem: Problem, registry: PluginRegistry, reference: Conditioning): SidSettings {
+  const solve = problem.solve!;
+  const given = (key: string): boolean => solve.given?.includes(key) ?? true;
+  const schedule = (option: string): Schedule => compileSchedule(solve.expressions[option], registry.functions);
+  const full = solve.options.sid_sampling === 'full';
+  const tolerance = Number(solve.options.sid_tolerance);
+  const written = Number(solve.options.sid_iterations);
+  return {
+    iterations: written > 0 ? written : sidIterations(reference.kappa, tolerance, full),
+    step: full && !given('sid_step') ? () => 1 : schedule('sid_step'),
+    alpha: schedule('sid_alpha')(0, reference.mu, reference.L, reference.kappa),
+    full,
+    batch: Number(solve.options.sid_batch) || (problem.sample?.batch ?? 1),
+    tolerance,
+  };
+}
+
+/**
+ * Builds the hypergradient session, or `undefined` for a file without `outer`.
+ * @category CLI
+ */
 export function createHyperSession(problem: Problem, registry: PluginRegistry, kernels: ProblemKernels, reference: RunReference, track: Tracking, file: string): HyperSession | undefined {
   const solve = problem.solve;
   if (!problem.outer || !solve) return undefined;
@@ -43,16 +93,7 @@ export function createHyperSession(problem: Problem, registry: PluginRegistry, k
   const estimators = new HypergradientEstimators(kernels, outerKernels(problem, registry, kernels), solve.options.linear_solver === 'cg' ? 'cg' : 'direct');
   const exact = referenceHypergradient(problem, estimators, reference, file);
   const warning = exact?.converged === false ? `g*: the CG solve of J*ᵀ∇ₓE reached a relative residual of ${exact.relativeResidual.toExponential(2)} only` : undefined;
-  const schedule = (option: string): Schedule => compileSchedule(solve.expressions[option], registry.functions);
-  const sid = chosen.includes('sid')
-    ? {
-        iterations: Number(solve.options.sid_iterations),
-        step: schedule('sid_step'),
-        alpha: schedule('sid_alpha')(0, reference.mu, reference.L, reference.kappa),
-        full: solve.options.sid_sampling === 'full',
-        batch: Number(solve.options.sid_batch) || (problem.sample?.batch ?? 1),
-      }
-    : undefined;
+  const sid = chosen.includes('sid') ? sidSettings(problem, registry, reference) : undefined;
   return { estimators, chosen, ...(exact ? { reference: exact.value } : {}), ...(warning ? { warning } : {}), sid };
 }
 
@@ -64,6 +105,7 @@ export function createHyperSession(problem: Problem, registry: PluginRegistry, k
  * residual allows. With a singular Hessian ∂θx* is the minimum-norm solution, which is harmless
  * for `outer value` (∇ₓF(x*) ≈ 0 lies in the Hessian's range) but arbitrary for another upper
  * objective.
+ * @category CLI
  */
 export function referenceHypergradient(
   problem: Problem,
@@ -72,6 +114,8 @@ export function referenceHypergradient(
   file: string,
 ): { readonly value: Float64Array; readonly relativeResidual: number; readonly converged: boolean } | undefined {
   if (reference.mode === 'none') return undefined;
+  // The solver's reference gives g* itself (sinkhorn: the envelope theorem at its certified potentials).
+  if (reference.mode === 'solver') return reference.hypergradient && { value: reference.hypergradient, relativeResidual: 0, converged: true };
   if (reference.mode === 'iterative') {
     const pulled = jacobianTransposeTimes(estimators.lower, reference.x, estimators.lower.instance.theta, estimators.outerGradientX(reference.x));
     const value = estimators.automaticFromPullback(reference.x, pulled.value);

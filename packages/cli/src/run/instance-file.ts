@@ -7,7 +7,10 @@
 import type { Instance, Problem } from '@sgdiff/core';
 import { shapeTensor } from '../json.ts';
 
-/** The pieces of `instance.json`, in order; their concatenation is `JSON.stringify(instanceJson(problem, instance))`. */
+/**
+ * The pieces of `instance.json`, in order; their concatenation is `JSON.stringify(instanceJson(problem, instance))`.
+ * @category CLI
+ */
 export function* instanceJsonPieces(problem: Problem, instance: Instance): Generator<string> {
   let first = true;
   const key = (name: string): string => {

@@ -16,12 +16,18 @@ const LABELS: Readonly<Record<string, string>> = {
   hypergradient_error_sid: 'SID',
 };
 
-/** The legend label of a metric (a plugin's metric keeps its name). */
+/**
+ * The legend label of a metric (a plugin's metric keeps its name).
+ * @category CLI
+ */
 export function metricLabel(metric: string): string {
   return LABELS[metric] ?? metric;
 }
 
-/** The y-axis title for a set of metrics: the hypergradient error when all are, else the metrics' short names. */
+/**
+ * The y-axis title for a set of metrics: the hypergradient error when all are, else the metrics' short names.
+ * @category CLI
+ */
 export function metricsAxisTitle(metrics: readonly string[]): string {
   if (metrics.length > 0 && metrics.every((m) => m.startsWith('hypergradient_error_'))) return 'hypergradient error ‖g_k − g*‖';
   const names = metrics.map((m) => (m.startsWith('hypergradient_error_') ? 'hypergradient error' : (LABELS[m]?.split(' ‖')[0].split(' F(')[0] ?? m)));

@@ -8,7 +8,10 @@ import { referenceLacks, type MetricPlugin, type MetricRunInfo, type PluginRegis
 import type { HyperSession } from './hyper-session.ts';
 import { tracksJacobian, type RunSettings } from './session.ts';
 
-/** The metrics of a session. */
+/**
+ * The metrics of a session.
+ * @category CLI
+ */
 export interface ChosenMetrics {
   /** The plugins recorded, in column order. */
   readonly plugins: readonly MetricPlugin[];
@@ -20,7 +23,10 @@ export interface ChosenMetrics {
   readonly warning?: string;
 }
 
-/** Chooses the metrics of a session (see the file comment). */
+/**
+ * Chooses the metrics of a session (see the file comment).
+ * @category CLI
+ */
 export function chooseMetrics(registry: PluginRegistry, problem: Problem, settings: RunSettings, reference: RunReference, hyper: HyperSession | undefined): ChosenMetrics {
   const info: MetricRunInfo = { estimators: hyper?.chosen ?? [] };
   const asked = problem.report?.metrics ?? [];

@@ -6,34 +6,63 @@
 import { Worker } from 'node:worker_threads';
 import { ImplicitSolveError } from '@sgdiff/core';
 import { UserError } from '../errors.ts';
-import { executeRuns, type JobRunResult, type RunJob } from './job.ts';
+import { forEachRun, type JobRunResult, type MidRunCheckpoints, type RunJob } from './job.ts';
 import type { RunSession } from './session.ts';
 
-/** Progress callback: run index and iterations done in it. */
+/**
+ * Progress callback: run index and iterations done in it.
+ * @category CLI
+ */
 export type ProgressListener = (run: number, k: number) => void;
 
-/** What a worker posts: progress, its results, or a failure of the problem (not a bug) with its kind. */
+/** What a worker posts: progress, one run's result, or a failure of the problem (not a bug) with its kind. */
 type WorkerMessage =
   | { readonly type: 'progress'; readonly run: number; readonly k: number }
-  | { readonly type: 'done'; readonly results: JobRunResult[] }
+  | { readonly type: 'result'; readonly run: number; readonly result: JobRunResult }
   | { readonly type: 'failed'; readonly kind: 'user' | 'implicit'; readonly message: string; readonly exitCode: number };
 
-/** Executes runs 0..R−1, in this thread when W ≤ 1 or R = 1, else in min(W, R) workers. */
-export async function monteCarlo(session: RunSession, job: RunJob, runs: number, workers: number, onProgress?: ProgressListener): Promise<JobRunResult[]> {
-  const all = Array.from({ length: runs }, (_, r) => r);
-  if (workers <= 1 || runs === 1) return executeRuns(session, job, all, onProgress);
-  const count = Math.min(workers, runs);
-  const shares = Array.from({ length: count }, (_, w) => all.filter((r) => r % count === w));
-  const results = new Array<JobRunResult>(runs);
-  const threads = shares.map((share) => ({ share, worker: new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: { job, runs: share } }) }));
+/**
+ * Executes runs `from`..R−1, in this thread when W ≤ 1 or R = 1, else in min(W, R) workers, and hands
+ * each result to `onResult` in run order. Worker results that arrive early wait only until the
+ * runs before them do (the workers take runs r ≡ w mod W, so they stay close); nothing else is kept.
+ * @category CLI
+ */
+export async function monteCarlo(
+  session: RunSession,
+  job: RunJob,
+  runs: number,
+  workers: number,
+  onResult: (result: JobRunResult, run: number) => void,
+  onProgress?: ProgressListener,
+  from = 0,
+  midRun?: MidRunCheckpoints,
+): Promise<void> {
+  // Runs before `from` are already done (a resumed checkpoint); a run resumed mid-way runs here first.
+  if (midRun?.resume?.run === from && runs > from) forEachRun(session, job, [from++], onResult, onProgress, midRun);
+  const all = Array.from({ length: runs - from }, (_, r) => from + r);
+  if (all.length === 0) return;
+  // Runs in this thread checkpoint mid-way; runs in workers only at their end.
+  if (workers <= 1 || all.length === 1) return forEachRun(session, job, all, onResult, onProgress, midRun);
+  const count = Math.min(workers, all.length);
+  const shares = Array.from({ length: count }, (_, w) => all.filter((_r, j) => j % count === w));
+  const waiting = new Map<number, JobRunResult>();
+  let next = from;
+  const arrived = (run: number, result: JobRunResult): void => {
+    waiting.set(run, result);
+    for (let ready = waiting.get(next); ready !== undefined; ready = waiting.get(next)) {
+      waiting.delete(next);
+      onResult(ready, next++);
+    }
+  };
+  const threads = shares.map((share) => new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: { job, runs: share } }));
   try {
     await Promise.all(
       threads.map(
-        ({ share, worker }) =>
+        (worker) =>
           new Promise<void>((resolve, reject) => {
             worker.on('message', (message: WorkerMessage) => {
               if (message.type === 'progress') onProgress?.(message.run, message.k);
-              else if (message.type === 'done') message.results.forEach((result, j) => (results[share[j]] = result));
+              else if (message.type === 'result') arrived(message.run, message.result);
               else reject(message.kind === 'user' ? new UserError(message.message, message.exitCode) : new ImplicitSolveError(message.message));
             });
             worker.on('error', reject);
@@ -43,8 +72,7 @@ export async function monteCarlo(session: RunSession, job: RunJob, runs: number,
     );
   } catch (error) {
     // The first failure decides: the other workers' runs are no longer wanted.
-    await Promise.all(threads.map(({ worker }) => worker.terminate()));
+    await Promise.all(threads.map((worker) => worker.terminate()));
     throw error;
   }
-  return results;
 }

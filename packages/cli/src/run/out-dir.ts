@@ -8,10 +8,16 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, r
 import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from '../errors.ts';
 
-/** The file listing what a complete `--out` directory holds; written after every other file. */
+/**
+ * The file listing what a complete `--out` directory holds; written after every other file.
+ * @category CLI
+ */
 export const MANIFEST = 'manifest.json';
 
-/** One file of a manifest: its size and SHA-256. */
+/**
+ * One file of a manifest: its size and SHA-256.
+ * @category CLI
+ */
 export interface ManifestEntry {
   /** Size in bytes. */
   readonly bytes: number;
@@ -19,7 +25,10 @@ export interface ManifestEntry {
   readonly sha256: string;
 }
 
-/** `manifest.json`: the files of one complete run. */
+/**
+ * `manifest.json`: the files of one complete run.
+ * @category CLI
+ */
 export interface Manifest {
   /** SHA-256 of the sorted `name size sha256` lines: the same outputs give the same identity. */
   readonly run: string;
@@ -27,10 +36,16 @@ export interface Manifest {
   readonly files: Readonly<Record<string, ManifestEntry>>;
 }
 
-/** A file's content: one string, or pieces for a file too large for one string (a large `instance.json`). */
+/**
+ * A file's content: one string, or pieces for a file too large for one string (a large `instance.json`).
+ * @category CLI
+ */
 export type OutFileContent = string | Iterable<string>;
 
-/** Fails unless DIR can be created (or is an empty directory) in a writable parent, which is created when missing (`--out out/run1` in a fresh clone); removes stale staging directories of DIR. */
+/**
+ * Fails unless DIR can be created (or is an empty directory) in a writable parent, which is created when missing (`--out out/run1` in a fresh clone); removes stale staging directories of DIR.
+ * @category CLI
+ */
 export function checkOutDir(dir: string): void {
   const target = resolve(dir);
   if (existsSync(target)) {
@@ -55,7 +70,10 @@ function manifestFrom(entries: ReadonlyArray<readonly [string, ManifestEntry]>):
   return { run, files: Object.fromEntries(sorted) };
 }
 
-/** The manifest of `files` (name → content). */
+/**
+ * The manifest of `files` (name → content).
+ * @category CLI
+ */
 export function manifestOf(files: Readonly<Record<string, OutFileContent>>): Manifest {
   return manifestFrom(
     Object.entries(files).map(([name, content]) => {
@@ -70,7 +88,10 @@ export function manifestOf(files: Readonly<Record<string, OutFileContent>>): Man
   );
 }
 
-/** Writes `files` (name → content) and their `manifest.json` as the directory `dir`, all at once. */
+/**
+ * Writes `files` (name → content) and their `manifest.json` as the directory `dir`, all at once.
+ * @category CLI
+ */
 export function writeOutDir(dir: string, files: Readonly<Record<string, OutFileContent>>): void {
   const target = resolve(dir);
   let staging: string | undefined;

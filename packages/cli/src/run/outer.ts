@@ -24,8 +24,12 @@ import { UserError } from '../errors.ts';
 import { referenceHypergradient } from './hyper-session.ts';
 import { runSpec, type RunJob } from './job.ts';
 import type { RunSession } from './session.ts';
+import { solverRunReference } from './solver-reference.ts';
 
-/** The outer loop's records and its last θ. */
+/**
+ * The outer loop's records and its last θ.
+ * @category CLI
+ */
 export interface OuterRun {
   /** One record per outer step, with the exact ℓ(θ_m) and the estimate's error added (NaN with reference = none). */
   readonly steps: ReadonlyArray<OuterStep & { readonly exactObjective: number; readonly error: number }>;
@@ -35,7 +39,10 @@ export interface OuterRun {
   readonly estimator: Estimator;
 }
 
-/** Runs the outer loop of a session whose file has `outer` and `outer_solve`. */
+/**
+ * Runs the outer loop of a session whose file has `outer` and `outer_solve`.
+ * @category CLI
+ */
 export function runOuter(session: RunSession, job: RunJob, outerSolvers: ReadonlyMap<string, OuterSolverPlugin>): OuterRun {
   const { problem, kernels, program, hyper, settings } = session;
   const spec = problem.outerSolve;
@@ -55,7 +62,9 @@ export function runOuter(session: RunSession, job: RunJob, outerSolvers: Readonl
   try {
     const steps = runOuterLoop(solver, Number(spec.options.iterations), (k) => evaluateStep([k]), theta, () => {
       const warmStart = previous && previous.mode !== 'none' ? previous.x : undefined;
-      const reference = computeRunReference(kernels, theta, start, mode, { seed: job.seed, jacobian: false, ...(warmStart ? { warmStart } : {}) });
+      const reference =
+        (session.reference.mode === 'solver' ? solverRunReference(program.solver, kernels, theta, start, job.seed) : undefined) ??
+        computeRunReference(kernels, theta, start, mode, { seed: job.seed, jacobian: false, ...(warmStart ? { warmStart } : {}) });
       previous = reference;
       const exact = referenceHypergradient(problem, hyper.estimators, reference, job.file)?.value;
       const nonSid = estimator === 'sid' ? [] : [estimator];
@@ -64,7 +73,8 @@ export function runOuter(session: RunSession, job: RunJob, outerSolvers: Readonl
       if (result.divergence) throw new UserError(`${job.file}: error: the inner solver diverged at outer step ${m}, inner iteration ${result.divergence.iteration}`, 2);
       let gradient = estimator === 'sid' ? undefined : observer.last.get(estimator);
       if (estimator === 'sid' && hyper.sid) {
-        const sidSpec = { ...hyper.sid, seed: job.seed, run: m, recordAt: [], fixedPoint: sidFixedPoint(session.program, result) };
+        // No check of the linear system at every outer step (an exact solve each): tolerance left out.
+        const sidSpec = { ...hyper.sid, tolerance: undefined, seed: job.seed, run: m, recordAt: [], fixedPoint: sidFixedPoint(session.program, result) };
         gradient = stochasticImplicitDifferentiation(hyper.estimators, result.x, reference, sidSpec, exact ?? new Float64Array(theta.length).fill(NaN)).gradient;
       }
       if (!gradient) throw new Error(`no ${estimator} estimate at the end of the inner run`);
@@ -81,7 +91,10 @@ export function runOuter(session: RunSession, job: RunJob, outerSolvers: Readonl
   }
 }
 
-/** `outer.csv`: one row per outer step. */
+/**
+ * `outer.csv`: one row per outer step.
+ * @category CLI
+ */
 export function outerCsv(run: OuterRun): string {
   const cell = (v: number): string => (Number.isNaN(v) ? '' : String(v));
   const rows = run.steps.map((s) => [s.m, s.objective, cell(s.exactObjective), s.gradientNorm, cell(s.error), s.step].join(','));

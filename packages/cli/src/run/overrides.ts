@@ -3,30 +3,41 @@
  * `--set param.NAME=VALUE`: options of the solve block replaced (or added), and the values of
  * declared constants, dims and params replaced (a param's initializer becomes `= VALUE`), from the
  * command line. (`param.NAME[i]=VALUE`, one entry of a drawn param, is applied to the drawn
- * instance instead: see param-entries.ts.) The value is spliced into the file's text in place of the written one, so the
- * checker validates it exactly like a written one; a diagnostic that falls inside the splice is
- * then reported against the flag, not the file.
+ * instance instead: see param-entries.ts.) VALUE must be one value (a number, an identifier or
+ * one expression; a list only for a solve option), as the language's parser reads it; what
+ * replaces the written value is printed from the parsed tokens, so a flag can change that value
+ * and nothing else. The checker then validates it exactly like a written one; a diagnostic that
+ * falls inside the replaced span is reported against the flag, not the file.
  */
-import { parseSgd, type ConstDecl, type Diagnostic, type DimDecl, type SgdFile, type SolveDecl, type TensorDecl } from '@sgdiff/dsl';
+import { parseSettingValue, parseSgd, type ConstDecl, type Diagnostic, type DimDecl, type SgdFile, type SolveDecl, type TensorDecl } from '@sgdiff/dsl';
 import { UserError } from '../errors.ts';
 import { isParamEntryFlag, parseParamEntry, type ParamEntryOverride } from './param-entries.ts';
 
-/** What a `--set` flag replaces: a solve option, or the value of a `const`, `dim` or `param` declaration. */
+/**
+ * What a `--set` flag replaces: a solve option, or the value of a `const`, `dim` or `param` declaration.
+ * @category CLI
+ */
 export type OverrideTarget = 'solve' | 'const' | 'dim' | 'param';
 
-/** One `--set` flag. */
+/**
+ * One `--set` flag.
+ * @category CLI
+ */
 export interface OptionOverride {
   /** What the flag replaces. */
   readonly target: OverrideTarget;
   /** The option key or the declared name (after `solve.`, `const.`, `dim.` or `param.`). */
   readonly key: string;
-  /** The value's text. */
+  /** The value's canonical text (printed from its tokens; see {@link settingOverride}). */
   readonly value: string;
   /** The flag as written, for messages. */
   readonly flag: string;
 }
 
-/** Parses `solve.KEY=VALUE`, `const.NAME=VALUE`, `dim.NAME=VALUE` or `param.NAME=VALUE`; throws a {@link UserError} naming the flag otherwise. */
+/**
+ * Parses `solve.KEY=VALUE`, `const.NAME=VALUE`, `dim.NAME=VALUE` or `param.NAME=VALUE`; throws a {@link UserError} naming the flag otherwise.
+ * @category CLI
+ */
 export function parseOverride(flag: string): OptionOverride {
   const match = /^(solve|const|dim|param)\.([A-Za-z_][A-Za-z0-9_]*)=(.+)$/s.exec(flag);
   if (!match || /[\n\r]/.test(match[3])) {
@@ -34,15 +45,35 @@ export function parseOverride(flag: string): OptionOverride {
       `--set ${flag}: error: expected solve.KEY=VALUE, const.NAME=VALUE, dim.NAME=VALUE, param.NAME=VALUE or param.NAME[i]=VALUE (for example solve.iterations=1000)`,
     );
   }
-  return { target: match[1] as OverrideTarget, key: match[2], value: match[3].trim(), flag };
+  return settingOverride(match[1] as OverrideTarget, match[2], match[3], flag, '--set');
 }
 
-/** Every `--set` flag parsed: those spliced into the text, and the param entries set on the drawn instance. */
+/**
+ * The override of `target.key` by `value`, checked to be one value (or, for a solve option, a
+ * comma-separated list of them); throws a {@link UserError} naming `option flag` otherwise.
+  * @category CLI
+ */
+export function settingOverride(target: OverrideTarget, key: string, value: string, flag: string, option: '--set' | '--grid'): OptionOverride {
+  const parsed = parseSettingValue(value, target === 'solve');
+  if (!parsed.ok) {
+    const list = target === 'solve' ? ', or a list v1, v2 for an option that takes several' : '';
+    throw new UserError(`${option} ${flag}: error: expected one value (a number, an identifier or one expression${list}): ${parsed.message}`);
+  }
+  return { target, key, value: parsed.text, flag };
+}
+
+/**
+ * Every `--set` flag parsed: those spliced into the text, and the param entries set on the drawn instance.
+ * @category CLI
+ */
 export function parseSetFlags(flags: readonly string[]): { readonly text: OptionOverride[]; readonly entries: ParamEntryOverride[] } {
   return { text: flags.filter((f) => !isParamEntryFlag(f)).map(parseOverride), entries: flags.filter(isParamEntryFlag).map(parseParamEntry) };
 }
 
-/** The file's text with the overrides spliced in, and where each splice landed. */
+/**
+ * The file's text with the overrides spliced in, and where each splice landed.
+ * @category CLI
+ */
 export interface OverriddenSource {
   /** The edited text. */
   readonly source: string;
@@ -83,7 +114,10 @@ function optionEdit(solve: SolveDecl, override: OptionOverride): Edit {
     : { at: solve.range.end.offset - 1, end: solve.range.end.offset - 1, text: ` ${override.key} = ${override.value} `, override };
 }
 
-/** Splices `overrides` into `source`. A file that does not parse is returned as is (its errors come first). */
+/**
+ * Splices `overrides` into `source`. A file that does not parse is returned as is (its errors come first).
+ * @category CLI
+ */
 export function applyOverrides(source: string, file: string, overrides: readonly OptionOverride[]): OverriddenSource {
   if (overrides.length === 0) return { source, spans: [] };
   const { ast } = parseSgd(source, file);
@@ -113,7 +147,10 @@ export function applyOverrides(source: string, file: string, overrides: readonly
   return { source: edited, spans };
 }
 
-/** The override a diagnostic points into, if any. */
+/**
+ * The override a diagnostic points into, if any.
+ * @category CLI
+ */
 export function overrideAt(spans: OverriddenSource['spans'], d: Diagnostic): OptionOverride | undefined {
   return spans.find((s) => d.range.start.offset >= s.start && d.range.start.offset < s.end)?.override;
 }

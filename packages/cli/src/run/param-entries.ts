@@ -7,7 +7,10 @@
 import type { Instance, Problem } from '@sgdiff/core';
 import { UserError } from '../errors.ts';
 
-/** One entry override. */
+/**
+ * One entry override.
+ * @category CLI
+ */
 export interface ParamEntryOverride {
   /** The param's name. */
   readonly name: string;
@@ -19,12 +22,18 @@ export interface ParamEntryOverride {
   readonly flag: string;
 }
 
-/** Whether a `--set` flag sets one entry of a param (`param.NAME[...]=...`). */
+/**
+ * Whether a `--set` flag sets one entry of a param (`param.NAME[...]=...`).
+ * @category CLI
+ */
 export function isParamEntryFlag(flag: string): boolean {
   return /^param\.[A-Za-z_][A-Za-z0-9_]*\[/.test(flag);
 }
 
-/** Parses `param.NAME[i]=VALUE` or `param.NAME[i, j]=VALUE`; throws a {@link UserError} naming the flag otherwise. */
+/**
+ * Parses `param.NAME[i]=VALUE` or `param.NAME[i, j]=VALUE`; throws a {@link UserError} naming the flag otherwise.
+ * @category CLI
+ */
 export function parseParamEntry(flag: string): ParamEntryOverride {
   const match = /^param\.([A-Za-z_][A-Za-z0-9_]*)\[\s*(\d+)\s*(?:,\s*(\d+)\s*)?\]=(.+)$/.exec(flag);
   const value = match ? Number(match[4]) : NaN;
@@ -47,12 +56,18 @@ function flatIndex(problem: Problem, file: string, override: ParamEntryOverride)
   return override.index.reduce((flat, i, axis) => flat * shape[axis] + i, 0);
 }
 
-/** Checks every override against the problem's params before anything runs. */
+/**
+ * Checks every override against the problem's params before anything runs.
+ * @category CLI
+ */
 export function checkParamEntries(problem: Problem, file: string, overrides: readonly ParamEntryOverride[]): void {
   for (const override of overrides) flatIndex(problem, file, override);
 }
 
-/** The instance with the overridden entries set, in the param's tensor and in θ. */
+/**
+ * The instance with the overridden entries set, in the param's tensor and in θ.
+ * @category CLI
+ */
 export function withParamEntries(instance: Instance, problem: Problem, file: string, overrides: readonly ParamEntryOverride[]): Instance {
   if (overrides.length === 0) return instance;
   const values = new Map(instance.values);

@@ -5,10 +5,13 @@
 import type { IterativeReference, Layout, RunReference } from '@sgdiff/core';
 import { byName, record } from '../json.ts';
 import { logLogSlope, type Aggregate } from './aggregate.ts';
-import type { JobRunResult } from './job.ts';
+import type { RunsSummary } from './run-fold.ts';
 import type { RunSession } from './session.ts';
 
-/** `result.json`. */
+/**
+ * `result.json`.
+ * @category CLI
+ */
 export interface RunDocument {
   /** Steps of each run. */
   readonly iterations: number;
@@ -30,6 +33,12 @@ export interface RunDocument {
   readonly reports?: Record<string, { readonly value: number[]; readonly jacobian?: Record<string, number[][]> }>;
   /** `track = implicit` through the step map's fixed point: the largest GMRES residual and condition estimate of I − ∂ₛΦ over runs. */
   readonly implicit?: { readonly residual: number; readonly condition: number };
+  /**
+   * With a solver's stopping rule (sinkhorn's `tolerance`): why the runs ended (`tolerance` when
+   * every run reached it, else `iterations`), the last iteration (the largest over runs), the
+   * quantity tested, its tolerance and its mean value there.
+   */
+  readonly stop?: { readonly reason: 'tolerance' | 'iterations'; readonly iteration: number; readonly quantity: string; readonly tolerance: number; readonly value: number };
   /** Each metric's mean over runs at the last recorded iteration. */
   readonly final: Record<string, number>;
   /** Each metric's fitted log–log slope over the last two decades of k (mean trace). */
@@ -40,10 +49,18 @@ export interface RunDocument {
  * `result.json`'s `reference`. The exact mode writes the fields it always wrote (no `mode`); the
  * iterative one omits `jacobian` and adds `mode` and `iterative` (Newton–CG, Lanczos, and the
  * directions the Jacobian error is measured along); reference = none writes `mode`, μ, L, κ.
+ * @category CLI
  */
-export type ReferenceDocument = ExactReferenceDocument | IterativeReferenceDocument | { readonly mode: 'none'; readonly mu: number; readonly L: number; readonly kappa: number; readonly warning?: string };
+export type ReferenceDocument =
+  | ExactReferenceDocument
+  | IterativeReferenceDocument
+  | SolverReferenceDocument
+  | { readonly mode: 'none'; readonly mu: number; readonly L: number; readonly kappa: number; readonly warning?: string };
 
-/** `reference` with the exact reference (every example within the default budget). */
+/**
+ * `reference` with the exact reference (every example within the default budget).
+ * @category CLI
+ */
 export interface ExactReferenceDocument {
   /** Absent: the exact mode writes what result.json always had. */
   readonly mode?: undefined;
@@ -69,7 +86,10 @@ export interface ExactReferenceDocument {
   readonly hypergradient?: Record<string, number[]>;
 }
 
-/** `reference` with the iterative reference: no dense `jacobian`, and how it was computed. */
+/**
+ * `reference` with the iterative reference: no dense `jacobian`, and how it was computed.
+ * @category CLI
+ */
 export interface IterativeReferenceDocument extends Omit<ExactReferenceDocument, 'mode' | 'jacobian'> {
   /** Always `'iterative'`. */
   readonly mode: 'iterative';
@@ -77,7 +97,23 @@ export interface IterativeReferenceDocument extends Omit<ExactReferenceDocument,
   readonly iterative: IterativeDocument;
 }
 
-/** The iterative reference's account of itself. */
+/**
+ * `reference` computed by the solver itself (sinkhorn: a long log-domain run certified by its marginal violation).
+ * @category CLI
+ */
+export interface SolverReferenceDocument extends Omit<ExactReferenceDocument, 'mode' | 'jacobian' | 'singular'> {
+  /** Always `'solver'`. */
+  readonly mode: 'solver';
+  /** The solver that computed it. */
+  readonly solver: string;
+  /** Its certificate and measurements (sinkhorn: marginal_violation, tolerance, iterations, problems, transport_cost). */
+  readonly certificate: Readonly<Record<string, number>>;
+}
+
+/**
+ * The iterative reference's account of itself.
+ * @category CLI
+ */
 export interface IterativeDocument {
   /** Newton–CG steps, Hessian–vector products, and ‖∇F(x*)‖/scale reached. */
   readonly newton: { readonly steps: number; readonly products: number; readonly relativeGradient: number };
@@ -87,7 +123,10 @@ export interface IterativeDocument {
   readonly jacobianDirections?: { readonly kind: 'unit' | 'gaussian'; readonly count: number; readonly how: string; readonly relativeResidual: number };
 }
 
-/** A tangent-major Jacobian (P columns of length D) by var and param blocks. */
+/**
+ * A tangent-major Jacobian (P columns of length D) by var and param blocks.
+ * @category CLI
+ */
 export function jacobianBlocks(jacobian: Float64Array, vars: Layout, params: Layout): Record<string, Record<string, number[][]>> {
   const D = vars.size;
   const out = record<Record<string, number[][]>>();
@@ -101,30 +140,23 @@ export function jacobianBlocks(jacobian: Float64Array, vars: Layout, params: Lay
 }
 
 /** The solver's reports, mean over runs, with their Jacobians by param when every run has one. */
-function reportsDocument(results: readonly JobRunResult[], params: Layout): RunDocument['reports'] {
-  const first = results[0].reports;
-  if (!first) return undefined;
+function reportsDocument(reports: NonNullable<RunsSummary['reports']>, params: Layout): RunDocument['reports'] {
   const out = record<{ value: number[]; jacobian?: Record<string, number[][]> }>();
-  for (const [name, { value }] of Object.entries(first)) {
+  for (const [name, { value, jacobian }] of Object.entries(reports)) {
     const size = value.length;
-    const jacobians = results.map((r) => r.reports?.[name]?.jacobian).filter((j): j is Float64Array => j !== undefined);
-    const jacobian = jacobians.length === results.length ? mean(jacobians) : undefined;
     out[name] = {
-      value: Array.from(mean(results.map((r) => r.reports![name].value))),
+      value: Array.from(value),
       ...(jacobian ? { jacobian: Object.fromEntries(params.entries.map((p) => [p.name, Array.from({ length: size }, (_, r) => Array.from({ length: p.size }, (_, c) => jacobian[(p.offset + c) * size + r]))])) } : {}),
     };
   }
   return out;
 }
 
-function mean(arrays: readonly Float64Array[]): Float64Array {
-  const out = new Float64Array(arrays[0].length);
-  for (const a of arrays) for (let j = 0; j < a.length; j++) out[j] += a[j] / arrays.length;
-  return out;
-}
-
-/** Builds `result.json` from the runs (all completed) and their aggregate. */
-export function runDocument(session: RunSession, results: readonly JobRunResult[], aggregate: Aggregate, metrics: readonly string[]): RunDocument {
+/**
+ * Builds `result.json` from the runs (all completed, folded in run order) and their aggregate.
+ * @category CLI
+ */
+export function runDocument(session: RunSession, runs: RunsSummary, aggregate: Aggregate, metrics: readonly string[]): RunDocument {
   const { varLayout, paramLayout } = session.kernels.instance;
   const { reference } = session;
   const last = aggregate.k.length - 1;
@@ -134,30 +166,33 @@ export function runDocument(session: RunSession, results: readonly JobRunResult[
     final[m] = aggregate.metrics[m].mean[last];
     slopes[m] = logLogSlope(aggregate.k, aggregate.metrics[m].mean);
   }
-  const jacobians = results.map((r) => r.jacobian).filter((j): j is Float64Array => j !== undefined);
   const hyper = session.hyper;
   const hypergradient = record<Record<string, number[]>>();
   for (const estimator of hyper?.chosen ?? []) {
-    const estimates = results.map((r) => r.hypergradients?.[estimator]).filter((g): g is Float64Array => g !== undefined);
-    if (estimates.length === results.length) hypergradient[estimator] = byName(mean(estimates), paramLayout);
+    const mean = runs.hypergradients.get(estimator);
+    if (mean) hypergradient[estimator] = byName(mean, paramLayout);
   }
-  const solves = results.map((r) => r.implicitSolve).filter((v) => v !== undefined);
-  const sidRuns = results.map((r) => r.sid).filter((s) => s !== undefined);
-  if (sidRuns.length === results.length && sidRuns.length > 0) {
-    final.hypergradient_error_sid = sidRuns.reduce((a, s) => a + s.error[s.error.length - 1], 0) / sidRuns.length;
-  }
+  if (runs.sidFinal !== undefined) final.hypergradient_error_sid = runs.sidFinal;
   return {
-    iterations: results[0].iterations,
-    runs: results.length,
-    x: byName(mean(results.map((r) => r.x)), varLayout),
-    ...(jacobians.length === results.length ? { jacobian: jacobianBlocks(mean(jacobians), varLayout, paramLayout) } : {}),
+    iterations: runs.iterations,
+    runs: runs.runs,
+    x: byName(runs.x, varLayout),
+    ...(runs.jacobian ? { jacobian: jacobianBlocks(runs.jacobian, varLayout, paramLayout) } : {}),
     reference: referenceDocument(reference, session, hyper?.reference),
     ...(hyper ? { hypergradient } : {}),
-    ...(results[0].reports ? { reports: reportsDocument(results, paramLayout) } : {}),
-    ...(solves.length > 0 ? { implicit: { residual: Math.max(...solves.map((v) => v.residual)), condition: Math.max(...solves.map((v) => v.condition)) } } : {}),
+    ...(runs.reports ? { reports: reportsDocument(runs.reports, paramLayout) } : {}),
+    ...(runs.implicit ? { implicit: runs.implicit } : {}),
+    ...stopDocument(session, runs),
     final,
     slopes,
   };
+}
+
+/** `result.json`'s `stop`, when the solver's options set a stopping rule. */
+function stopDocument(session: RunSession, runs: RunsSummary): Pick<RunDocument, 'stop'> {
+  const rule = session.settings.stop;
+  if (!rule || !runs.stop) return {};
+  return { stop: { reason: runs.stop.reason, iteration: runs.stop.iteration, quantity: rule.quantity, tolerance: rule.tolerance, value: runs.stop.value } };
 }
 
 /** `result.json`'s `reference` block for the session's mode. */
@@ -165,6 +200,21 @@ function referenceDocument(reference: RunReference, session: RunSession, hypergr
   const { varLayout, paramLayout } = session.kernels.instance;
   const { mu, L, kappa } = reference;
   if (reference.mode === 'none') return { mode: 'none', mu, L, kappa, ...(reference.warning ? { warning: reference.warning } : {}) };
+  if (reference.mode === 'solver') {
+    return {
+      mode: 'solver',
+      solver: reference.solver,
+      x: byName(reference.x, varLayout),
+      objective: reference.objective,
+      mu,
+      L,
+      kappa,
+      certified: reference.certified,
+      ...(reference.warning ? { warning: reference.warning } : {}),
+      ...(hypergradient ? { hypergradient: byName(hypergradient, paramLayout) } : {}),
+      certificate: reference.certificate,
+    };
+  }
   const common = {
     x: byName(reference.x, varLayout),
     objective: reference.objective,
@@ -199,7 +249,10 @@ function referenceDocument(reference: RunReference, session: RunSession, hypergr
   return { mode: 'iterative', ...common, iterative };
 }
 
-/** `trace.csv`: `k,<metric>...` (means); with several runs also `<metric>_q10,<metric>_median,<metric>_q90`. */
+/**
+ * `trace.csv`: `k,<metric>...` (means); with several runs also `<metric>_q10,<metric>_median,<metric>_q90`.
+ * @category CLI
+ */
 export function traceCsv(aggregate: Aggregate, metrics: readonly string[]): string {
   const bands = aggregate.runs > 1;
   const header = ['k', ...metrics, ...(bands ? metrics.flatMap((m) => [`${m}_q10`, `${m}_median`, `${m}_q90`]) : [])];

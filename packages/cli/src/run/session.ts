@@ -25,6 +25,7 @@ import {
   type ReferenceOption,
   type RunReference,
   type StepProgram,
+  type StoppingRule,
   type Tracking,
 } from '@sgdiff/core';
 import { withParamEntries, type ParamEntryOverride } from './param-entries.ts';
@@ -32,8 +33,13 @@ import { UserError } from '../errors.ts';
 import { createHyperSession, type HyperSession } from './hyper-session.ts';
 import { chooseMetrics, type ChosenMetrics } from './metrics.ts';
 import { registrySourceReader } from '../sources.ts';
+import { solverRunReference } from './solver-reference.ts';
+import { checkStartHessian, checkStartPoint } from './fault.ts';
 
-/** A problem ready to run. */
+/**
+ * A problem ready to run.
+ * @category CLI
+ */
 export interface RunSession {
   /** The problem. */
   readonly problem: Problem;
@@ -55,6 +61,7 @@ export interface RunSession {
  * Whether the run follows ∂θx_k and reports jacobian_error: when tracking, except that with an
  * outer objective in reverse mode (which then pulls back ∇ₓE alone, one sweep) the D sweeps of
  * the full Jacobian are paid only if the report line asks for jacobian_error.
+ * @category CLI
  */
 export function tracksJacobian(session: Pick<RunSession, 'problem' | 'settings'>): boolean {
   const { track } = session.settings;
@@ -62,7 +69,10 @@ export function tracksJacobian(session: Pick<RunSession, 'problem' | 'settings'>
   return !(session.problem.outer && track === 'reverse') || session.problem.report?.metrics.includes('jacobian_error') === true;
 }
 
-/** The common solver options, typed. */
+/**
+ * The common solver options, typed.
+ * @category CLI
+ */
 export interface RunSettings {
   /** Number of steps. */
   readonly iterations: number;
@@ -74,12 +84,15 @@ export interface RunSettings {
   readonly linearSolver: LinearSolver;
   /** The reference mode, `automatic` resolved against the budget. */
   readonly reference: ReferenceMode;
+  /** The solver's stopping rule (e.g. sinkhorn's `tolerance`), when its options set one. */
+  readonly stop?: StoppingRule;
 }
 
 /**
  * Builds the session of `problem` for `seed`; a file without a solve block cannot be run.
  * `reference`, when given, is the one the main thread computed for the same instance (workers
  * take it rather than repeat the Newton solves, which dominate the setup on large problems).
+ * @category CLI
  */
 export function createSession(
   problem: Problem,
@@ -109,22 +122,36 @@ export function createSession(
   // The checker reports this with a position; `--set dim.NAME=` overrides reach here checked too, so this is a last guard.
   const overBudget = option === 'exact' ? exactReferenceOverBudget(kernels.dimension, budget) : undefined;
   if (overBudget) throw new UserError(`${file}: error: ${overBudget}`);
+  const stop = solver.stopping?.(solve.options);
   const settings: RunSettings = {
     iterations: Number(solve.options.iterations),
     track: solve.options.track as Tracking,
     checkpointing: solve.options.checkpoint as Checkpointing,
     linearSolver: solve.options.linear_solver as LinearSolver,
     reference: resolveReferenceMode(option, kernels.dimension, budget),
+    ...(stop ? { stop } : {}),
   };
   const wantsJacobian = tracksJacobian({ problem, settings }) && (problem.report === undefined || problem.report.metrics.length === 0 || problem.report.metrics.includes('jacobian_error'));
-  reference ??= computeRunReference(kernels, instance.theta, instance.x0, settings.reference, { seed, jacobian: wantsJacobian });
+  // First: the solver's checks of its inputs (compileStepProgram) come before any reference is computed from them.
   const program = compileStepProgram(problem, graphs, instance, solver, registry);
+  if (!reference) {
+    // A NaN or infinity at x₀ is named here, before the reference works from it.
+    checkStartPoint(kernels, file);
+    // reference = automatic: the solver's own reference when it has one for this problem (sinkhorn's certified run).
+    reference =
+      (option === 'automatic' ? solverRunReference(solver, kernels, instance.theta, instance.x0, seed) : undefined) ??
+      computeRunReference(kernels, instance.theta, instance.x0, settings.reference, { seed, jacobian: wantsJacobian });
+    checkStartHessian(kernels, reference, file);
+  }
   const hyper = createHyperSession(problem, registry, kernels, reference, settings.track, file);
   const metrics = chooseMetrics(registry, problem, settings, reference, hyper);
   return { problem, kernels, reference, program, settings, hyper, metrics };
 }
 
-/** The session's reference when it is the exact one (tests and tools that need the dense ∂θx*); throws otherwise. */
+/**
+ * The session's reference when it is the exact one (tests and tools that need the dense ∂θx*); throws otherwise.
+ * @category CLI
+ */
 export function exactReference(session: Pick<RunSession, 'reference'>): Reference {
   if (session.reference.mode !== 'exact') throw new Error(`the session's reference is ${session.reference.mode}, not exact`);
   return session.reference;

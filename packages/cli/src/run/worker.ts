@@ -2,13 +2,19 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { ImplicitSolveError } from '@sgdiff/core';
 import { UserError } from '../errors.ts';
-import { executeRuns, sessionOfJob, type RunJob } from './job.ts';
+import { forEachRun, sessionOfJob, type RunJob } from './job.ts';
 
 const { job, runs } = workerData as { job: RunJob; runs: number[] };
 try {
   const session = await sessionOfJob(job);
-  const results = executeRuns(session, job, runs, (run, k) => parentPort?.postMessage({ type: 'progress', run, k }));
-  parentPort?.postMessage({ type: 'done', results });
+  // Each result leaves as soon as it is complete: the worker keeps none.
+  forEachRun(
+    session,
+    job,
+    runs,
+    (result, run) => parentPort?.postMessage({ type: 'result', run, result }),
+    (run, k) => parentPort?.postMessage({ type: 'progress', run, k }),
+  );
 } catch (error) {
   // Errors cross threads as plain objects: the problem's own failures are posted with their kind,
   // so the main thread reports them as it would have in a single thread; anything else is a bug.

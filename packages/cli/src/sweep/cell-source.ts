@@ -7,7 +7,7 @@ import type { PluginRegistry, Problem } from '@sgdiff/core';
 import { compileSgd, formatDiagnostics, parseSgd, type ConstDecl, type SampleDecl } from '@sgdiff/dsl';
 import { UserError } from '../errors.ts';
 import { checkEnvironment } from '../load.ts';
-import { applyOverrides, overrideAt, type OptionOverride } from '../run/overrides.ts';
+import { applyOverrides, overrideAt, settingOverride, type OptionOverride } from '../run/overrides.ts';
 import { valueText, type GridAxis, type GridCell } from './grid.ts';
 
 /** A checked cell. */
@@ -49,7 +49,7 @@ export function cellSource(file: string, source: string, axes: readonly GridAxis
   const overrides: OptionOverride[] = [];
   axes.forEach((axis, a) => {
     if (axis.target === 'sample') text = withBatch(text, file, cellValues[a]);
-    else overrides.push({ target: axis.target, key: axis.name, value: valueText(cellValues[a]), flag: `${axis.key}=${valueText(cellValues[a])}` });
+    else overrides.push(settingOverride(axis.target, axis.name, valueText(cellValues[a]), `${axis.key}=${valueText(cellValues[a])}`, '--grid'));
   });
   const edited = applyOverrides(text, file, overrides);
   const { problem, diagnostics } = compileSgd(edited.source, file, checkEnvironment(registry));

@@ -2,10 +2,13 @@
  * A bar per coordinate of a vector, one panel per series, a marked subset of coordinates in its
  * own colour (e.g. the support of a planted w*). Drawn by vega-lite like `sgd run`'s plot.
  */
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
+import { renderSvg } from '../render-svg.ts';
 
-/** One bar. */
+/**
+ * One bar.
+ * @category CLI
+ */
 export interface CoordinateBar {
   /** The panel. */
   readonly series: string;
@@ -17,7 +20,10 @@ export interface CoordinateBar {
   readonly marked: boolean;
 }
 
-/** Renders bars per coordinate to an SVG document; `marked` and `unmarked` name the two colours in the legend. */
+/**
+ * Renders bars per coordinate to an SVG document; `marked` and `unmarked` name the two colours in the legend.
+ * @category CLI
+ */
 export async function renderCoordinateChart(title: string, yTitle: string, bars: readonly CoordinateBar[], marked: string, unmarked: string): Promise<string> {
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -36,5 +42,5 @@ export async function renderCoordinateChart(title: string, yTitle: string, bars:
       },
     },
   } as unknown as TopLevelSpec;
-  return new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' }).toSVG();
+  return renderSvg(spec);
 }

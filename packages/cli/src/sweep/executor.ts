@@ -27,7 +27,7 @@ export async function runCells(tasks: readonly CellTask[], workers: number, onCe
   }
   const count = Math.min(workers, tasks.length);
   const shares = Array.from({ length: count }, (_, w) => tasks.filter((_, i) => i % count === w).map(({ cell, job, runs }) => ({ cell, job, runs })));
-  const threads = shares.map((share) => new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: { tasks: share } }));
+  const threads = shares.map((share) => new Worker(new URL('./sweep-worker-entry.mjs', import.meta.url), { workerData: { tasks: share } }));
   try {
     await Promise.all(
       threads.map(

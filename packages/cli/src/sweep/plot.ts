@@ -3,8 +3,8 @@
  * first axis, one line per combination of the other axes; and, with two axes or more, a heat map
  * of the first two (mean over runs and over the other axes). Drawn by vega-lite like `sgd run`'s plot.
  */
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
+import { renderSvg } from '../render-svg.ts';
 import { renderBandChart } from '../run/plot.ts';
 import type { SweepSummary } from './summary.ts';
 
@@ -75,5 +75,5 @@ export async function sweepHeatMap(summary: SweepSummary, metric: string): Promi
       color: { field: 'value', type: 'quantitative', title: metric, scale: { type: positive ? 'log' : 'linear', scheme: 'viridis' } },
     },
   } as unknown as TopLevelSpec;
-  return new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' }).toSVG();
+  return renderSvg(spec);
 }

@@ -73,8 +73,10 @@ function writeAtomically(path: string, text: string): void {
 
 /** Writes summary.json and summary.csv into `dir`, each replaced in one rename. */
 export function writeSummary(dir: string, summary: SweepSummary): void {
-  writeAtomically(join(dir, 'summary.json'), JSON.stringify(summary, null, 1));
+  // summary.json is what --resume reads, so it is written last: a sweep killed between the two
+  // files leaves a CSV one cell ahead, and that cell is run again.
   writeAtomically(join(dir, 'summary.csv'), summaryCsv(summary));
+  writeAtomically(join(dir, 'summary.json'), JSON.stringify(summary, null, 1));
 }
 
 /** The summary an earlier, interrupted sweep left in `dir`, checked against this sweep's grid, file, seed and runs. */

@@ -4,13 +4,22 @@
  */
 import { KernelMemory } from './wasm/kernel-memory.ts';
 
-/** A code generator for kernels. */
+/**
+ * A code generator for kernels.
+ * @category Code generation
+ */
 export type Backend = 'js' | 'wasm';
 
-/** Every backend, as `--backend` and the solve block's `backend` option spell them. */
+/**
+ * Every backend, as `--backend` and the solve block's `backend` option spell them.
+ * @category Code generation
+ */
 export const BACKENDS: readonly Backend[] = ['js', 'wasm'];
 
-/** A backend as a run asks for it: one of {@link BACKENDS}, or `auto` (WebAssembly where the runtime has SIMD, else JavaScript). */
+/**
+ * A backend as a run asks for it: one of {@link BACKENDS}, or `auto` (WebAssembly where the runtime has SIMD, else JavaScript).
+ * @category Code generation
+ */
 export type BackendChoice = Backend | 'auto';
 
 /** `(module (func (result v128) (v128.const i32x4 0 0 0 0)))`: valid only where the runtime has 128-bit SIMD. */
@@ -19,12 +28,18 @@ const SIMD_PROBE = new Uint8Array([
   0x0c, ...new Array<number>(16).fill(0), 0x0b,
 ]);
 
-/** Whether this runtime runs WebAssembly with 128-bit SIMD. */
+/**
+ * Whether this runtime runs WebAssembly with 128-bit SIMD.
+ * @category Code generation
+ */
 export function wasmSimdSupported(): boolean {
   return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
 }
 
-/** The backend `compileKernel` uses when neither its options nor {@link setKernelBackend} name one. */
+/**
+ * The backend `compileKernel` uses when neither its options nor {@link setKernelBackend} name one.
+ * @category Code generation
+ */
 export const DEFAULT_BACKEND: Backend = 'js';
 
 let processBackend: Backend | undefined;
@@ -36,6 +51,7 @@ let runMemory: KernelMemory | undefined;
  * a run (`sgd run`, `sgd derive --eval`, a worker rebuilding a session) compiles all its kernels
  * for one backend. `auto` is WebAssembly where the runtime has SIMD, JavaScript elsewhere, without
  * a message; `undefined` restores {@link DEFAULT_BACKEND}. Returns the backend chosen.
+ * @category Code generation
  */
 export function setKernelBackend(choice: BackendChoice | undefined, simd: () => boolean = wasmSimdSupported): Backend {
   processBackend = choice === 'auto' ? (simd() ? 'wasm' : 'js') : choice;
@@ -47,6 +63,7 @@ export function setKernelBackend(choice: BackendChoice | undefined, simd: () => 
  * The memory of the run {@link setKernelBackend} started, when that run is on WebAssembly (made
  * on first use): its kernels, stepper and trackers share it. `undefined` on JavaScript, and for
  * kernels compiled outside a run (each then owns a memory).
+ * @category Code generation
  */
 export function runKernelMemory(): KernelMemory | undefined {
   if (processBackend !== 'wasm') return undefined;
@@ -59,6 +76,7 @@ export function runKernelMemory(): KernelMemory | undefined {
  * {@link DEFAULT_BACKEND}; except that
  * WebAssembly falls back to JavaScript, with one line on stderr per process, where the runtime
  * lacks SIMD.
+ * @category Code generation
  */
 export function resolveBackend(requested: Backend | undefined, simd: () => boolean = wasmSimdSupported): Backend {
   const wanted = requested ?? processBackend ?? DEFAULT_BACKEND;

@@ -18,6 +18,7 @@ import { compileWasmKernel } from './wasm/wasm-kernel.ts';
 /**
  * A compiled kernel. It writes, for each output, `fixed + (1/count) Σ_q sampled(idx[q])`: the
  * sample-free part once, the sample-dependent part averaged over the batch `idx[0..count)`.
+ * @category Code generation
  */
 export type Kernel = (
   x: Float64Array,
@@ -34,10 +35,14 @@ export type Kernel = (
  * A kernel of a run on WebAssembly called with byte offsets into the run's memory instead of
  * arrays (`count` stays the batch length): what the stepper and trackers call per step, since
  * reading a typed array's `buffer` or `byteOffset` costs tens of nanoseconds per argument.
+ * @category Code generation
  */
 export type OffsetKernel = (x: number, th: number, t: number, u: number, idx: number, count: number, out: number, h: number) => void;
 
-/** One result a kernel writes at `out[offset ...]`: `fixed` plus the batch mean of `sampled`. */
+/**
+ * One result a kernel writes at `out[offset ...]`: `fixed` plus the batch mean of `sampled`.
+ * @category Code generation
+ */
 export interface KernelOutput {
   /** The part that does not depend on the sample (`null`: zero). */
   readonly fixed: Node | null;
@@ -49,7 +54,10 @@ export interface KernelOutput {
   readonly offset: number;
 }
 
-/** A kernel with the loop IR and the source it was compiled from (for tests, other backends and curious users). */
+/**
+ * A kernel with the loop IR and the source it was compiled from (for tests, other backends and curious users).
+ * @category Code generation
+ */
 export interface CompiledKernel {
   /** The callable kernel. */
   readonly run: Kernel;
@@ -68,13 +76,19 @@ export interface CompiledKernel {
   readonly direct?: OffsetKernel;
 }
 
-/** How to compile a kernel. */
+/**
+ * How to compile a kernel.
+ * @category Code generation
+ */
 export interface CompileOptions {
   /** The code generator (default: see `resolveBackend`). */
   readonly backend?: Backend;
 }
 
-/** Compiles the outputs into one kernel. */
+/**
+ * Compiles the outputs into one kernel.
+ * @category Code generation
+ */
 export function compileKernel(outputs: readonly KernelOutput[], resolve: InputResolver, functions: FunctionTable, options: CompileOptions = {}): CompiledKernel {
   const loops = lowerKernel(outputs, resolve, functions);
   if (resolveBackend(options.backend) === 'wasm') {

@@ -17,7 +17,10 @@ const MATH_UNARY = { exp: 'Math.exp', log: 'Math.log' } as const;
 const INFINITY = numberLiteral(Infinity);
 const MINUS_INFINITY = numberLiteral(-Infinity);
 
-/** The source of the factory `(data, fns) => kernel` for `kernel`. */
+/**
+ * The source of the factory `(data, fns) => kernel` for `kernel`.
+ * @category Code generation
+ */
 export function emitJavaScript(kernel: LoopKernel): string {
   const prelude = [
     ...kernel.data.map((_, k) => `const D${k} = data[${integerLiteral(k)}];`),

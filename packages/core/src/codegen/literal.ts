@@ -3,7 +3,10 @@
  * output alphabet is digits, `.`, `e`, `+`, `-`, `/` and parentheses: no identifier, ever.
  */
 
-/** A JavaScript expression that evaluates to exactly `v`. */
+/**
+ * A JavaScript expression that evaluates to exactly `v`.
+ * @category Code generation
+ */
 export function numberLiteral(v: number): string {
   if (Number.isNaN(v)) return '(0/0)';
   if (v === Infinity) return '(1/0)';
@@ -15,7 +18,10 @@ export function numberLiteral(v: number): string {
   return v < 0 ? `(${text})` : text;
 }
 
-/** A non-negative integer (an extent, an offset or an index) as source. */
+/**
+ * A non-negative integer (an extent, an offset or an index) as source.
+ * @category Code generation
+ */
 export function integerLiteral(v: number): string {
   if (!Number.isSafeInteger(v) || v < 0) throw new Error(`not a non-negative integer: ${v}`);
   return String(v);

@@ -3,6 +3,8 @@
  * `6`), so every emitter sees the same simplified indices; float arithmetic is never folded
  * (the IR builder already folded what IEEE semantics allow, and the code must compute exactly
  * what the IR says).
+ * @module
+ * @category Code generation
  */
 import type { LoopBinaryOperator, LoopBuffer, LoopCondition, LoopExpr, LoopIndex, LoopLocal, LoopStatement, LoopUnaryOperator } from './loop-ir.ts';
 

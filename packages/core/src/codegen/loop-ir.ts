@@ -13,10 +13,16 @@
 import type { ElementwiseFunction } from '../ir/functions.ts';
 import type { KernelBuffer } from './layout.ts';
 
-/** The value type of a local: a double, or a 32-bit integer (loop indices, offsets, sample indices). */
+/**
+ * The value type of a local: a double, or a 32-bit integer (loop indices, offsets, sample indices).
+ * @category Code generation
+ */
 export type LoopScalarType = 'f64' | 'i32';
 
-/** A scalar variable, declared once by a `let`, a `reduce` or a `loop` and never reassigned. */
+/**
+ * A scalar variable, declared once by a `let`, a `reduce` or a `loop` and never reassigned.
+ * @category Code generation
+ */
 export interface LoopLocal<T extends LoopScalarType = LoopScalarType> {
   /** Unique in its kernel. */
   readonly id: number;
@@ -24,10 +30,16 @@ export interface LoopLocal<T extends LoopScalarType = LoopScalarType> {
   readonly type: T;
 }
 
-/** A float buffer a kernel argument holds: an input buffer of {@link KernelBuffer}, or `out`. */
+/**
+ * A float buffer a kernel argument holds: an input buffer of {@link KernelBuffer}, or `out`.
+ * @category Code generation
+ */
 export type ArgumentBuffer = KernelBuffer | 'out';
 
-/** A flat Float64 array the kernel reads or writes. */
+/**
+ * A flat Float64 array the kernel reads or writes.
+ * @category Code generation
+ */
 export type LoopBuffer =
   /** One of the kernel's float parameters. */
   | { readonly kind: 'argument'; readonly name: ArgumentBuffer }
@@ -36,7 +48,10 @@ export type LoopBuffer =
   /** A scratch buffer of {@link LoopKernel.scratch}`[index]` entries, allocated with the kernel, not per call. */
   | { readonly kind: 'scratch'; readonly index: number };
 
-/** An integer expression: a flat index, an extent, a sample index. Never negative. */
+/**
+ * An integer expression: a flat index, an extent, a sample index. Never negative.
+ * @category Code generation
+ */
 export type LoopIndex =
   /** A non-negative integer. */
   | { readonly op: 'const'; readonly value: number }
@@ -55,13 +70,22 @@ export type LoopIndex =
   /** `left mod right` for a positive `right` (the column of a flat matrix index). */
   | { readonly op: 'mod'; readonly left: LoopIndex; readonly right: LoopIndex };
 
-/** Binary operators on doubles, with IEEE semantics (`pow` and `max` as `Math.pow` and `Math.max`, NaN-propagating). */
+/**
+ * Binary operators on doubles, with IEEE semantics (`pow` and `max` as `Math.pow` and `Math.max`, NaN-propagating).
+ * @category Code generation
+ */
 export type LoopBinaryOperator = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'max';
 
-/** Unary operators on doubles: `-a`, `a·a`, and the two transcendental functions the core itself needs (logsumexp). */
+/**
+ * Unary operators on doubles: `-a`, `a·a`, and the two transcendental functions the core itself needs (logsumexp).
+ * @category Code generation
+ */
 export type LoopUnaryOperator = 'neg' | 'square' | 'exp' | 'log';
 
-/** A test the code branches on. */
+/**
+ * A test the code branches on.
+ * @category Code generation
+ */
 export type LoopCondition =
   /** `left === right` on integers. */
   | { readonly op: 'equal'; readonly left: LoopIndex; readonly right: LoopIndex }
@@ -70,7 +94,10 @@ export type LoopCondition =
   /** `left === right` on doubles (false when either is NaN): which entries attain a maximum. */
   | { readonly op: 'same'; readonly left: LoopExpr; readonly right: LoopExpr };
 
-/** A double-valued expression, free of side effects. */
+/**
+ * A double-valued expression, free of side effects.
+ * @category Code generation
+ */
 export type LoopExpr =
   /** A number (any double: NaN, ±∞ and −0 included). */
   | { readonly op: 'const'; readonly value: number }
@@ -89,10 +116,16 @@ export type LoopExpr =
   /** `condition ? then : otherwise`. */
   | { readonly op: 'select'; readonly condition: LoopCondition; readonly then: LoopExpr; readonly otherwise: LoopExpr };
 
-/** What a reduction combines: `sum` starts at 0 and adds, `max` starts at −∞ and keeps the larger (NaN wins). */
+/**
+ * What a reduction combines: `sum` starts at 0 and adds, `max` starts at −∞ and keeps the larger (NaN wins).
+ * @category Code generation
+ */
 export type LoopReduction = 'sum' | 'max';
 
-/** One statement. Loops run their index from 0 up to `extent − 1`. */
+/**
+ * One statement. Loops run their index from 0 up to `extent − 1`.
+ * @category Code generation
+ */
 export type LoopStatement =
   /** Declares `local` with `value`. */
   | { readonly kind: 'let'; readonly local: LoopLocal<'f64'>; readonly value: LoopExpr }
@@ -120,7 +153,10 @@ export type LoopStatement =
   /** Runs `then` when `condition` holds, `otherwise` when not. */
   | { readonly kind: 'if'; readonly condition: LoopCondition; readonly then: readonly LoopStatement[]; readonly otherwise: readonly LoopStatement[] };
 
-/** A whole kernel in loop IR: what it binds when compiled, and what one call runs. */
+/**
+ * A whole kernel in loop IR: what it binds when compiled, and what one call runs.
+ * @category Code generation
+ */
 export interface LoopKernel {
   /** Data arrays bound at compile time, in the order `data` buffer refs index them. */
   readonly data: readonly Float64Array[];

@@ -17,7 +17,10 @@ import type { LoopBuffer, LoopExpr, LoopIndex, LoopLocal, LoopKernel, LoopReduct
 import type { LoweringContext, OperatorLowering } from './lowering.ts';
 import { planKernel, type Placement } from './plan.ts';
 
-/** Lowers `outputs` into one loop kernel; inputs are found by `resolve`, functions in `functions`. */
+/**
+ * Lowers `outputs` into one loop kernel; inputs are found by `resolve`, functions in `functions`.
+ * @category Code generation
+ */
 export function lowerKernel(outputs: readonly KernelOutput[], resolve: InputResolver, functions: FunctionTable): LoopKernel {
   return new KernelLowering(outputs, resolve, functions).lower();
 }

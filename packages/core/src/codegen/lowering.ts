@@ -12,6 +12,7 @@ import type { LoopBuffer, LoopExpr, LoopIndex, LoopReduction, LoopStatement } fr
  * node (`element`, `scalar`) returns an expression valid at the current position: the node's
  * stored value if the plan stored it, its inline formula if the plan fused it or reads it in
  * place.
+ * @category Code generation
  */
 export interface LoweringContext {
   /** Entry `at` (flat, row-major) of `node`; a scalar node ignores `at`. */
@@ -55,6 +56,7 @@ export interface LoweringContext {
  * - `prepare` for nodes read in place that need a set-up (a row's start offset): emitted where
  *   the node is in plan order, before any reader; `element` gets it back through
  *   {@link LoweringContext.prepared}.
+ * @category Code generation
  */
 export interface OperatorLowering {
   /** Elementwise: a node used once is computed inside its consumer's loop (fused), never stored. */

@@ -7,7 +7,10 @@
 import { topologicalOrder, type Node } from '../ir/node.ts';
 import { isScalar } from '../ir/shape.ts';
 
-/** How one node is evaluated. */
+/**
+ * How one node is evaluated.
+ * @category Code generation
+ */
 export type Placement =
   /** Read in place: constants, inputs, broadcasts and rows are expressions, never stored. */
   | 'access'
@@ -16,7 +19,10 @@ export type Placement =
   /** Computed once into a local (scalars) or a buffer (tensors). */
   | 'stored';
 
-/** The evaluation plan of one kernel. */
+/**
+ * The evaluation plan of one kernel.
+ * @category Code generation
+ */
 export interface KernelPlan {
   /** Every node needed, each after its arguments. */
   readonly order: readonly Node[];
@@ -24,7 +30,10 @@ export interface KernelPlan {
   readonly placement: ReadonlyMap<Node, Placement>;
 }
 
-/** Plans the evaluation of `roots` (each root is consumed once more, by the kernel's output store). */
+/**
+ * Plans the evaluation of `roots` (each root is consumed once more, by the kernel's output store).
+ * @category Code generation
+ */
 export function planKernel(roots: readonly Node[]): KernelPlan {
   const order = topologicalOrder(roots);
   const uses = new Map<Node, number>();

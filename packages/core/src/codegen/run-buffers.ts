@@ -5,7 +5,10 @@
  */
 import type { CompiledKernel } from './compile.ts';
 
-/** Allocates buffers next to a kernel's memory. */
+/**
+ * Allocates buffers next to a kernel's memory.
+ * @category Code generation
+ */
 export class RunBuffers {
   /** @param kernel - a kernel the buffers will be passed to (its `memory`, if any, is used) */
   constructor(private readonly kernel: CompiledKernel) {}

@@ -10,7 +10,10 @@ import type { Layout } from '../problem/layout.ts';
 import { layoutOf } from '../problem/layout.ts';
 import type { Problem } from '../problem/problem.ts';
 
-/** Per-sample derivative graphs; every list follows the var layout (x) or the param layout (θ). */
+/**
+ * Per-sample derivative graphs; every list follows the var layout (x) or the param layout (θ).
+ * @category Differentiation
+ */
 export interface DerivativeGraphs {
   /** f itself. */
   readonly value: Node;
@@ -30,12 +33,18 @@ export interface DerivativeGraphs {
   readonly params: Layout;
 }
 
-/** The tangent input standing for a direction along `primal` (an input node). */
+/**
+ * The tangent input standing for a direction along `primal` (an input node).
+ * @category Differentiation
+ */
 export function tangentOf(problem: Problem, primal: Node): Node {
   return problem.builder.input({ kind: 'tangent', name: inputKey(primal.input as NonNullable<Node['input']>) }, primal.shape);
 }
 
-/** Builds every derivative graph of `problem` with the given rules. */
+/**
+ * Builds every derivative graph of `problem` with the given rules.
+ * @category Differentiation
+ */
 export function buildDerivativeGraphs(problem: Problem, rules: RuleTable): DerivativeGraphs {
   const b = problem.builder;
   const vars = layoutOf(problem, 'var');

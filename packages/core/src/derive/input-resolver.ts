@@ -8,7 +8,10 @@ import type { InputLocation, InputResolver } from '../codegen/layout.ts';
 import { inputKey } from '../ir/node.ts';
 import type { Instance } from '../problem/instance.ts';
 
-/** The offsets an input resolver uses, keyed by the input's `kind:name`. */
+/**
+ * The offsets an input resolver uses, keyed by the input's `kind:name`.
+ * @category Code generation
+ */
 export interface InputOffsets {
   /** Offsets in `x` (and, for tangents, in `t`): `var:NAME` and `state:NAME`. */
   readonly state: ReadonlyMap<string, number>;
@@ -21,6 +24,7 @@ export interface InputOffsets {
 /**
  * Resolves the inputs of kernels over `instance`'s data. `owner` names the kernel's owner in
  * the (internal) error raised for an input nobody declared.
+ * @category Code generation
  */
 export function inputResolver(owner: string, instance: Instance, offsets: InputOffsets): InputResolver {
   return (node): InputLocation => {

@@ -14,12 +14,18 @@ import type { Problem } from '../problem/problem.ts';
 import type { DerivativeGraphs } from './graphs.ts';
 import { inputResolver } from './input-resolver.ts';
 
-/** The quantities a kernel can compute. */
+/**
+ * The quantities a kernel can compute.
+ * @category Code generation
+ */
 export type Quantity = 'value' | 'gradX' | 'gradTheta' | 'hvp' | 'cross' | 'crossTranspose';
 
 const EMPTY = new Float64Array(0);
 
-/** Kernels of one problem instance. Buffers: `x` has the var layout, `theta` the param layout. */
+/**
+ * Kernels of one problem instance. Buffers: `x` has the var layout, `theta` the param layout.
+ * @category Code generation
+ */
 export class ProblemKernels {
   private readonly compiled = new Map<Quantity, CompiledKernel>();
   private readonly scalarOut = new Float64Array(1);

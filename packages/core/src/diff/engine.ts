@@ -16,6 +16,7 @@ function ruleFor(rules: RuleTable, node: Node): OpRule {
 /**
  * Tangents of `outputs` when each input in `seeds` moves along its tangent node.
  * @returns one tangent per output, `null` where the output does not depend on any seed
+ * @category Differentiation
  */
 export function jvp(b: IRBuilder, rules: RuleTable, outputs: readonly Node[], seeds: ReadonlyMap<Node, Node>): (Node | null)[] {
   const tangent = new Map<Node, Node | null>();
@@ -33,6 +34,7 @@ export function jvp(b: IRBuilder, rules: RuleTable, outputs: readonly Node[], se
 /**
  * Gradient of the scalar `output` with respect to each node of `wrt` (reverse accumulation).
  * @returns one cotangent per entry of `wrt`, `null` where `output` does not depend on it
+ * @category Differentiation
  */
 export function vjp(b: IRBuilder, rules: RuleTable, output: Node, wrt: readonly Node[], seed?: Node): (Node | null)[] {
   const order = topologicalOrder([output]);

@@ -7,7 +7,10 @@ import type { IRBuilder } from '../ir/builder.ts';
 import type { Node } from '../ir/node.ts';
 import type { OperatorTable } from '../ir/operator.ts';
 
-/** Forward and reverse derivative of one operator. `null` stands for a zero tangent or cotangent. */
+/**
+ * Forward and reverse derivative of one operator. `null` stands for a zero tangent or cotangent.
+ * @category Differentiation
+ */
 export interface OpRule {
   /**
    * The tangent of `node` given the tangents of its arguments (same order as `node.args`;
@@ -21,15 +24,24 @@ export interface OpRule {
   vjp(b: IRBuilder, node: Node, g: Node): readonly (Node | null)[];
 }
 
-/** Rules by operator name. Inputs and constants need none. */
+/**
+ * Rules by operator name. Inputs and constants need none.
+ * @category Differentiation
+ */
 export type RuleTable = Readonly<Record<string, OpRule>>;
 
-/** Thrown when a derivative is asked of an operator no registered record covers. */
+/**
+ * Thrown when a derivative is asked of an operator no registered record covers.
+ * @category Differentiation
+ */
 export class MissingRuleError extends Error {
   override readonly name = 'MissingRuleError';
 }
 
-/** The rules of every operator of `operators` (each record is its own rule). */
+/**
+ * The rules of every operator of `operators` (each record is its own rule).
+ * @category Differentiation
+ */
 export function rulesOf(operators: OperatorTable): RuleTable {
   return Object.freeze(Object.fromEntries(operators.records));
 }

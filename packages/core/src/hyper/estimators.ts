@@ -14,13 +14,22 @@ import type { ProblemKernels } from '../derive/kernels.ts';
 import { fixedPointPullback, type FixedPointAt } from '../solver/fixed-point-implicit.ts';
 import { hessianConjugateGradient, ImplicitSolveError, solveHessian, type LinearSolver } from '../solver/implicit.ts';
 
-/** The estimator names of the language (`estimator = ...`). */
+/**
+ * The estimator names of the language (`estimator = ...`).
+ * @category Hypergradients
+ */
 export const ESTIMATORS = ['analytic', 'automatic', 'implicit', 'sid'] as const;
 
-/** One of {@link ESTIMATORS}. */
+/**
+ * One of {@link ESTIMATORS}.
+ * @category Hypergradients
+ */
 export type Estimator = (typeof ESTIMATORS)[number];
 
-/** Evaluates g1, g2, g3 for one problem instance at the current θ (read from the instance). */
+/**
+ * Evaluates g1, g2, g3 for one problem instance at the current θ (read from the instance).
+ * @category Hypergradients
+ */
 export class HypergradientEstimators {
   private readonly none = new Float64Array(0);
 
@@ -85,12 +94,12 @@ export class HypergradientEstimators {
     return g;
   }
 
-  /** g3 = ∇θE(x) − ∇²θₓF(x) ∇²ₓₓF(x)⁻¹ ∇ₓE(x). */
-  implicit(x: Float64Array, solver: LinearSolver = this.linearSolver): Float64Array {
+  /** g3 = ∇θE(x) − ∇²θₓF(x) ∇²ₓₓF(x)⁻¹ ∇ₓE(x); `tolerance` is CG's relative residual. */
+  implicit(x: Float64Array, solver: LinearSolver = this.linearSolver, tolerance = 1e-13): Float64Array {
     const D = this.lower.dimension;
     const rhs = this.outerGradientX(x);
     let v: Float64Array;
-    if (solver === 'cg') v = hessianConjugateGradient(this.lower, x, this.theta, rhs, 1e-13, 'implicit hypergradient');
+    if (solver === 'cg') v = hessianConjugateGradient(this.lower, x, this.theta, rhs, tolerance, 'implicit hypergradient');
     else v = solveHessian(this.lower.denseHessian(x, this.theta), D, rhs, 1, 'implicit hypergradient');
     const correction = new Float64Array(this.lower.parameters);
     this.lower.full('crossTranspose', x, this.theta, v, correction);

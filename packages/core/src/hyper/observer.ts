@@ -10,12 +10,18 @@ import type { RunObserver, RunView } from '../solver/run.ts';
 import type { ReverseTape } from '../solver/reverse.ts';
 import type { Estimator, HypergradientEstimators } from './estimators.ts';
 
-/** The trace column of an estimator's error. */
+/**
+ * The trace column of an estimator's error.
+ * @category Hypergradients
+ */
 export function errorMetric(estimator: Estimator): string {
   return `hypergradient_error_${estimator}`;
 }
 
-/** A run observer computing the non-SID estimates (it adds no column: the `hypergradient_error` metric does). */
+/**
+ * A run observer computing the non-SID estimates (it adds no column: the `hypergradient_error` metric does).
+ * @category Hypergradients
+ */
 export class HypergradientObserver implements RunObserver {
   /** No columns of its own. */
   readonly metrics: readonly string[] = [];

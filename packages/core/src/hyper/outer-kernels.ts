@@ -8,7 +8,10 @@ import { ProblemKernels } from '../derive/kernels.ts';
 import type { PluginRegistry } from '../plugin/registry.ts';
 import type { Problem } from '../problem/problem.ts';
 
-/** The upper objective's kernels; `lower` is returned for `outer value`. */
+/**
+ * The upper objective's kernels; `lower` is returned for `outer value`.
+ * @category Hypergradients
+ */
 export function outerKernels(problem: Problem, registry: PluginRegistry, lower: ProblemKernels): ProblemKernels {
   const outer = problem.outer;
   if (!outer) throw new Error('the problem has no outer objective');

@@ -7,7 +7,10 @@ import type { OuterSolverPlugin } from '../plugin/contracts.ts';
 import type { OptionSpec } from '../plugin/options.ts';
 import { norm } from '../linalg/vector.ts';
 
-/** The options every outer solver declares: `iterations`, and `step` (an expression of m, default `defaultStep`). */
+/**
+ * The options every outer solver declares: `iterations`, and `step` (an expression of m, default `defaultStep`).
+ * @category Hypergradients
+ */
 export function outerSolverOptions(defaultStep: string): OptionSpec[] {
   return [
     { name: 'iterations', type: 'integer', default: 50, min: 1, max: 1e6, doc: 'Number of outer steps on θ.' },
@@ -15,7 +18,10 @@ export function outerSolverOptions(defaultStep: string): OptionSpec[] {
   ];
 }
 
-/** One outer step's record. */
+/**
+ * One outer step's record.
+ * @category Hypergradients
+ */
 export interface OuterStep {
   /** The outer iteration m. */
   readonly m: number;
@@ -27,15 +33,24 @@ export interface OuterStep {
   readonly step: number;
 }
 
-/** What one outer step needs from the caller: an estimate of ∇ℓ and of ℓ at the current θ. */
+/**
+ * What one outer step needs from the caller: an estimate of ∇ℓ and of ℓ at the current θ.
+ * @category Hypergradients
+ */
 export type HypergradientOracle = (theta: Float64Array) => { readonly gradient: Float64Array; readonly objective: number };
 
-/** Thrown when an outer solver refuses θ₀ (its `init` returned a reason). */
+/**
+ * Thrown when an outer solver refuses θ₀ (its `init` returned a reason).
+ * @category Hypergradients
+ */
 export class OuterSolverInitError extends Error {
   override readonly name = 'OuterSolverInitError';
 }
 
-/** Runs the outer loop with `solver`, updating `theta` in place; returns one record per step. */
+/**
+ * Runs the outer loop with `solver`, updating `theta` in place; returns one record per step.
+ * @category Hypergradients
+ */
 export function runOuterLoop(solver: OuterSolverPlugin, iterations: number, step: (m: number) => number, theta: Float64Array, oracle: HypergradientOracle): OuterStep[] {
   const started = solver.init(theta);
   if (typeof started === 'string') throw new OuterSolverInitError(`outer_solve ${solver.name} ${started}`);

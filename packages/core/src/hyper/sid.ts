@@ -15,9 +15,26 @@
  * s = (x, solver states), Ψ̂(v) = ∂ₛΦ̂ᵀ v + ∇ₛE with ∂ₛΦ̂ᵀ v from the step program's reverse
  * kernel on a minibatch, and ĝ = ∇θE + ∂θΦ̂ᵀ v (the same kernel call's other half). For
  * Φ = x − α∇ₓf the two forms coincide step for step.
+ *
+ * Defaults from the problem ({@link sidIterations}, {@link SID_DECREASING_STEP}): α = 2/(L + μ) makes Φ a contraction of factor
+ * q = (κ − 1)/(κ + 1). With exact products (`sid_sampling = full`) η = 1 and ‖v_k − v*‖ ≤ qᵏ‖v*‖,
+ * so k = ⌈ln ε / ln q⌉ steps reach the relative accuracy ε (`sid_tolerance`). On minibatches a
+ * constant η stalls at a noise floor (Grazzi et al., Thm 4.1), so η_k = β/(γ + k) with
+ * β = 2/(1 − q²) (their experiments; Thm 4.2 asks β > 1/(1 − q²)) and γ = 10β (γ ≥ β(1 + σ₂) with a
+ * margin for minibatch Hessians far from a contraction); their bound (31),
+ * E‖v_k − v*‖² ≤ max{γ‖v*‖², ·}/(γ + k), gives a relative error ε after k = ⌈γ/ε²⌉ steps when its
+ * first term dominates. Since the noise term of that bound is not known, whether the system was
+ * solved is checked afterwards ({@link SidResult.linearSystemError}): ĝ against the hypergradient
+ * of the exact solution of the same system at the same x_t, on every outcome (g3 at x_t: CG on the
+ * Hessian, or GMRES through the solver's own map). That measures what the linear system alone
+ * costs the estimate, apart from the error of x_t, which SID cannot reduce. A residual test was
+ * not used: with κ‖r‖/‖b‖ (the bound on ‖v − v*‖/‖v*‖) the constant-step MNIST example of
+ * Grazzi et al. warns at 15.8 while its ĝ is within 4–7% of g3(x_t); the residual alone
+ * (0.18–0.31 there) is dominated by the stiff directions, which barely move ĝ.
  */
-import { distance } from '../linalg/vector.ts';
+import { distance, norm } from '../linalg/vector.ts';
 import { RandomStream } from '../runtime/rng.ts';
+import { ImplicitSolveError } from '../solver/implicit.ts';
 import type { Schedule } from '../solver/schedule-kernel.ts';
 import { noiseless, type FixedPointAt } from '../solver/fixed-point-implicit.ts';
 import type { RunResult } from '../solver/run.ts';
@@ -25,7 +42,10 @@ import type { StepProgram } from '../solver/step-program.ts';
 import type { Conditioning } from '../reference/reference.ts';
 import type { HypergradientEstimators } from './estimators.ts';
 
-/** How SID solves its linear system. */
+/**
+ * How SID solves its linear system.
+ * @category Hypergradients
+ */
 export interface SidSpec {
   /** Number k of fixed-point steps. */
   readonly iterations: number;
@@ -44,6 +64,12 @@ export interface SidSpec {
   readonly seed: number;
   /** The run's index. */
   readonly run: number;
+  /**
+   * The target relative accuracy ε (`sid_tolerance`): a warning is raised when ĝ is further than
+   * ε‖g_t‖ from g_t, the hypergradient of the exact solution of the same linear system at the
+   * same x_t (absent: no check, and no exact solve).
+   */
+  readonly tolerance?: number;
   /** Fixed-point steps after which the error ‖ĝ − g*‖ is recorded. */
   readonly recordAt: readonly number[];
   /**
@@ -53,10 +79,16 @@ export interface SidSpec {
   readonly fixedPoint?: SidFixedPoint;
 }
 
-/** The map SID differentiates through when it is the solver's own: the program at the last state s_t and the inputs of the last step. */
+/**
+ * The map SID differentiates through when it is the solver's own: the program at the last state s_t and the inputs of the last step.
+ * @category Hypergradients
+ */
 export type SidFixedPoint = FixedPointAt;
 
-/** SID's estimate and its error along the fixed-point iterations. */
+/**
+ * SID's estimate and its error along the fixed-point iterations.
+ * @category Hypergradients
+ */
 export interface SidResult {
   /** ĝ after all the iterations. */
   readonly gradient: Float64Array;
@@ -64,14 +96,58 @@ export interface SidResult {
   readonly k: number[];
   /** ‖ĝ_k − g*‖ at those steps (ĝ_k combining v_k with a fresh minibatch). */
   readonly error: number[];
+  /**
+   * ‖ĝ − g_t‖ / ‖g_t‖, g_t the hypergradient of the exact solution of SID's linear system at the
+   * same x_t (g3 at x_t), when `tolerance` was given, g_t ≠ 0 and the exact solve succeeded.
+   */
+  readonly linearSystemError?: number;
+  /** Why ĝ is inaccurate (its linear system missed `tolerance`, or could not be checked), when it is. */
+  readonly warning?: string;
 }
 
-/** SID's fixed-point form for a run of `program`: present exactly when its step map is not a plain gradient step. */
+/**
+ * SID's relaxation η_k on minibatches: β/(γ + k), β = 2/(1 − q²), γ = 10β (see the module comment).
+ * @category Hypergradients
+ */
+export const SID_DECREASING_STEP = '2 / (1 - q^2) / (20 / (1 - q^2) + k)';
+
+/**
+ * The target relative accuracy of SID's linear system when `sid_tolerance` is not given.
+ * @category Hypergradients
+ */
+export const DEFAULT_SID_TOLERANCE = 0.1;
+
+/**
+ * Most fixed-point steps the derived default takes (κ → ∞ would ask for unboundedly many).
+ * @category Hypergradients
+ */
+export const MAX_DERIVED_SID_ITERATIONS = 1_000_000;
+
+/**
+ * SID's number of fixed-point steps derived from κ and the target relative accuracy ε:
+ * ⌈ln ε / ln q⌉ with exact products (η = 1), ⌈γ/ε²⌉ with γ = 20/(1 − q²) on minibatches
+ * (η_k = {@link SID_DECREASING_STEP}), at least 1 and at most {@link MAX_DERIVED_SID_ITERATIONS}.
+ * @category Hypergradients
+ */
+export function sidIterations(kappa: number, tolerance: number, full: boolean): number {
+  const q = (kappa - 1) / (kappa + 1);
+  if (!Number.isFinite(kappa) || q >= 1) return MAX_DERIVED_SID_ITERATIONS;
+  const k = full ? Math.log(tolerance) / Math.log(q) : 20 / (1 - q * q) / (tolerance * tolerance);
+  return Math.min(MAX_DERIVED_SID_ITERATIONS, Math.max(1, Math.ceil(k)));
+}
+
+/**
+ * SID's fixed-point form for a run of `program`: present exactly when its step map is not a plain gradient step.
+ * @category Hypergradients
+ */
 export function sidFixedPoint(program: StepProgram, result: Pick<RunResult, 'fixedPoint'>): SidFixedPoint | undefined {
   return result.fixedPoint && { program, state: result.fixedPoint.state, hypers: result.fixedPoint.inputs };
 }
 
-/** Runs SID at `x` (the stochastic solver's last iterate). */
+/**
+ * Runs SID at `x` (the stochastic solver's last iterate).
+ * @category Hypergradients
+ */
 export function stochasticImplicitDifferentiation(
   estimators: HypergradientEstimators,
   x: Float64Array,
@@ -102,7 +178,7 @@ export function stochasticImplicitDifferentiation(
     map.transposed(v, at, count, correction);
     return outerTheta.map((g, p) => g + correction[p]);
   };
-  const result: SidResult = { gradient: new Float64Array(0), k: [], error: [] };
+  const result: Pick<SidResult, 'k' | 'error'> = { k: [], error: [] };
   const { mu, L, kappa } = conditioning;
   let next = 0;
   const record = (k: number): void => {
@@ -121,7 +197,47 @@ export function stochasticImplicitDifferentiation(
     for (let j = 0; j < map.size; j++) v[j] += eta * (rhs[j] - hv[j]);
     record(k + 1);
   }
-  return { ...result, gradient: combine() };
+  const gradient = combine();
+  // ‖∇ₛE − (I − ∂ₛΦᵀ) v‖ / ‖∇ₛE‖ with exact products over every outcome, for the warning's text.
+  const residual = (): number => {
+    const applied = new Float64Array(map.size);
+    map.deviation(v, lower.everyOutcome, outcomes, applied);
+    const scale = norm(rhs);
+    return scale === 0 ? 0 : distance(rhs, applied) / scale;
+  };
+  return { ...result, gradient, ...(spec.tolerance === undefined ? {} : linearSystemCheck(estimators, x, spec, spec.tolerance, gradient, residual)) };
+}
+
+/**
+ * SID's estimate against g_t, the exact solution of its linear system at the same x_t: the
+ * relative error, and the warning when it exceeds the tolerance (or is not finite: a diverged v).
+ */
+function linearSystemCheck(
+  estimators: HypergradientEstimators,
+  x: Float64Array,
+  spec: SidSpec,
+  tolerance: number,
+  gradient: Float64Array,
+  residual: () => number,
+): Pick<SidResult, 'linearSystemError' | 'warning'> {
+  let exact: Float64Array;
+  try {
+    // CG to a residual 10³ below the tolerance (at most 1e-8): enough to tell ĝ's error from g_t's.
+    exact = spec.fixedPoint ? estimators.implicitAtFixedPoint(spec.fixedPoint) : estimators.implicit(x, 'cg', Math.max(1e-13, Math.min(1e-8, tolerance * 1e-3)));
+  } catch (error) {
+    if (!(error instanceof ImplicitSolveError)) throw error;
+    return { warning: `SID: its linear system could not be checked by an exact solve at the last iterate: ${error.message}` };
+  }
+  const scale = norm(exact);
+  if (scale === 0) return {};
+  const linearSystemError = distance(gradient, exact) / scale;
+  if (linearSystemError <= tolerance) return { linearSystemError };
+  return {
+    linearSystemError,
+    warning:
+      `SID: its linear system (I − ∂Φᵀ) v = ∇E has not converged after ${spec.iterations} iterations: relative residual ${residual().toExponential(2)}; its estimate is off by ${linearSystemError.toExponential(2)} (relative) ` +
+      `from the hypergradient of an exact solve at the same iterate (sid_tolerance = ${tolerance}); raise sid_iterations or sid_batch, or use sid_sampling = full`,
+  };
 }
 
 /** The linear map SID iterates on: (I − ∂ₛΦ̂ᵀ) v and ∂θΦ̂ᵀ v on a batch, and the right-hand side ∇ₛE. */

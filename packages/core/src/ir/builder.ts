@@ -10,7 +10,10 @@ import { inputKey, type InputSymbolRef, type Node } from './node.ts';
 import { SCALAR, formatShape, isScalar, sameShape, type Shape } from './shape.ts';
 import type { Attributes, OperatorTable } from './operator.ts';
 
-/** Thrown when a node would be built with operands of incompatible shapes (an internal error: the checker rejects user mistakes first). */
+/**
+ * Thrown when a node would be built with operands of incompatible shapes (an internal error: the checker rejects user mistakes first).
+ * @category IR
+ */
 export class IRShapeError extends Error {
   override readonly name = 'IRShapeError';
 }
@@ -24,7 +27,10 @@ function attributeKey(attrs: Attributes): string {
   return parts.join(',');
 }
 
-/** Builds, interns and simplifies IR nodes. All nodes of one problem come from one builder. */
+/**
+ * Builds, interns and simplifies IR nodes. All nodes of one problem come from one builder.
+ * @category IR
+ */
 export class IRBuilder {
   private readonly interned = new Map<string, Node>();
   private nextId = 0;

@@ -6,7 +6,10 @@
 import { inputKey, topologicalOrder, type Node } from './node.ts';
 import type { OperatorTable, Tensor } from './operator.ts';
 
-/** Values of the inputs a graph reads: by `inputKey` (`var:x`), and the sample index. */
+/**
+ * Values of the inputs a graph reads: by `inputKey` (`var:x`), and the sample index.
+ * @category IR
+ */
 export interface EvaluationInputs {
   /** Row-major values of every input the graph reads, by `inputKey`. */
   readonly values: ReadonlyMap<string, Float64Array>;
@@ -14,7 +17,10 @@ export interface EvaluationInputs {
   readonly sample?: number;
 }
 
-/** Every node of `roots`' DAG, evaluated (shared subexpressions once); the roots' values are `get(root)`. */
+/**
+ * Every node of `roots`' DAG, evaluated (shared subexpressions once); the roots' values are `get(root)`.
+ * @category IR
+ */
 export function evaluateGraph(roots: readonly Node[], inputs: EvaluationInputs, operators: OperatorTable): Map<Node, Tensor> {
   const values = new Map<Node, Tensor>();
   for (const node of topologicalOrder(roots)) values.set(node, { shape: node.shape, data: evaluateNode(node, values, inputs, operators) });

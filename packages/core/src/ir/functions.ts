@@ -6,7 +6,10 @@
 import type { IRBuilder } from './builder.ts';
 import type { Node } from './node.ts';
 
-/** A scalar function applied entrywise, with its derivative written as an IR builder. */
+/**
+ * A scalar function applied entrywise, with its derivative written as an IR builder.
+ * @category IR
+ */
 export interface ElementwiseFunction {
   /** The name used in `.sgd` files and in printed formulas. */
   readonly name: string;
@@ -25,5 +28,8 @@ export interface ElementwiseFunction {
   latex?(arg: string): string;
 }
 
-/** Functions by name, as a builder and the code generator see them. */
+/**
+ * Functions by name, as a builder and the code generator see them.
+ * @category IR
+ */
 export type FunctionTable = ReadonlyMap<string, ElementwiseFunction>;

@@ -6,12 +6,16 @@
 import type { Shape } from './shape.ts';
 import type { OperatorRecord } from './operator.ts';
 
-/** Elementwise binary operators; a scalar operand broadcasts against a tensor one. */
+/**
+ * Elementwise binary operators; a scalar operand broadcasts against a tensor one.
+ * @category IR
+ */
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow';
 
 /**
  * The operator of a node: `const` and `input` (the leaves), or the name of a registered
  * {@link OperatorRecord} (`add`, `matvec`, `logsumexp`, ... and any a plugin registers).
+ * @category IR
  */
 export type Op = string;
 
@@ -19,10 +23,14 @@ export type Op = string;
  * What an input node stands for: a declared var, param or data tensor; a tangent direction; the
  * sample index; a solver's own state (`state`, e.g. a momentum buffer); or a per-iteration value
  * set by the run loop (`hyper`: the step size, a perturbation, the variables of option expressions).
+ * @category IR
  */
 export type InputKind = 'var' | 'param' | 'data' | 'tangent' | 'sample' | 'state' | 'hyper';
 
-/** The identity of an input: its kind and the name it was declared with (a tangent is named after its primal's key). */
+/**
+ * The identity of an input: its kind and the name it was declared with (a tangent is named after its primal's key).
+ * @category IR
+ */
 export interface InputSymbolRef {
   /** What the input stands for. */
   readonly kind: InputKind;
@@ -30,7 +38,10 @@ export interface InputSymbolRef {
   readonly name: string;
 }
 
-/** One node of the IR DAG. Fields beyond `op`, `args` and `shape` are set only for the ops that use them. */
+/**
+ * One node of the IR DAG. Fields beyond `op`, `args` and `shape` are set only for the ops that use them.
+ * @category IR
+ */
 export interface Node {
   /** Unique within its builder, increasing in creation order (so arguments have smaller ids). */
   readonly id: number;
@@ -54,17 +65,26 @@ export interface Node {
   readonly record?: OperatorRecord;
 }
 
-/** The key `kind:name` under which an input is interned. */
+/**
+ * The key `kind:name` under which an input is interned.
+ * @category IR
+ */
 export function inputKey(ref: InputSymbolRef): string {
   return `${ref.kind}:${ref.name}`;
 }
 
-/** True for a `const` node holding exactly `v`. */
+/**
+ * True for a `const` node holding exactly `v`.
+ * @category IR
+ */
 export function isConst(node: Node, v?: number): boolean {
   return node.op === 'const' && (v === undefined || node.value === v);
 }
 
-/** Nodes reachable from `roots`, each after all of its arguments (post-order, deterministic). */
+/**
+ * Nodes reachable from `roots`, each after all of its arguments (post-order, deterministic).
+ * @category IR
+ */
 export function topologicalOrder(roots: readonly Node[]): Node[] {
   const seen = new Set<Node>();
   const order: Node[] = [];

@@ -12,7 +12,10 @@ import type { FunctionTable } from './functions.ts';
 import type { Node } from './node.ts';
 import { formatShape, sizeOf, type Shape } from './shape.ts';
 
-/** Static attributes of a node besides its arguments; part of its identity (hash-consing key). */
+/**
+ * Static attributes of a node besides its arguments; part of its identity (hash-consing key).
+ * @category IR
+ */
 export interface Attributes {
   /** For `map`: the elementwise function's name. */
   readonly fn?: string;
@@ -22,10 +25,16 @@ export interface Attributes {
   readonly axis?: number;
 }
 
-/** The names of the attributes. */
+/**
+ * The names of the attributes.
+ * @category IR
+ */
 export type AttributeName = keyof Attributes;
 
-/** A dense row-major tensor value, for constant evaluation and reference interpreters. */
+/**
+ * A dense row-major tensor value, for constant evaluation and reference interpreters.
+ * @category IR
+ */
 export interface Tensor {
   /** Its shape. */
   readonly shape: Shape;
@@ -33,7 +42,10 @@ export interface Tensor {
   readonly data: Float64Array;
 }
 
-/** A rendered subexpression and how tightly it binds: 1 sums, 2 products, 3 negation, 4 powers, 5 atoms. */
+/**
+ * A rendered subexpression and how tightly it binds: 1 sums, 2 products, 3 negation, 4 powers, 5 atoms.
+ * @category IR
+ */
 export interface Printed {
   /** The text. */
   readonly text: string;
@@ -41,7 +53,10 @@ export interface Printed {
   readonly level: number;
 }
 
-/** Helpers a record's printer receives. */
+/**
+ * Helpers a record's printer receives.
+ * @category IR
+ */
 export interface PrintContext {
   /** `text` or `latex`. */
   readonly format: 'text' | 'latex';
@@ -59,6 +74,7 @@ export interface PrintContext {
  * What a positional argument of an operator's `.sgd` surface is: an expression (`tensor`), an
  * index (`index`: a sample or a constant integer, as in `onehot(i, n)`), or a constant
  * integer that becomes an attribute (`size`).
+ * @category IR
  */
 export type SurfaceParameter =
   | { readonly kind: 'tensor'; readonly name: string }
@@ -69,6 +85,7 @@ export type SurfaceParameter =
  * How an operator is written in `.sgd` source. Several records may share a spelling (`@` is
  * `matvec`, `vecmat` or `matmul` depending on the shapes): the checker takes the first whose
  * shape rule accepts the arguments.
+ * @category IR
  */
 export interface OperatorSurface {
   /**
@@ -101,6 +118,7 @@ export interface OperatorSurface {
  * symbols `n` and `d` (`''` a scalar, `'d'` a vector, `'n,d'` a matrix; e.g. `['n,d', 'd']`),
  * `i:n` or `i:d` for an index along an axis of that extent, with the attributes to use and,
  * for a `size` attribute, the extent it takes (`sizeFrom`).
+ * @category IR
  */
 export interface GeneratorHint {
   /** Argument shapes and attributes that are valid together. */
@@ -112,7 +130,10 @@ export interface GeneratorHint {
   smoothAt?(args: readonly Tensor[], attrs: Attributes): boolean;
 }
 
-/** One IR operator: everything about it in one place. */
+/**
+ * One IR operator: everything about it in one place.
+ * @category IR
+ */
 export interface OperatorRecord {
   /** The `op` of its nodes. */
   readonly name: string;
@@ -155,12 +176,18 @@ export interface OperatorRecord {
   readonly lower?: OperatorLowering;
 }
 
-/** Thrown when two plugins register an operator of the same name. */
+/**
+ * Thrown when two plugins register an operator of the same name.
+ * @category IR
+ */
 export class DuplicateOperatorError extends Error {
   override readonly name = 'DuplicateOperatorError';
 }
 
-/** The registered operators and elementwise functions, as the builder, checker and printer see them. */
+/**
+ * The registered operators and elementwise functions, as the builder, checker and printer see them.
+ * @category IR
+ */
 export class OperatorTable {
   /** Records by operator name. */
   readonly records: ReadonlyMap<string, OperatorRecord>;
@@ -207,12 +234,16 @@ export class OperatorTable {
 /**
  * The message of a shape rule that refuses its arguments: `needs …, got R[3] and R[4]`. The
  * checker prefixes the operator as written (`'+' needs …`), the builder the operator's name.
+ * @category IR
  */
 export function shapeMismatch(needs: string, args: readonly Shape[]): string {
   return `needs ${needs}, got ${args.map(formatShape).join(' and ')}`;
 }
 
-/** A tensor of `shape` over `data` (checked length). */
+/**
+ * A tensor of `shape` over `data` (checked length).
+ * @category IR
+ */
 export function tensorOf(shape: Shape, data: Float64Array): Tensor {
   if (data.length !== sizeOf(shape)) throw new Error(`tensor of shape ${formatShape(shape)} with ${data.length} entries`);
   return { shape, data };

@@ -5,10 +5,16 @@
 import { topologicalOrder, type Node } from './node.ts';
 import type { OperatorTable, Printed } from './operator.ts';
 
-/** Output flavour. */
+/**
+ * Output flavour.
+ * @category IR
+ */
 export type PrintFormat = 'text' | 'latex';
 
-/** A formula to print: a label and its IR (`null` prints as 0). */
+/**
+ * A formula to print: a label and its IR (`null` prints as 0).
+ * @category IR
+ */
 export interface Formula {
   /** The left-hand side, e.g. `∇ₓf`. */
   readonly label: string;
@@ -16,7 +22,10 @@ export interface Formula {
   readonly node: Node | null;
 }
 
-/** The printed formulas, and the shared subexpressions they refer to. */
+/**
+ * The printed formulas, and the shared subexpressions they refer to.
+ * @category IR
+ */
 export interface PrintedFormulas {
   /** `name = expression` lines for shared subexpressions, in dependency order. */
   readonly shared: ReadonlyArray<{ readonly name: string; readonly text: string }>;
@@ -29,6 +38,7 @@ const GREEK = new Set(['alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'et
 /**
  * Prints formulas over one DAG, naming shared non-trivial subexpressions.
  * @param operators - the records whose printed forms the nodes use
+ * @category IR
  */
 export function printFormulas(formulas: readonly Formula[], format: PrintFormat, operators: OperatorTable): PrintedFormulas {
   const roots = formulas.flatMap((f) => (f.node ? [f.node] : []));
@@ -71,6 +81,7 @@ function wrapIn(p: Printed, level: number, open = '(', close = ')'): string {
  * A declared name in LaTeX: a Greek letter name becomes the letter, a longer name is upright
  * (`\\mathrm{loglam}`, not a product of italic letters), and the part after the first underscore
  * is a subscript (`x_0` → `x_{0}`, `lam_max` → `\\lambda_{\\mathrm{max}}` for `lambda_max`).
+ * @category IR
  */
 export function latexName(name: string): string {
   const at = name.indexOf('_');

@@ -7,7 +7,10 @@
 import type { IRBuilder } from './builder.ts';
 import { topologicalOrder, type Node } from './node.ts';
 
-/** `node = fixed + sampled`; either part may be `null` (zero). */
+/**
+ * `node = fixed + sampled`; either part may be `null` (zero).
+ * @category IR
+ */
 export interface SampleSplit {
   /** The sample-free part. */
   readonly fixed: Node | null;
@@ -15,7 +18,10 @@ export interface SampleSplit {
   readonly sampled: Node | null;
 }
 
-/** Nodes among `roots`' DAG that depend on a sample input. */
+/**
+ * Nodes among `roots`' DAG that depend on a sample input.
+ * @category IR
+ */
 export function sampleDependent(roots: readonly Node[]): Set<Node> {
   const dependent = new Set<Node>();
   for (const node of topologicalOrder(roots)) {
@@ -24,7 +30,10 @@ export function sampleDependent(roots: readonly Node[]): Set<Node> {
   return dependent;
 }
 
-/** Splits `node` into its sample-free and sample-dependent parts. */
+/**
+ * Splits `node` into its sample-free and sample-dependent parts.
+ * @category IR
+ */
 export function splitBySample(b: IRBuilder, node: Node): SampleSplit {
   const dependent = sampleDependent([node]);
   const fit = (n: Node | null): Node | null => (n && n.shape.length !== node.shape.length ? b.broadcast(n, node.shape) : n);

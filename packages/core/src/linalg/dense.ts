@@ -5,14 +5,20 @@
  */
 import { CholeskyDecomposition, EigenvalueDecomposition, Matrix } from 'ml-matrix';
 
-/** An n×m row-major matrix as an ml-matrix `Matrix`. */
+/**
+ * An n×m row-major matrix as an ml-matrix `Matrix`.
+ * @category Problems and references
+ */
 export function toMatrix(values: Float64Array, rows: number, cols: number): Matrix {
   const m = new Matrix(rows, cols);
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) m.set(r, c, values[r * cols + c]);
   return m;
 }
 
-/** A `Matrix` back to a row-major Float64Array. */
+/**
+ * A `Matrix` back to a row-major Float64Array.
+ * @category Problems and references
+ */
 export function fromMatrix(m: Matrix): Float64Array {
   const out = new Float64Array(m.rows * m.columns);
   for (let r = 0; r < m.rows; r++) for (let c = 0; c < m.columns; c++) out[r * m.columns + c] = m.get(r, c);
@@ -26,18 +32,27 @@ function symmetricMatrix(values: Float64Array, n: number): Matrix {
   return m;
 }
 
-/** Eigenvalues of a symmetric n×n matrix, ascending (the upper triangle is mirrored first). */
+/**
+ * Eigenvalues of a symmetric n×n matrix, ascending (the upper triangle is mirrored first).
+ * @category Problems and references
+ */
 export function symmetricEigenvalues(values: Float64Array, n: number): number[] {
   return [...new EigenvalueDecomposition(symmetricMatrix(values, n), { assumeSymmetric: true }).realEigenvalues].sort((a, b) => a - b);
 }
 
-/** A factorization of a symmetric n×n matrix H that solves H X = B for any n×m B. */
+/**
+ * A factorization of a symmetric n×n matrix H that solves H X = B for any n×m B.
+ * @category Problems and references
+ */
 export interface SymmetricFactor {
   /** X, n×m row-major. */
   solve(B: Float64Array, m: number): Float64Array;
 }
 
-/** A pseudo-inverse through the eigendecomposition, with what it found. */
+/**
+ * A pseudo-inverse through the eigendecomposition, with what it found.
+ * @category Problems and references
+ */
 export interface EigenFactor extends SymmetricFactor {
   /** Number of eigenvalues kept (those with |λ| above the cutoff). */
   readonly rank: number;
@@ -48,6 +63,7 @@ export interface EigenFactor extends SymmetricFactor {
 /**
  * H⁺ for a symmetric H (n×n) through its eigendecomposition: eigenvalues with |λ| at most
  * `relativeCutoff`·max|λ| are treated as zero, so a singular H gives minimum-norm solutions.
+ * @category Problems and references
  */
 export function eigenFactor(H: Float64Array, n: number, relativeCutoff: number): EigenFactor {
   const eig = new EigenvalueDecomposition(symmetricMatrix(H, n), { assumeSymmetric: true });
@@ -79,6 +95,7 @@ export function eigenFactor(H: Float64Array, n: number, relativeCutoff: number):
  * when H is not positive definite or a pivot is at most `minPivot` times the largest diagonal
  * entry (L_ii² ≥ λ_min and H_ii ≤ λ_max, so a tiny pivot flags a numerically singular H, on
  * which Cholesky succeeds with a meaningless result).
+ * @category Problems and references
  */
 export function choleskyFactor(H: Float64Array, n: number, minPivot = 0): SymmetricFactor | undefined {
   // ml-matrix's Cholesky demands exact symmetry.
@@ -96,7 +113,10 @@ export function choleskyFactor(H: Float64Array, n: number, minPivot = 0): Symmet
   return { solve: (B, m) => fromMatrix(cholesky.solve(toMatrix(B, n, m))) };
 }
 
-/** The transpose of a rows×cols row-major matrix (cols×rows row-major). */
+/**
+ * The transpose of a rows×cols row-major matrix (cols×rows row-major).
+ * @category Problems and references
+ */
 export function transpose(values: Float64Array, rows: number, cols: number): Float64Array {
   const out = new Float64Array(rows * cols);
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = values[r * cols + c];

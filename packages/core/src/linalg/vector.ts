@@ -24,24 +24,36 @@ function euclidean(a: Float64Array, b?: Float64Array): number {
   return scale * Math.sqrt(r);
 }
 
-/** Euclidean norm (safe from overflow and underflow of the squares). */
+/**
+ * Euclidean norm (safe from overflow and underflow of the squares).
+ * @category Problems and references
+ */
 export function norm(v: Float64Array): number {
   return euclidean(v);
 }
 
-/** Euclidean (Frobenius, for matrices) distance ‖a − b‖ (safe from overflow and underflow of the squares). */
+/**
+ * Euclidean (Frobenius, for matrices) distance ‖a − b‖ (safe from overflow and underflow of the squares).
+ * @category Problems and references
+ */
 export function distance(a: Float64Array, b: Float64Array): number {
   return euclidean(a, b);
 }
 
-/** Inner product. */
+/**
+ * Inner product.
+ * @category Problems and references
+ */
 export function dotProduct(a: Float64Array, b: Float64Array): number {
   let s = 0;
   for (let j = 0; j < a.length; j++) s += a[j] * b[j];
   return s;
 }
 
-/** True when every entry is finite. */
+/**
+ * True when every entry is finite.
+ * @category Problems and references
+ */
 export function allFinite(v: Float64Array): boolean {
   for (let j = 0; j < v.length; j++) if (!Number.isFinite(v[j])) return false;
   return true;

@@ -4,7 +4,10 @@ import type { Problem } from '../problem/problem.ts';
 import type { OptionSpec } from './options.ts';
 import type { ReferenceLevel, RunReference } from '../reference/run-reference.ts';
 
-/** A metric's name and description (what `sgd plugins` and the checker read). */
+/**
+ * A metric's name and description (what `sgd plugins` and the checker read).
+ * @category Plugins
+ */
 export interface MetricSpec {
   /** The name written in `report { ... }`. */
   readonly name: string;
@@ -15,6 +18,7 @@ export interface MetricSpec {
 /**
  * What a metric needs to be computed. The run leaves a metric out of the trace, with one
  * warning, when its needs are not met: it is never computed against a missing reference.
+ * @category Plugins
  */
 export interface MetricNeeds {
   /** The reference it compares against: x* and F* (`point`), or ∂θx* too (`jacobian`). */
@@ -29,7 +33,10 @@ export interface MetricNeeds {
   readonly problem?: (problem: Problem) => string | undefined;
 }
 
-/** What a metric sees at one record point of one run. */
+/**
+ * What a metric sees at one record point of one run.
+ * @category Plugins
+ */
 export interface MetricPoint {
   /** The iteration k. */
   readonly k: number;
@@ -53,7 +60,10 @@ export interface MetricPoint {
   readonly hypergradients?: { readonly estimates: ReadonlyMap<string, Float64Array>; readonly exact?: Float64Array };
 }
 
-/** What a metric knows about the run before it starts, to name its columns. */
+/**
+ * What a metric knows about the run before it starts, to name its columns.
+ * @category Plugins
+ */
 export interface MetricRunInfo {
   /** The hypergradient estimators chosen (with an `outer` objective), in the order written. */
   readonly estimators: readonly string[];
@@ -62,6 +72,7 @@ export interface MetricRunInfo {
 /**
  * A metric a `report` line may ask for: its name and doc, what it needs, and how it computes
  * its value at a record point. Registered on the `METRICS` token; the run loop asks the registry.
+ * @category Plugins
  */
 export interface MetricPlugin extends MetricSpec {
   /** What it needs (nothing: it is always computed). */
@@ -72,7 +83,10 @@ export interface MetricPlugin extends MetricSpec {
   compute(point: MetricPoint): number | readonly number[];
 }
 
-/** The outer iteration's step on θ: its state lives in the closure {@link OuterSolverPlugin.init} returns. */
+/**
+ * The outer iteration's step on θ: its state lives in the closure {@link OuterSolverPlugin.init} returns.
+ * @category Plugins
+ */
 export interface OuterUpdate {
   /**
    * Moves θ in place given the hypergradient estimate g at θ and the step η_m of outer
@@ -81,7 +95,10 @@ export interface OuterUpdate {
   update(theta: Float64Array, gradient: Float64Array, step: number, m: number): void;
 }
 
-/** An outer solver usable in `outer_solve NAME { ... }`: an init/update pair. */
+/**
+ * An outer solver usable in `outer_solve NAME { ... }`: an init/update pair.
+ * @category Plugins
+ */
 export interface OuterSolverPlugin {
   /** The name written after `outer_solve`. */
   readonly name: string;

@@ -6,7 +6,10 @@
  */
 import type { Shape } from '../ir/shape.ts';
 
-/** The type of a data-source argument's value. */
+/**
+ * The type of a data-source argument's value.
+ * @category Plugins
+ */
 export type DataSourceArgType =
   /** A string literal, `split = "train"`; restricted to {@link DataSourceArg.values} when given. */
   | 'string'
@@ -21,10 +24,16 @@ export type DataSourceArgType =
   /** A constant expression with a finite value. */
   | 'number';
 
-/** The arguments a source receives: every declared argument, given in the file or defaulted. */
+/**
+ * The arguments a source receives: every declared argument, given in the file or defaulted.
+ * @category Plugins
+ */
 export type DataSourceArgs = Readonly<Record<string, number | string>>;
 
-/** One named argument a data source accepts. */
+/**
+ * One named argument a data source accepts.
+ * @category Plugins
+ */
 export interface DataSourceArg {
   /** The key as written in the call, `split` in `mnist(split = "train")`. */
   readonly name: string;
@@ -38,7 +47,10 @@ export interface DataSourceArg {
   readonly doc: string;
 }
 
-/** A data source usable after `from` in a `data`, `param` or `var` declaration. */
+/**
+ * A data source usable after `from` in a `data`, `param` or `var` declaration.
+ * @category Plugins
+ */
 export interface DataSource {
   /** The name written after `from`. */
   readonly name: string;
@@ -76,6 +88,7 @@ export interface DataSource {
 /**
  * `args` with every absent argument of `source` that has a default set to it, in the order
  * the source declares them (arguments it does not declare last).
+ * @category Plugins
  */
 export function withSourceDefaults(source: Pick<DataSource, 'args'>, args: DataSourceArgs): DataSourceArgs {
   const full: Record<string, number | string> = {};

@@ -3,7 +3,10 @@
  * `solve NAME { key = value }` block may set, so the checker can validate them with positions.
  */
 
-/** The type of a solver option's value. */
+/**
+ * The type of a solver option's value.
+ * @category Plugins
+ */
 export type OptionType =
   /** A whole number, written as a constant expression. */
   | 'integer'
@@ -19,7 +22,10 @@ export type OptionType =
    */
   | 'enums';
 
-/** One option a plugin accepts, with everything the checker and the documentation need. */
+/**
+ * One option a plugin accepts, with everything the checker and the documentation need.
+ * @category Plugins
+ */
 export interface OptionSpec {
   /** The key as written in the `solve` block. */
   readonly name: string;

@@ -27,7 +27,10 @@ function getAllOrNone<T>(container: Container, token: symbol): T[] {
   return container.isBound(token) ? container.getAll<T>(token) : [];
 }
 
-/** What the loaded plugins provide, resolved once. */
+/**
+ * What the loaded plugins provide, resolved once.
+ * @category Plugins
+ */
 export class PluginRegistry {
   /** The operators (an operator registered twice is an error) and the elementwise functions: what an `IRBuilder` is made with. */
   readonly operators: OperatorTable;

@@ -11,10 +11,16 @@ import type { Node } from '../ir/node.ts';
 import type { Problem, TensorInit, TensorSymbol } from './problem.ts';
 import { fillSparseNormal } from './sparse-normal.ts';
 
-/** Reads tensors from a data source (`from mnist(...)`); given by the plugin that provides the source. */
+/**
+ * Reads tensors from a data source (`from mnist(...)`); given by the plugin that provides the source.
+ * @category Problems and references
+ */
 export type SourceReader = (symbol: TensorSymbol, init: Extract<TensorInit, { kind: 'source' }>, seed: number) => Float64Array;
 
-/** Concrete values for one seed. */
+/**
+ * Concrete values for one seed.
+ * @category Problems and references
+ */
 export interface Instance {
   /** The seed the values were drawn with. */
   readonly seed: number;
@@ -78,7 +84,10 @@ function fill(symbol: TensorSymbol, seed: number, readSource: SourceReader | und
   }
 }
 
-/** Draws every tensor of `problem` for `seed`. */
+/**
+ * Draws every tensor of `problem` for `seed`.
+ * @category Problems and references
+ */
 export function drawInstance(problem: Problem, seed: number, readSource?: SourceReader): Instance {
   const values = new Map<string, Float64Array>();
   for (const symbol of problem.tensors) {

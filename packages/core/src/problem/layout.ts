@@ -6,7 +6,10 @@
 import { sizeOf, type Shape } from '../ir/shape.ts';
 import type { Problem, TensorSymbol } from './problem.ts';
 
-/** One tensor's slice of a flat vector. */
+/**
+ * One tensor's slice of a flat vector.
+ * @category Problems and references
+ */
 export interface LayoutEntry {
   /** The tensor. */
   readonly symbol: TensorSymbol;
@@ -20,7 +23,10 @@ export interface LayoutEntry {
   readonly size: number;
 }
 
-/** The concatenation of several tensors into one flat vector. */
+/**
+ * The concatenation of several tensors into one flat vector.
+ * @category Problems and references
+ */
 export interface Layout {
   /** Slices in declaration order. */
   readonly entries: readonly LayoutEntry[];
@@ -28,7 +34,10 @@ export interface Layout {
   readonly size: number;
 }
 
-/** The layout of the tensors of one kind (`var` for x, `param` for θ). */
+/**
+ * The layout of the tensors of one kind (`var` for x, `param` for θ).
+ * @category Problems and references
+ */
 export function layoutOf(problem: Problem, kind: 'var' | 'param'): Layout {
   const entries: LayoutEntry[] = [];
   let offset = 0;
@@ -41,7 +50,10 @@ export function layoutOf(problem: Problem, kind: 'var' | 'param'): Layout {
   return { entries, size: offset };
 }
 
-/** The slice of `flat` holding `entry`, as a view (no copy). */
+/**
+ * The slice of `flat` holding `entry`, as a view (no copy).
+ * @category Problems and references
+ */
 export function sliceOf(flat: Float64Array, entry: LayoutEntry): Float64Array {
   return flat.subarray(entry.offset, entry.offset + entry.size);
 }

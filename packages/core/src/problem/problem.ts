@@ -7,7 +7,10 @@ import type { Node } from '../ir/node.ts';
 import type { IRBuilder } from '../ir/builder.ts';
 import type { Shape } from '../ir/shape.ts';
 
-/** How a data, param or var tensor gets its value. */
+/**
+ * How a data, param or var tensor gets its value.
+ * @category Problems and references
+ */
 export type TensorInit =
   /** Every entry drawn from N(mean, sd²). */
   | { readonly kind: 'normal'; readonly mean: number; readonly sd: number }
@@ -22,7 +25,10 @@ export type TensorInit =
   /** Read from a data-source plugin with the given named arguments. */
   | { readonly kind: 'source'; readonly source: string; readonly args: Readonly<Record<string, number | string>> };
 
-/** A declared tensor: data, param (θ) or var (x). */
+/**
+ * A declared tensor: data, param (θ) or var (x).
+ * @category Problems and references
+ */
 export interface TensorSymbol {
   /** `data`, `param` or `var`. */
   readonly kind: 'data' | 'param' | 'var';
@@ -36,7 +42,10 @@ export interface TensorSymbol {
   readonly node: Node;
 }
 
-/** The sample ξ: an index drawn uniformly from `0..size-1`, `batch` at a time. */
+/**
+ * The sample ξ: an index drawn uniformly from `0..size-1`, `batch` at a time.
+ * @category Problems and references
+ */
 export interface SampleSymbol {
   /** The name written in the file. */
   readonly name: string;
@@ -48,7 +57,10 @@ export interface SampleSymbol {
   readonly node: Node;
 }
 
-/** A checked `solve` block: option values already validated against the solver's declarations. */
+/**
+ * A checked `solve` block: option values already validated against the solver's declarations.
+ * @category Problems and references
+ */
 export interface SolveSpec {
   /** The solver plugin's name. */
   readonly solver: string;
@@ -56,9 +68,14 @@ export interface SolveSpec {
   readonly options: Readonly<Record<string, number | string>>;
   /** Every `expression` option as scalar IR; its variables (`k`, `mu`, ...) are `hyper` inputs named after them. */
   readonly expressions: Readonly<Record<string, Node>>;
+  /** The keys written in the block (the others hold their defaults); absent: not known, treat every key as given. */
+  readonly given?: readonly string[];
 }
 
-/** A checked `report` line. */
+/**
+ * A checked `report` line.
+ * @category Problems and references
+ */
 export interface ReportSpec {
   /** Number of log-spaced report points. */
   readonly logPoints: number;
@@ -69,6 +86,7 @@ export interface ReportSpec {
 /**
  * The upper-level objective of a hypergradient problem (`outer` in the language): the θ whose
  * gradient ∇ℓ(θ) = ∇θE(x*, θ) + (∂θx*)ᵀ∇ₓE(x*, θ) is estimated, where x* = argmin_x F(x, θ).
+ * @category Problems and references
  */
 export type OuterSpec =
   /** `outer value`: the value function ℓ(θ) = min_x F(x, θ), i.e. E = F (so ∇ℓ = ∇θF at x*). */
@@ -87,7 +105,10 @@ export type OuterSpec =
       readonly sample?: SampleSymbol;
     };
 
-/** A whole problem, lowered to IR. */
+/**
+ * A whole problem, lowered to IR.
+ * @category Problems and references
+ */
 export interface Problem {
   /** The builder that owns every node of this problem (derivatives must be built with it). */
   readonly builder: IRBuilder;

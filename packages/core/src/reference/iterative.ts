@@ -20,16 +20,26 @@ const SINGULAR_CUTOFF = 1e-12;
  * error bound of lanczos.ts). Enough for step-size schedules; 1e-8 would take about four times
  * the products on a spectrum clustered at its ends (measured: 55 against 240 on the logistic
  * example with d = 5000).
+ * @category Problems and references
  */
 export const LANCZOS_TOLERANCE = 1e-6;
 
-/** Most Lanczos products (its basis holds that many vectors of length D). */
+/**
+ * Most Lanczos products (its basis holds that many vectors of length D).
+ * @category Problems and references
+ */
 export const LANCZOS_MAX_ITERATIONS = 300;
 
-/** The gradient norm, relative to its scale, below which x* is certified (as in the exact reference). */
+/**
+ * The gradient norm, relative to its scale, below which x* is certified (as in the exact reference).
+ * @category Problems and references
+ */
 export const CERTIFY_GRADIENT = 1e-9;
 
-/** What a Lanczos run reports in the reference. */
+/**
+ * What a Lanczos run reports in the reference.
+ * @category Problems and references
+ */
 export interface LanczosSummary {
   /** Products used. */
   readonly iterations: number;
@@ -39,7 +49,10 @@ export interface LanczosSummary {
   readonly converged: boolean;
 }
 
-/** The iterative reference. */
+/**
+ * The iterative reference.
+ * @category Problems and references
+ */
 export interface IterativeReference extends Conditioning {
   /** Always `'iterative'`. */
   readonly mode: 'iterative';
@@ -69,7 +82,10 @@ function summary(result: LanczosResult): LanczosSummary {
   return { iterations: result.iterations, residual: result.residual, converged: result.converged };
 }
 
-/** μ, L, κ from a Lanczos run (μ at rounding level against L is 0, κ then ∞). */
+/**
+ * μ, L, κ from a Lanczos run (μ at rounding level against L is 0, κ then ∞).
+ * @category Problems and references
+ */
 export function conditioningOf(result: LanczosResult): Conditioning {
   const L = result.largest;
   const mu = Math.abs(result.smallest) <= SINGULAR_CUTOFF * Math.abs(L) ? 0 : result.smallest;
@@ -79,13 +95,17 @@ export function conditioningOf(result: LanczosResult): Conditioning {
 /**
  * The extreme eigenvalues of ∇²ₓₓF(x, θ) by Lanczos on Hessian–vector products; with
  * `untilPositive`, stopping as soon as the smallest is certified above 0 (what x*'s certificate needs).
+ * @category Problems and references
  */
 export function lanczosAt(kernels: ProblemKernels, x: Float64Array, theta: Float64Array, seed: number, untilPositive = false): LanczosResult {
   const apply = (v: Float64Array, into: Float64Array): void => kernels.full('hvp', x, theta, v, into);
   return lanczosExtremes(apply, kernels.dimension, { tolerance: LANCZOS_TOLERANCE, maxIterations: LANCZOS_MAX_ITERATIONS, seed, untilPositive });
 }
 
-/** Options of {@link computeIterativeReference}. */
+/**
+ * Options of {@link computeIterativeReference}.
+ * @category Problems and references
+ */
 export interface IterativeReferenceOptions {
   /** The run seed (the Lanczos start vectors and the Jacobian directions derive from it). */
   readonly seed: number;
@@ -95,7 +115,10 @@ export interface IterativeReferenceOptions {
   readonly warmStart?: Float64Array;
 }
 
-/** Computes the iterative reference at θ, starting Newton–CG from `start`. */
+/**
+ * Computes the iterative reference at θ, starting Newton–CG from `start`.
+ * @category Problems and references
+ */
 export function computeIterativeReference(kernels: ProblemKernels, theta: Float64Array, start: Float64Array, options: IterativeReferenceOptions): IterativeReference {
   const quadratic = isQuadraticInX(kernels);
   const atStart = lanczosAt(kernels, start, theta, options.seed);
@@ -109,10 +132,13 @@ export function computeIterativeReference(kernels: ProblemKernels, theta: Float6
   // At x* Lanczos stops once the smallest eigenvalue is certified positive: that is its success.
   const solutionSettled = atSolution.converged || positive;
   const stationary = relativeGradient <= CERTIFY_GRADIENT;
-  const finite = allFinite(x) && Number.isFinite(newton.gradientNorm);
+  const objective = kernels.objective(x, theta);
+  // F* must be a number to certify x* (see the exact reference).
+  const finite = allFinite(x) && Number.isFinite(newton.gradientNorm) && Number.isFinite(objective);
   const sketch = options.jacobian && finite ? jacobianSketch(kernels, x, theta, options.seed) : undefined;
   const warnings: string[] = [];
-  if (!finite) warnings.push(`Newton–CG diverged after ${newton.steps} steps (a non-finite iterate or gradient): x* is not known`);
+  if (!finite && allFinite(x) && Number.isFinite(newton.gradientNorm)) warnings.push(`F(x*) = ${objective}: the objective is not finite at the point Newton–CG reached`);
+  else if (!finite) warnings.push(`Newton–CG diverged after ${newton.steps} steps (a non-finite iterate or gradient): x* is not known`);
   else if (!stationary) warnings.push(`Newton–CG stopped with ‖∇F‖/scale = ${relativeGradient.toExponential(2)} after ${newton.steps} steps (${newton.products} Hessian–vector products)`);
   if (!solutionSettled) warnings.push(`Lanczos at x* did not converge: error bound ${atSolution.residual.toExponential(2)} after ${atSolution.iterations} products`);
   else if (!positive) warnings.push(`the Hessian at x* is not positive definite (Lanczos smallest eigenvalue ${atSolution.smallest.toExponential(3)}, residual ${atSolution.residual.toExponential(2)})`);
@@ -122,7 +148,7 @@ export function computeIterativeReference(kernels: ProblemKernels, theta: Float6
     mode: 'iterative',
     ...conditioning,
     x,
-    objective: kernels.objective(x, theta),
+    objective,
     quadratic,
     certified: finite && stationary && positive,
     newtonSteps: newton.steps,

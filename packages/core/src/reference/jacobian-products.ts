@@ -7,16 +7,25 @@ import type { ProblemKernels } from '../derive/kernels.ts';
 import { RandomStream } from '../runtime/rng.ts';
 import { truncatedConjugateGradient } from './truncated-cg.ts';
 
-/** Relative residual the reference's CG solves aim for. */
+/**
+ * Relative residual the reference's CG solves aim for.
+ * @category Problems and references
+ */
 export const PRODUCT_TOLERANCE = 1e-11;
 
 /** Most Hessian–vector products per solve. */
 const MAX_PRODUCTS = 5000;
 
-/** How many directions the Jacobian error is measured along when θ has more entries. */
+/**
+ * How many directions the Jacobian error is measured along when θ has more entries.
+ * @category Problems and references
+ */
 export const JACOBIAN_DIRECTIONS = 8;
 
-/** A product with J* and how well its solve converged. */
+/**
+ * A product with J* and how well its solve converged.
+ * @category Problems and references
+ */
 export interface ReferenceProduct {
   /** The product. */
   readonly value: Float64Array;
@@ -26,7 +35,10 @@ export interface ReferenceProduct {
   readonly converged: boolean;
 }
 
-/** J*·u = −H⁻¹(∇²ₓθF u) at `x` (length D). */
+/**
+ * J*·u = −H⁻¹(∇²ₓθF u) at `x` (length D).
+ * @category Problems and references
+ */
 export function jacobianTimes(kernels: ProblemKernels, x: Float64Array, theta: Float64Array, u: Float64Array): ReferenceProduct {
   const rhs = new Float64Array(kernels.dimension);
   kernels.full('cross', x, theta, u, rhs);
@@ -34,7 +46,10 @@ export function jacobianTimes(kernels: ProblemKernels, x: Float64Array, theta: F
   return { value: solve.x.map((v) => -v), relativeResidual: solve.relativeResidual, converged: solve.converged };
 }
 
-/** J*ᵀw = −∇²θₓF H⁻¹w at `x` (length P). */
+/**
+ * J*ᵀw = −∇²θₓF H⁻¹w at `x` (length P).
+ * @category Problems and references
+ */
 export function jacobianTransposeTimes(kernels: ProblemKernels, x: Float64Array, theta: Float64Array, w: Float64Array): ReferenceProduct {
   const solve = truncatedConjugateGradient((v, into) => kernels.full('hvp', x, theta, v, into), w, PRODUCT_TOLERANCE, MAX_PRODUCTS);
   const value = new Float64Array(kernels.parameters);
@@ -47,6 +62,7 @@ export function jacobianTransposeTimes(kernels: ProblemKernels, x: Float64Array,
  * directions are the P unit vectors and the error is exactly ‖J − J*‖_F; otherwise they are
  * {@link JACOBIAN_DIRECTIONS} standard normal vectors u_i drawn from the seed, and the error
  * √(mean_i ‖(J − J*)u_i‖²) is an estimate of ‖J − J*‖_F (E‖Au‖² = ‖A‖_F² for u ~ N(0, I)).
+ * @category Problems and references
  */
 export interface JacobianSketch {
   /** `unit` (exact) or `gaussian` (an estimate). */
@@ -65,7 +81,10 @@ export interface JacobianSketch {
   readonly converged: boolean;
 }
 
-/** The directions of a {@link JacobianSketch} for P parameters and `seed`. */
+/**
+ * The directions of a {@link JacobianSketch} for P parameters and `seed`.
+ * @category Problems and references
+ */
 export function jacobianDirections(parameters: number, seed: number): { readonly kind: 'unit' | 'gaussian'; readonly count: number; readonly directions: Float64Array } {
   if (parameters <= JACOBIAN_DIRECTIONS) {
     const directions = new Float64Array(parameters * parameters);
@@ -78,7 +97,10 @@ export function jacobianDirections(parameters: number, seed: number): { readonly
   return { kind: 'gaussian', count: JACOBIAN_DIRECTIONS, directions };
 }
 
-/** J* along the directions of {@link jacobianDirections}, at `x`. */
+/**
+ * J* along the directions of {@link jacobianDirections}, at `x`.
+ * @category Problems and references
+ */
 export function jacobianSketch(kernels: ProblemKernels, x: Float64Array, theta: Float64Array, seed: number): JacobianSketch {
   const D = kernels.dimension;
   const P = kernels.parameters;
@@ -95,7 +117,10 @@ export function jacobianSketch(kernels: ProblemKernels, x: Float64Array, theta: 
   return { kind, count, directions, products, weight: kind === 'unit' ? 1 : 1 / count, relativeResidual, converged };
 }
 
-/** The Jacobian error of `jacobian` (tangent-major, P columns of length D) against a sketch: √(weight·Σ_i ‖J u_i − J*u_i‖²). */
+/**
+ * The Jacobian error of `jacobian` (tangent-major, P columns of length D) against a sketch: √(weight·Σ_i ‖J u_i − J*u_i‖²).
+ * @category Problems and references
+ */
 export function sketchedJacobianError(jacobian: Float64Array, sketch: JacobianSketch, D: number, P: number): number {
   let total = 0;
   for (let i = 0; i < sketch.count; i++) {

@@ -15,7 +15,10 @@ import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { dotProduct } from '../linalg/vector.ts';
 import { RandomStream } from '../runtime/rng.ts';
 
-/** What Lanczos found. */
+/**
+ * What Lanczos found.
+ * @category Problems and references
+ */
 export interface LanczosResult {
   /** The smallest Ritz value. */
   readonly smallest: number;
@@ -29,7 +32,10 @@ export interface LanczosResult {
   readonly converged: boolean;
 }
 
-/** Stopping rules of {@link lanczosExtremes}. */
+/**
+ * Stopping rules of {@link lanczosExtremes}.
+ * @category Problems and references
+ */
 export interface LanczosOptions {
   /** Relative residual target (default 1e-8: each eigenvalue within 1e-8·L of an eigenvalue of H). */
   readonly tolerance?: number;
@@ -51,6 +57,7 @@ const CHECK_EVERY = 5;
  * The smallest and largest eigenvalues of the n×n symmetric operator `apply(v, into)` (into = Hv).
  * @param apply - the product with H
  * @param n - the dimension
+ * @category Problems and references
  */
 export function lanczosExtremes(apply: (v: Float64Array, into: Float64Array) => void, n: number, options: LanczosOptions = {}): LanczosResult {
   const tolerance = options.tolerance ?? 1e-8;

@@ -8,7 +8,10 @@ import type { ProblemKernels } from '../derive/kernels.ts';
 import { norm } from '../linalg/vector.ts';
 import { truncatedConjugateGradient } from './truncated-cg.ts';
 
-/** Newton–CG's outcome. */
+/**
+ * Newton–CG's outcome.
+ * @category Problems and references
+ */
 export interface NewtonCgResult {
   /** The point reached. */
   readonly x: Float64Array;
@@ -24,7 +27,10 @@ export interface NewtonCgResult {
   readonly negativeCurvature: boolean;
 }
 
-/** Newton stops when ‖∇F‖ ≤ this × scale (what CG's recursive residual can still resolve). */
+/**
+ * Newton stops when ‖∇F‖ ≤ this × scale (what CG's recursive residual can still resolve).
+ * @category Problems and references
+ */
 export const NEWTON_CG_TOLERANCE = 1e-13;
 
 /** Most Newton steps. */
@@ -40,6 +46,7 @@ const MAX_CG_PRODUCTS = 2000;
  * @param start - x₀
  * @param L - an estimate of the largest Hessian eigenvalue, for the scale when ∇F(x₀) = 0
  * @param quadratic - whether F is quadratic in x (one tight solve, then a refinement)
+ * @category Problems and references
  */
 export function newtonConjugateGradient(kernels: ProblemKernels, theta: Float64Array, start: Float64Array, L: number, quadratic: boolean): NewtonCgResult {
   const D = kernels.dimension;

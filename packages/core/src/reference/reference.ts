@@ -9,7 +9,10 @@ import type { ProblemKernels } from '../derive/kernels.ts';
 import { choleskyFactor, eigenFactor, symmetricEigenvalues, transpose, type SymmetricFactor } from '../linalg/dense.ts';
 import { allFinite, norm } from '../linalg/vector.ts';
 
-/** Strong convexity and smoothness constants of F, from the Hessian at the start point (exact for quadratics). */
+/**
+ * Strong convexity and smoothness constants of F, from the Hessian at the start point (exact for quadratics).
+ * @category Problems and references
+ */
 export interface Conditioning {
   /** Smallest eigenvalue of ∇²ₓₓF(x₀, θ) (0 when it is at rounding level against L). */
   readonly mu: number;
@@ -19,7 +22,10 @@ export interface Conditioning {
   readonly kappa: number;
 }
 
-/** The exact solution and its derivative. */
+/**
+ * The exact solution and its derivative.
+ * @category Problems and references
+ */
 export interface Reference extends Conditioning {
   /** Always `'exact'` (see `RunReference` for the other modes). */
   readonly mode: 'exact';
@@ -44,7 +50,10 @@ export interface Reference extends Conditioning {
   readonly warning?: string;
 }
 
-/** True when ∇²ₓₓf·v does not depend on x: f is (at most) quadratic in x. */
+/**
+ * True when ∇²ₓₓf·v does not depend on x: f is (at most) quadratic in x.
+ * @category Problems and references
+ */
 export function isQuadraticInX(kernels: ProblemKernels): boolean {
   const roots = kernels.graphs.hvp.filter((n) => n !== null);
   return !topologicalOrder(roots).some((n) => n.op === 'input' && n.input?.kind === 'var');
@@ -53,9 +62,15 @@ export function isQuadraticInX(kernels: ProblemKernels): boolean {
 /** Eigenvalues at most this fraction of the largest count as zero (a numerically singular Hessian). */
 const SINGULAR_CUTOFF = 1e-12;
 
-/** μ, L and κ from the Hessian at `x` (or the `hessian` already built there); μ at rounding level is 0, κ then ∞. */
+/**
+ * μ, L and κ from the Hessian at `x` (or the `hessian` already built there); μ at rounding level
+ * is 0, κ then ∞. A Hessian with a NaN or infinite entry gives NaN for all three (the caller names
+ * the fault: see `hessianFault`).
+ * @category Problems and references
+ */
 export function conditioningAt(kernels: ProblemKernels, x: Float64Array, theta: Float64Array, hessian = kernels.denseHessian(x, theta)): Conditioning {
   const D = kernels.dimension;
+  if (!allFinite(hessian)) return { mu: NaN, L: NaN, kappa: NaN };
   const eigenvalues = symmetricEigenvalues(hessian, D);
   const L = eigenvalues[D - 1];
   const mu = Math.abs(eigenvalues[0]) <= SINGULAR_CUTOFF * Math.abs(L) ? 0 : eigenvalues[0];
@@ -76,6 +91,7 @@ const CHORD_MIN_DIMENSION = 64;
  * it gives keep halving (chord steps, linear convergence to rounding), and builds a new one at
  * the current x when they would not. The Hessian at x₀ also gives μ, L, κ; the one at x* the
  * certification and ∂θx*.
+ * @category Problems and references
  */
 export function computeReference(kernels: ProblemKernels, theta: Float64Array, start: Float64Array): Reference {
   const D = kernels.dimension;
@@ -83,6 +99,11 @@ export function computeReference(kernels: ProblemKernels, theta: Float64Array, s
   const quadratic = isQuadraticInX(kernels);
   const startHessian = kernels.denseHessian(start, theta);
   const conditioning = conditioningAt(kernels, start, theta, startHessian);
+  if (Number.isNaN(conditioning.L)) {
+    // Newton cannot start from a non-finite Hessian: no x*, and nothing certified.
+    const warning = 'the Hessian at x₀ is not finite: x* is not known';
+    return { mode: 'exact', ...conditioning, x: Float64Array.from(start), jacobian: new Float64Array(D * P).fill(NaN), objective: NaN, quadratic, certified: false, newtonSteps: 0, warning };
+  }
   let factor: ReferenceFactor | undefined = referenceFactor(startHessian, D);
   // Whether `factor` is of the Hessian at the current x (to rounding).
   let factorAtX = true;
@@ -138,7 +159,10 @@ export function computeReference(kernels: ProblemKernels, theta: Float64Array, s
   const singular = solve.kind === 'singular' && converged;
   // A positive definite Hessian and a gradient at rounding level at x* make it a strict local
   // minimizer, whatever the Hessians met on Newton's way there.
-  const certified = solve.kind === 'positive definite' && converged;
+  const objective = kernels.objective(x, theta);
+  // F* must be a number: a NaN objective with a finite gradient (log of a negative value whose
+  // derivative 1/x is still finite) would otherwise certify a point F is not even defined at.
+  const certified = solve.kind === 'positive definite' && converged && Number.isFinite(objective);
   let warning: string | undefined;
   if (singular) {
     warning =
@@ -148,12 +172,14 @@ export function computeReference(kernels: ProblemKernels, theta: Float64Array, s
     warning = `Newton diverged after ${steps} steps (a non-finite iterate or gradient): x* is not known`;
   } else if (solve.kind === 'indefinite') {
     warning = `the Hessian at the reference point is not positive definite (${solve.detail}): x* may not be a strict minimizer`;
+  } else if (!Number.isFinite(objective)) {
+    warning = `F(x*) = ${objective}: the objective is not finite at the point Newton reached`;
   } else if (!converged) warning = `Newton stopped with ‖∇F‖ = ${gradientNorm.toExponential(2)} after ${steps} steps`;
-  return { mode: 'exact', ...conditioning, x, jacobian, objective: kernels.objective(x, theta), quadratic, certified, singular, newtonSteps: steps, warning };
+  return { mode: 'exact', ...conditioning, x, jacobian, objective, quadratic, certified, singular, newtonSteps: steps, warning };
 }
 
 /** What a reference factorization found the Hessian to be. */
-type HessianKind = 'positive definite' | 'singular' | 'indefinite';
+type HessianKind = 'positive definite' | 'singular' | 'indefinite' | 'not finite';
 
 /** A factorized Hessian for the reference, with what it is. */
 interface ReferenceFactor extends SymmetricFactor {
@@ -169,6 +195,8 @@ interface ReferenceFactor extends SymmetricFactor {
  * converges. An indefinite H is handled the same way and reported (x* is then not certified).
  */
 function referenceFactor(H: Float64Array, n: number): ReferenceFactor {
+  // Newton can reach points where F is not defined (log, sqrt of a negative value): no factor, NaN steps, and Newton stops there.
+  if (!allFinite(H)) return { solve: (B, m) => new Float64Array(n * m).fill(NaN), kind: 'not finite', detail: 'a NaN or infinite entry' };
   const cholesky = choleskyFactor(H, n, SINGULAR_CUTOFF);
   if (cholesky) return { solve: cholesky.solve, kind: 'positive definite', detail: '' };
   const pseudo = eigenFactor(H, n, SINGULAR_CUTOFF);

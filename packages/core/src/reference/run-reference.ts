@@ -7,8 +7,12 @@ import type { ProblemKernels } from '../derive/kernels.ts';
 import { computeIterativeReference, conditioningOf, lanczosAt, type IterativeReference } from './iterative.ts';
 import type { ReferenceMode } from './mode.ts';
 import { computeReference, type Conditioning, type Reference } from './reference.ts';
+import type { SolverReference } from '../solver/solver-reference.ts';
 
-/** No reference: the constants of F at x₀ only. */
+/**
+ * No reference: the constants of F at x₀ only.
+ * @category Problems and references
+ */
 export interface AbsentReference extends Conditioning {
   /** Always `'none'`. */
   readonly mode: 'none';
@@ -16,13 +20,22 @@ export interface AbsentReference extends Conditioning {
   readonly warning?: string;
 }
 
-/** Any reference a run may have. */
-export type RunReference = Reference | IterativeReference | AbsentReference;
+/**
+ * Any reference a run may have.
+ * @category Problems and references
+ */
+export type RunReference = Reference | IterativeReference | AbsentReference | SolverReference;
 
-/** What the reference can give: a point x* with F*, J* as a matrix or as products, nothing. */
+/**
+ * What the reference can give: a point x* with F*, J* as a matrix or as products, nothing.
+ * @category Problems and references
+ */
 export type ReferenceLevel = 'point' | 'jacobian';
 
-/** Options of {@link computeRunReference}. */
+/**
+ * Options of {@link computeRunReference}.
+ * @category Problems and references
+ */
 export interface RunReferenceOptions {
   /** The run seed (Lanczos start vectors, Jacobian directions). */
   readonly seed: number;
@@ -32,7 +45,10 @@ export interface RunReferenceOptions {
   readonly warmStart?: Float64Array;
 }
 
-/** The reference of `mode` at θ from x₀ = `start`. */
+/**
+ * The reference of `mode` at θ from x₀ = `start`.
+ * @category Problems and references
+ */
 export function computeRunReference(kernels: ProblemKernels, theta: Float64Array, start: Float64Array, mode: ReferenceMode, options: RunReferenceOptions): RunReference {
   if (mode === 'exact') return computeReference(kernels, theta, start);
   if (mode === 'iterative') return computeIterativeReference(kernels, theta, start, options);
@@ -45,10 +61,12 @@ export function computeRunReference(kernels: ProblemKernels, theta: Float64Array
  * Why `reference` cannot give `level`, or `undefined` when it can. A point needs x* (exact or
  * iterative) that is certified, or a singular but converged exact one (F* is then right); the
  * Jacobian also needs the exact J* or, iteratively, J* along directions.
+ * @category Problems and references
  */
 export function referenceLacks(reference: RunReference, level: ReferenceLevel): string | undefined {
   if (reference.mode === 'none') return 'reference = none';
   if (!reference.certified && !(reference.mode === 'exact' && reference.singular)) return `the reference is not certified (${reference.warning ?? 'unknown reason'})`;
   if (level === 'jacobian' && reference.mode === 'iterative' && !reference.jacobianSketch) return 'the iterative reference computed no Jacobian products';
+  if (level === 'jacobian' && reference.mode === 'solver') return `the ${reference.solver} reference gives x* and g*, not ∂θx* (reference = exact computes it by Newton)`;
   return undefined;
 }

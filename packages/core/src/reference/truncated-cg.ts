@@ -7,7 +7,10 @@
  */
 import { dotProduct } from '../linalg/vector.ts';
 
-/** A CG solve's outcome. */
+/**
+ * A CG solve's outcome.
+ * @category Problems and references
+ */
 export interface CgResult {
   /** The iterate reached. */
   readonly x: Float64Array;
@@ -24,6 +27,7 @@ export interface CgResult {
 /**
  * Solves H x = b from x = 0 for a symmetric H given as `apply(v, into)`, stopping when
  * ‖r‖ ≤ tolerance·‖b‖, after `maxIterations` products, or on non-positive curvature.
+ * @category Problems and references
  */
 export function truncatedConjugateGradient(apply: (v: Float64Array, into: Float64Array) => void, b: Float64Array, tolerance: number, maxIterations: number): CgResult {
   const n = b.length;

@@ -6,6 +6,7 @@
  * points are no more than 1 apart at the top (where they are sparsest), rounding hits every
  * iteration, so every iteration is returned without visiting all the points; below that,
  * `points` is at most about `iterations · ln(iterations)`.
+ * @category Solvers and tracking
  */
 export function logSchedule(iterations: number, points: number): number[] {
   const steps = Math.max(1, points - 1);

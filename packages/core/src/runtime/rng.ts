@@ -7,10 +7,16 @@
  */
 import seedrandom from 'seedrandom';
 
-/** A saved stream position. */
+/**
+ * A saved stream position.
+ * @category Problems and references
+ */
 export type StreamState = seedrandom.State.Arc4;
 
-/** A stream of uniform doubles in [0, 1) with the draws the runtime needs. */
+/**
+ * A stream of uniform doubles in [0, 1) with the draws the runtime needs.
+ * @category Problems and references
+ */
 export class RandomStream {
   private rng: seedrandom.StatefulPRNG<StreamState>;
 

@@ -1,5 +1,6 @@
 /** Options every solver accepts, handled by the framework's run loop rather than by the solver. */
 import { ESTIMATORS } from '../hyper/estimators.ts';
+import { DEFAULT_SID_TOLERANCE, SID_DECREASING_STEP } from '../hyper/sid.ts';
 import type { OptionSpec } from '../plugin/options.ts';
 import { DEFAULT_REFERENCE_BUDGET_MIB, REFERENCE_MODES } from '../reference/mode.ts';
 
@@ -7,10 +8,14 @@ import { DEFAULT_REFERENCE_BUDGET_MIB, REFERENCE_MODES } from '../reference/mode
  * The variables a step-size (or other schedule) expression may use: the iteration k (from 0),
  * μ and L (extreme eigenvalues of ∇²ₓₓF at x₀), κ = L/μ, and q = (κ − 1)/(κ + 1), the
  * contraction factor of a gradient step of size 2/(L + μ).
+ * @category Solvers and tracking
  */
 export const SCHEDULE_VARIABLES: readonly string[] = ['k', 'mu', 'L', 'kappa', 'q'];
 
-/** `iterations`, `track`, `checkpoint`, `backend`, `linear_solver`, `reference`, `reference_budget`, and the hypergradient options (`estimator`, `sid_*`). */
+/**
+ * `iterations`, `track`, `checkpoint`, `backend`, `linear_solver`, `reference`, `reference_budget`, and the hypergradient options (`estimator`, `sid_*`).
+ * @category Solvers and tracking
+ */
 export const COMMON_SOLVER_OPTIONS: readonly OptionSpec[] = [
   { name: 'iterations', type: 'integer', default: 1000, min: 1, max: 1e9, doc: 'Number of steps; the iterates are x_0, ..., x_iterations.' },
   {
@@ -63,13 +68,28 @@ export const COMMON_SOLVER_OPTIONS: readonly OptionSpec[] = [
     values: ESTIMATORS,
     doc: 'With an outer objective: the hypergradient estimators to compute and compare — analytic (g1 = ∇θF(x_t), value function only), automatic (g2, through the iterations; needs track = forward or reverse), implicit (g3, a linear solve at x_t), sid (stochastic implicit differentiation).',
   },
-  { name: 'sid_iterations', type: 'integer', default: 1000, min: 1, max: 1e9, doc: 'SID: steps of the stochastic fixed-point solver of its linear system.' },
+  {
+    name: 'sid_iterations',
+    type: 'integer',
+    default: 0,
+    min: 0,
+    max: 1e9,
+    doc: 'SID: steps of the stochastic fixed-point solver of its linear system (0: derived from κ and sid_tolerance, ⌈ln ε / ln q⌉ with sid_sampling = full, ⌈20/((1 − q²) ε²)⌉ on minibatches, at most 10⁶).',
+  },
+  {
+    name: 'sid_tolerance',
+    type: 'number',
+    default: DEFAULT_SID_TOLERANCE,
+    min: 1e-12,
+    max: 1,
+    doc: 'SID: the target relative accuracy ε of its linear system, used by the derived sid_iterations and checked afterwards: a warning gives the relative distance of the SID estimate to the hypergradient of an exact solve at the same iterate when it exceeds ε.',
+  },
   {
     name: 'sid_step',
     type: 'expression',
-    default: '1',
+    default: SID_DECREASING_STEP,
     variables: SCHEDULE_VARIABLES,
-    doc: 'SID: the relaxation η_k of its fixed-point steps (1, or β / (γ + k) such as 2 / (1 - q^2) / (2 / (1 - q^2) + k)).',
+    doc: 'SID: the relaxation η_k of its fixed-point steps. When not given: 1 with sid_sampling = full (linear rate), else β / (γ + k) with β = 2/(1 − q²), γ = 10β (a constant step stalls at the minibatch noise).',
   },
   {
     name: 'sid_batch',

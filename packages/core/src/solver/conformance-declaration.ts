@@ -9,10 +9,16 @@ import type { IRBuilder } from '../ir/builder.ts';
 import type { Node } from '../ir/node.ts';
 import type { Conditioning } from '../reference/reference.ts';
 
-/** The scalar IR inputs an expression option may use, as `lowerSolve` in the DSL makes them (every schedule variable is present; these four always are). */
+/**
+ * The scalar IR inputs an expression option may use, as `lowerSolve` in the DSL makes them (every schedule variable is present; these four always are).
+ * @category Plugins
+ */
 export type ScheduleVariables = Readonly<Record<'k' | 'mu' | 'L' | 'kappa', Node>>;
 
-/** The value the suite gives an `expression` option: its text (for `options`) and its IR. */
+/**
+ * The value the suite gives an `expression` option: its text (for `options`) and its IR.
+ * @category Plugins
+ */
 export interface ScheduleChoice {
   /** Source-like text, handed to the solver as the option's value and shown in details. */
   readonly text: string;
@@ -20,10 +26,16 @@ export interface ScheduleChoice {
   build(b: IRBuilder, v: ScheduleVariables): Node;
 }
 
-/** Values for expression options, by option name. */
+/**
+ * Values for expression options, by option name.
+ * @category Plugins
+ */
 export type ScheduleChoices = Readonly<Record<string, ScheduleChoice>>;
 
-/** The suite's problems. */
+/**
+ * The suite's problems.
+ * @category Plugins
+ */
 export type ConformanceProblemName =
   /** A ridge least squares with a sample, two vars of different shapes, θ ∈ R^8: F quadratic, x* unique. */
   | 'quadratic'
@@ -35,7 +47,10 @@ export type ConformanceProblemName =
    */
   | 'gauge';
 
-/** One exclusion: a check (by its key in `CONFORMANCE_CHECKS`), a problem, or a check on one problem. */
+/**
+ * One exclusion: a check (by its key in `CONFORMANCE_CHECKS`), a problem, or a check on one problem.
+ * @category Plugins
+ */
 export interface ConformanceExclusion {
   /** The check's key, e.g. `convergence`; absent: every check of `problem`. */
   readonly check?: string;
@@ -45,7 +60,10 @@ export interface ConformanceExclusion {
   readonly reason: string;
 }
 
-/** A linear rate the method promises on the suite's quadratic, full batch. */
+/**
+ * A linear rate the method promises on the suite's quadratic, full batch.
+ * @category Plugins
+ */
 export interface ExpectedRate {
   /** The promised factor as text, e.g. `1 - 1/sqrt(kappa)`. */
   readonly text: string;
@@ -55,7 +73,10 @@ export interface ExpectedRate {
   readonly schedules: ScheduleChoices;
 }
 
-/** A solver's declarations to the conformance suite. */
+/**
+ * A solver's declarations to the conformance suite.
+ * @category Plugins
+ */
 export interface ConformanceDeclaration {
   /** Checks or problems the solver does not support; they are reported `excluded`, with the reason. */
   readonly excludes?: readonly ConformanceExclusion[];

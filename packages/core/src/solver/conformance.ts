@@ -28,7 +28,10 @@ import { runSolver, type RunResult, type RunSpec } from './run.ts';
 import { compileStepProgram, type StepProgram } from './step-program.ts';
 import { Stepper } from './stepper.ts';
 
-/** One check of the suite. */
+/**
+ * One check of the suite.
+ * @category Plugins
+ */
 export interface ConformanceCheck {
   /** What is checked, e.g. `x* is a fixed point of the full-batch step map` (one of {@link CONFORMANCE_CHECKS}). */
   readonly name: string;
@@ -42,7 +45,10 @@ export interface ConformanceCheck {
   readonly detail: string;
 }
 
-/** The outcome of {@link runSolverConformance}. */
+/**
+ * The outcome of {@link runSolverConformance}.
+ * @category Plugins
+ */
 export interface ConformanceReport {
   /** The solver's name. */
   readonly solver: string;
@@ -50,7 +56,10 @@ export interface ConformanceReport {
   readonly checks: ConformanceCheck[];
 }
 
-/** Tolerances of the checks. */
+/**
+ * Tolerances of the checks.
+ * @category Plugins
+ */
 export interface ConformanceTolerances {
   /** ‖Φ(x*) − x*‖∞ / max(1, ‖x*‖∞). */
   readonly fixedPoint: number;
@@ -66,7 +75,10 @@ export interface ConformanceTolerances {
   readonly rateSlack: number;
 }
 
-/** The default tolerances, the bar every built-in solver is held to. */
+/**
+ * The default tolerances, the bar every built-in solver is held to.
+ * @category Plugins
+ */
 export const CONFORMANCE_TOLERANCES: ConformanceTolerances = {
   fixedPoint: 1e-12,
   convergence: 1e-6,
@@ -76,10 +88,16 @@ export const CONFORMANCE_TOLERANCES: ConformanceTolerances = {
   rateSlack: 0.25,
 };
 
-/** The suite's problems, in the order they run. */
+/**
+ * The suite's problems, in the order they run.
+ * @category Plugins
+ */
 export const CONFORMANCE_PROBLEMS: readonly ConformanceProblemName[] = ['quadratic', 'logistic', 'gauge'];
 
-/** Settings of the suite (its configuration); every field has a default suited to the built-in problems. */
+/**
+ * Settings of the suite (its configuration); every field has a default suited to the built-in problems.
+ * @category Plugins
+ */
 export interface ConformanceOptions {
   /** Seed of the test instances and of the runs (default 1). */
   readonly seed?: number;
@@ -106,7 +124,10 @@ export interface ConformanceOptions {
   readonly problems?: readonly ConformanceProblemName[];
 }
 
-/** The names of the checks, by key (the key is what an exclusion names). */
+/**
+ * The names of the checks, by key (the key is what an exclusion names).
+ * @category Plugins
+ */
 export const CONFORMANCE_CHECKS = {
   /** Names unique, no clash with common options, defaults of their type and within bounds. */
   options: 'option declarations are valid',
@@ -132,20 +153,29 @@ export const CONFORMANCE_CHECKS = {
   rate: 'full-batch runs on the quadratic converge at the declared rate',
 } as const;
 
-/** The key of a check in {@link CONFORMANCE_CHECKS}. */
+/**
+ * The key of a check in {@link CONFORMANCE_CHECKS}.
+ * @category Plugins
+ */
 export type ConformanceCheckKey = keyof typeof CONFORMANCE_CHECKS;
 
 /** The per-problem checks, in the order they run. */
 const PROBLEM_CHECKS: readonly ConformanceCheckKey[] = ['builds', 'fixedPoint', 'convergence', 'implicit', 'finiteDifferences', 'reverse', 'reverseSqrt', 'reproducible', 'reports', 'rate'];
 
-/** The checks of `problem` in the order a report lists them (the rate runs on the quadratic only). */
+/**
+ * The checks of `problem` in the order a report lists them (the rate runs on the quadratic only).
+ * @category Plugins
+ */
 export function conformanceChecksOf(problem: ConformanceProblemName): ConformanceCheckKey[] {
   return PROBLEM_CHECKS.filter((c) => c !== 'rate' || problem === 'quadratic');
 }
 
 type Outcome = { passed: boolean; detail: string } | { excluded: string };
 
-/** Runs every check on `plugin`, with the rules and functions of `registry`. */
+/**
+ * Runs every check on `plugin`, with the rules and functions of `registry`.
+ * @category Plugins
+ */
 export function runSolverConformance(plugin: SolverPlugin, registry: PluginRegistry, options: ConformanceOptions = {}): ConformanceReport {
   const settings = resolveSettings(plugin, options);
   const checks: ConformanceCheck[] = [];

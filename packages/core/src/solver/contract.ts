@@ -9,9 +9,15 @@ import type { Node } from '../ir/node.ts';
 import type { Shape } from '../ir/shape.ts';
 import type { OptionSpec } from '../plugin/options.ts';
 import type { Problem } from '../problem/problem.ts';
+import type { Instance } from '../problem/instance.ts';
 import type { ConformanceDeclaration } from './conformance-declaration.ts';
+import type { SolverInputProblem } from './input-error.ts';
+import type { SolverReferenceResult } from './solver-reference.ts';
 
-/** What a solver may use to build its step map. */
+/**
+ * What a solver may use to build its step map.
+ * @category Plugins
+ */
 export interface StepMapContext {
   /** The builder of the problem's IR: every node of the step map must be made with it. */
   readonly builder: IRBuilder;
@@ -51,7 +57,10 @@ export interface StepMapContext {
   iteration(): Node;
 }
 
-/** The step map: the next value of every var, and of every state the solver declared. */
+/**
+ * The step map: the next value of every var, and of every state the solver declared.
+ * @category Plugins
+ */
 export interface StepMap {
   /** x_{k+1}, one node per var (same shapes as the vars). */
   readonly next: readonly Node[];
@@ -66,14 +75,36 @@ export interface StepMap {
   readonly reports?: Readonly<Record<string, Node>>;
 }
 
-/** How a solver draws samples at each step. */
+/**
+ * A test that ends a run before its `iterations` steps, offered by a solver from its options
+ * (Sinkhorn's `tolerance` on the marginal violation). The run loop evaluates ∇ₓF(x_k, θ) after
+ * every step, one full-batch gradient, and stops at the first x_k whose measure is at most the
+ * tolerance.
+  * @category Plugins
+ */
+export interface StoppingRule {
+  /** What is measured, as a metric name (`marginal_violation`), for result.json. */
+  readonly quantity: string;
+  /** The run stops at the first iterate whose measure is at most this. */
+  readonly tolerance: number;
+  /** The measure at x_k from ∇ₓF(x_k, θ) (and x_k). */
+  measure(gradient: Float64Array, x: Float64Array): number;
+}
+
+/**
+ * How a solver draws samples at each step.
+ * @category Plugins
+ */
 export type Sampling =
   /** One minibatch of the declared law per step (`sample i ~ uniform(n, batch = b)`). */
   | 'stochastic'
   /** Every outcome at every step: the step map is averaged into the full-objective map. */
   | 'full';
 
-/** A solver plugin. */
+/**
+ * A solver plugin.
+ * @category Plugins
+ */
 export interface SolverPlugin {
   /** The name written after `solve`. */
   readonly name: string;
@@ -90,7 +121,15 @@ export interface SolverPlugin {
   /**
    * Checks of the drawn instance the solver needs (e.g. histograms on the simplex), made before
    * its step map is built: every problem found, each naming its declaration; empty when none.
-   * A run with problems stops with a `SolverInputError` the CLI reports with the file's name.
+   * A run with problems stops with a `SolverInputError` the CLI reports with the file's name, at
+   * the declaration a problem names (`sgd check` draws the instance of seed 0 and reports them too).
    */
-  checkInstance?(problem: Problem, values: ReadonlyMap<string, Float64Array>): readonly string[];
+  checkInstance?(problem: Problem, values: ReadonlyMap<string, Float64Array>): readonly (string | SolverInputProblem)[];
+  /**
+   * The solver's own reference for `reference = automatic` at the instance's values (params as
+   * in `values`), or `undefined` to leave it to the framework (Newton or Newton–CG).
+   */
+  reference?(problem: Problem, values: Instance['values']): SolverReferenceResult | undefined;
+  /** The solver's stopping rule for these option values, or `undefined` to run every iteration. */
+  stopping?(options: Readonly<Record<string, number | string>>): StoppingRule | undefined;
 }

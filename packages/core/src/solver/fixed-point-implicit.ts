@@ -13,7 +13,10 @@ import type { ProblemKernels } from '../derive/kernels.ts';
 import { gmres, type GmresResult } from './gmres.ts';
 import type { StepProgram } from './step-program.ts';
 
-/** How the linear systems of one fixed-point solve went (the worst over the θ directions or cotangents). */
+/**
+ * How the linear systems of one fixed-point solve went (the worst over the θ directions or cotangents).
+ * @category Solvers and tracking
+ */
 export interface FixedPointSolveInfo {
   /** Largest ‖rhs − (I − ∂ₛΦ) v‖ / ‖rhs‖ over the solves. */
   readonly residual: number;
@@ -25,13 +28,19 @@ export interface FixedPointSolveInfo {
   readonly products: number;
 }
 
-/** J = ∂θs at the fixed point, tangent-major (P columns of length stateSize), and how the solves went. */
+/**
+ * J = ∂θs at the fixed point, tangent-major (P columns of length stateSize), and how the solves went.
+ * @category Solvers and tracking
+ */
 export interface FixedPointJacobian extends FixedPointSolveInfo {
   /** ∂θs, P columns of length stateSize. */
   readonly jacobian: Float64Array;
 }
 
-/** A point of a step map: the program, a state s and the per-iteration inputs of the step taken there (noise entries are ignored). */
+/**
+ * A point of a step map: the program, a state s and the per-iteration inputs of the step taken there (noise entries are ignored).
+ * @category Solvers and tracking
+ */
 export interface FixedPointAt {
   /** The compiled step map. */
   readonly program: StepProgram;
@@ -41,7 +50,10 @@ export interface FixedPointAt {
   readonly hypers: Float64Array;
 }
 
-/** The per-iteration inputs `h` with every noise entry set to 0: the map whose fixed point is differentiated. */
+/**
+ * The per-iteration inputs `h` with every noise entry set to 0: the map whose fixed point is differentiated.
+ * @category Solvers and tracking
+ */
 export function noiseless(program: StepProgram, h: Float64Array): Float64Array {
   const out = Float64Array.from(h);
   for (const slot of program.hypers) if (slot.kind === 'noise') out.fill(0, slot.offset, slot.offset + slot.size);
@@ -61,6 +73,7 @@ function summarize(results: readonly GmresResult[]): FixedPointSolveInfo {
 /**
  * Solves (I − ∂ₛΦ) J = ∂θΦ at the state `s` with per-iteration inputs `h` (noise is switched
  * off here), on every outcome.
+ * @category Solvers and tracking
  */
 export function fixedPointJacobian(program: StepProgram, kernels: ProblemKernels, s: Float64Array, h: Float64Array, tolerance = 1e-12): FixedPointJacobian {
   const S = program.stateSize;
@@ -90,7 +103,10 @@ export function fixedPointJacobian(program: StepProgram, kernels: ProblemKernels
   return { jacobian, ...summarize(results) };
 }
 
-/** Jᵀ w for cotangents w on the state (length stateSize) at the fixed point: ∂θΦᵀ v with (I − ∂ₛΦ)ᵀ v = w. */
+/**
+ * Jᵀ w for cotangents w on the state (length stateSize) at the fixed point: ∂θΦᵀ v with (I − ∂ₛΦ)ᵀ v = w.
+ * @category Solvers and tracking
+ */
 export function fixedPointPullback(
   program: StepProgram,
   kernels: ProblemKernels,

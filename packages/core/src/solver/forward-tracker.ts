@@ -8,7 +8,10 @@ import type { OffsetKernel } from '../codegen/compile.ts';
 import { RunBuffers } from '../codegen/run-buffers.ts';
 import type { Stepper } from './stepper.ts';
 
-/** ∂θs_k for a run. */
+/**
+ * ∂θs_k for a run.
+ * @category Solvers and tracking
+ */
 export class ForwardTracker {
   private current: Float64Array;
   private next: Float64Array;
@@ -85,6 +88,11 @@ export class ForwardTracker {
   /** ∂θs_k, all the state's rows (tangent-major: P columns of length stateSize), a copy. */
   stateJacobian(): Float64Array {
     return Float64Array.from(this.current);
+  }
+
+  /** Sets ∂θs to a value {@link ForwardTracker.stateJacobian} returned (resuming a checkpointed run). */
+  restore(stateJacobian: Float64Array): void {
+    this.current.set(stateJacobian);
   }
 
   /** ‖∂θx_k − reference‖_F without copying (reference tangent-major, P columns of length D). */

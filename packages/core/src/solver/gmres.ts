@@ -14,7 +14,10 @@
 import { symmetricEigenvalues } from '../linalg/dense.ts';
 import { dotProduct, norm } from '../linalg/vector.ts';
 
-/** Settings of {@link gmres}. */
+/**
+ * Settings of {@link gmres}.
+ * @category Solvers and tracking
+ */
 export interface GmresOptions {
   /** Stop when ‖b − A v‖ ≤ tolerance · ‖b‖ (default 1e-12). */
   readonly tolerance?: number;
@@ -24,7 +27,10 @@ export interface GmresOptions {
   readonly maxProducts?: number;
 }
 
-/** What {@link gmres} reached. */
+/**
+ * What {@link gmres} reached.
+ * @category Solvers and tracking
+ */
 export interface GmresResult {
   /** The approximate solution v. */
   readonly solution: Float64Array;
@@ -42,7 +48,10 @@ export interface GmresResult {
   readonly condition: number;
 }
 
-/** Solves A v = b by restarted GMRES from v = 0. */
+/**
+ * Solves A v = b by restarted GMRES from v = 0.
+ * @category Solvers and tracking
+ */
 export function gmres(apply: (v: Float64Array, into: Float64Array) => void, b: Float64Array, options: GmresOptions = {}): GmresResult {
   const n = b.length;
   const tolerance = options.tolerance ?? 1e-12;

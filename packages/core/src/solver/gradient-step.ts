@@ -27,7 +27,10 @@ function isScaledGradient(direction: Node, gradient: Node): boolean {
   return (factor(a) && isGradientTerm(b, gradient)) || (factor(b) && isGradientTerm(a, gradient));
 }
 
-/** Whether every `next[k]` is `vars[k] − a ∇ₓf` (or `vars[k]` itself where f does not depend on it). */
+/**
+ * Whether every `next[k]` is `vars[k] − a ∇ₓf` (or `vars[k]` itself where f does not depend on it).
+ * @category Solvers and tracking
+ */
 export function isGradientStep(vars: readonly Node[], next: readonly Node[], gradient: readonly (Node | null)[]): boolean {
   return vars.every((x, k) => {
     const g = gradient[k];

@@ -10,7 +10,10 @@ import type { Stepper } from './stepper.ts';
 /** Residual beyond which a fixed-point solve has no digits worth reporting: an error, not a number. */
 const UNUSABLE_RESIDUAL = 1e-6;
 
-/** The implicit Jacobian at the stepper's current iterate. */
+/**
+ * The implicit Jacobian at the stepper's current iterate.
+ * @category Solvers and tracking
+ */
 export interface ImplicitTracking {
   /** ∂θx, tangent-major (P columns of length D). */
   readonly jacobian: Float64Array;
@@ -23,6 +26,7 @@ export interface ImplicitTracking {
 /**
  * ∂θx (and ∂θs) at `stepper`'s iterate s_k, through the map of the last step taken (iteration
  * k − 1, or 0 at the start: schedules and the counter at that iteration, noise off).
+ * @category Solvers and tracking
  */
 export function implicitTracking(stepper: Stepper, k: number, linearSolver: LinearSolver): ImplicitTracking {
   const { program, kernels } = stepper;

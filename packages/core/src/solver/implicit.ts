@@ -7,10 +7,16 @@ import type { ProblemKernels } from '../derive/kernels.ts';
 import { choleskyFactor, eigenFactor, symmetricEigenvalues, transpose } from '../linalg/dense.ts';
 import { dotProduct } from '../linalg/vector.ts';
 
-/** Which linear solver implicit differentiation uses. */
+/**
+ * Which linear solver implicit differentiation uses.
+ * @category Solvers and tracking
+ */
 export type LinearSolver = 'direct' | 'cg';
 
-/** Thrown when the Hessian is singular or not positive definite where a solve needs it. */
+/**
+ * Thrown when the Hessian is singular or not positive definite where a solve needs it.
+ * @category Solvers and tracking
+ */
 export class ImplicitSolveError extends Error {
   override readonly name = 'ImplicitSolveError';
 }
@@ -22,6 +28,7 @@ const MAX_CONDITION = 1e14;
  * Solves H X = B for the Hessian H (n×n) and B (n×m), after checking that H is positive
  * definite and not too ill-conditioned; otherwise throws an {@link ImplicitSolveError} naming
  * the extreme eigenvalues and the condition estimate, so no NaN ever reaches an output.
+ * @category Solvers and tracking
  */
 export function solveHessian(H: Float64Array, n: number, B: Float64Array, m: number, what: string): Float64Array {
   const eigenvalues = symmetricEigenvalues(H, n);
@@ -37,7 +44,10 @@ export function solveHessian(H: Float64Array, n: number, B: Float64Array, m: num
   return (choleskyFactor(H, n) ?? eigenFactor(H, n, 0)).solve(B, m);
 }
 
-/** ∂θx at `x`, tangent-major (P columns of length D). */
+/**
+ * ∂θx at `x`, tangent-major (P columns of length D).
+ * @category Solvers and tracking
+ */
 export function implicitJacobian(kernels: ProblemKernels, x: Float64Array, theta: Float64Array, solver: LinearSolver, tolerance = 1e-12): Float64Array {
   const D = kernels.dimension;
   const P = kernels.parameters;
@@ -64,6 +74,7 @@ export function implicitJacobian(kernels: ProblemKernels, x: Float64Array, theta
  * extreme eigenvalues and condition estimate, as the direct solve's does. A singular Hessian with
  * b in its range is not an error for CG: it returns a solution in the Krylov space, which never
  * sees the null space.
+ * @category Solvers and tracking
  */
 export function hessianConjugateGradient(kernels: ProblemKernels, x: Float64Array, theta: Float64Array, b: Float64Array, tolerance: number, what: string): Float64Array {
   try {
@@ -79,6 +90,7 @@ export function hessianConjugateGradient(kernels: ProblemKernels, x: Float64Arra
 /**
  * Solves H v = b for a symmetric positive definite H given as a product `apply(v, into)`.
  * Stops when ‖r‖ ≤ tolerance·‖b‖ or after 10·n iterations; throws on negative curvature.
+ * @category Solvers and tracking
  */
 export function conjugateGradient(apply: (v: Float64Array, into: Float64Array) => void, b: Float64Array, tolerance: number): Float64Array {
   const n = b.length;

@@ -7,7 +7,10 @@ import type { ProblemKernels } from '../derive/kernels.ts';
 import type { ReverseTape } from './reverse.ts';
 import type { StepProgram } from './step-program.ts';
 
-/** One reported quantity after a run. */
+/**
+ * One reported quantity after a run.
+ * @category Solvers and tracking
+ */
 export interface ReportResult {
   /** R(s_t), flattened row-major. */
   readonly value: Float64Array;
@@ -15,7 +18,10 @@ export interface ReportResult {
   readonly jacobian?: Float64Array;
 }
 
-/** Where the reports are evaluated: the last state and per-iteration inputs (copies). */
+/**
+ * Where the reports are evaluated: the last state and per-iteration inputs (copies).
+ * @category Solvers and tracking
+ */
 export interface ReportPoint {
   /** s_t. */
   readonly s: Float64Array;
@@ -23,7 +29,10 @@ export interface ReportPoint {
   readonly h: Float64Array;
 }
 
-/** R(s) for every report, one vector (reportSize entries). */
+/**
+ * R(s) for every report, one vector (reportSize entries).
+ * @category Solvers and tracking
+ */
 export function reportValues(program: StepProgram, kernels: ProblemKernels, at: ReportPoint): Float64Array {
   const out = new Float64Array(program.reportSize);
   const none = new Float64Array(0);
@@ -31,7 +40,10 @@ export function reportValues(program: StepProgram, kernels: ProblemKernels, at: 
   return out;
 }
 
-/** ∂θR from the state's Jacobian ∂θs (tangent-major, P columns of stateSize): ∂ₛR·∂θs + ∂θR, tangent-major. */
+/**
+ * ∂θR from the state's Jacobian ∂θs (tangent-major, P columns of stateSize): ∂ₛR·∂θs + ∂θR, tangent-major.
+ * @category Solvers and tracking
+ */
 export function reportJacobianFromState(program: StepProgram, kernels: ProblemKernels, at: ReportPoint, stateJacobian: Float64Array): Float64Array {
   const S = program.stateSize;
   const R = program.reportSize;
@@ -46,7 +58,10 @@ export function reportJacobianFromState(program: StepProgram, kernels: ProblemKe
   return out;
 }
 
-/** ∂θR by reverse mode: one cotangent per report entry, pulled back through the tape in one sweep. */
+/**
+ * ∂θR by reverse mode: one cotangent per report entry, pulled back through the tape in one sweep.
+ * @category Solvers and tracking
+ */
 export function reportJacobianByPullback(program: StepProgram, kernels: ProblemKernels, at: ReportPoint, tape: ReverseTape): Float64Array {
   const S = program.stateSize;
   const R = program.reportSize;
@@ -68,7 +83,10 @@ export function reportJacobianByPullback(program: StepProgram, kernels: ProblemK
   return jacobian;
 }
 
-/** The report vector and its Jacobian split by report name. */
+/**
+ * The report vector and its Jacobian split by report name.
+ * @category Solvers and tracking
+ */
 export function splitReports(program: StepProgram, parameters: number, values: Float64Array, jacobian?: Float64Array): Record<string, ReportResult> {
   const R = program.reportSize;
   const out: Record<string, ReportResult> = {};

@@ -7,10 +7,16 @@
  */
 import type { Stepper, StepperCheckpoint } from './stepper.ts';
 
-/** How the tape stores the forward pass. */
+/**
+ * How the tape stores the forward pass.
+ * @category Solvers and tracking
+ */
 export type Checkpointing = 'none' | 'sqrt';
 
-/** What the forward pass leaves for the backward sweep. */
+/**
+ * What the forward pass leaves for the backward sweep.
+ * @category Solvers and tracking
+ */
 export class ReverseTape {
   private readonly segment: number;
   private readonly checkpoints: StepperCheckpoint[] = [];
@@ -32,7 +38,7 @@ export class ReverseTape {
    */
   constructor(
     private readonly stepper: Stepper,
-    private readonly iterations: number,
+    private iterations: number,
     readonly checkpointing: Checkpointing,
   ) {
     this.segment = checkpointing === 'sqrt' ? Math.max(1, Math.ceil(Math.sqrt(iterations))) : iterations;
@@ -49,6 +55,11 @@ export class ReverseTape {
   /** Call after `stepper.prepare(k)`, before `advance()`: without checkpoints, the iterate and its inputs are kept. */
   afterPrepare(): void {
     if (this.checkpointing === 'none') this.keep();
+  }
+
+  /** The run stopped after `iterations` steps (a stopping rule met before t): the sweeps start there. */
+  end(iterations: number): void {
+    this.iterations = iterations;
   }
 
   /** ∂θx_t, tangent-major (P columns of length D): one adjoint per entry of x_t, in one backward pass. */

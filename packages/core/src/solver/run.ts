@@ -5,22 +5,30 @@
  */
 import type { ProblemKernels } from '../derive/kernels.ts';
 import type { FunctionTable } from '../ir/functions.ts';
-import { allFinite } from '../linalg/vector.ts';
+import { allFinite, norm } from '../linalg/vector.ts';
 import type { MetricPlugin, MetricPoint, MetricRunInfo } from '../plugin/contracts.ts';
 import type { RunReference } from '../reference/run-reference.ts';
+import type { StoppingRule } from './contract.ts';
 import { ForwardTracker } from './forward-tracker.ts';
 import type { FixedPointAt, FixedPointSolveInfo } from './fixed-point-implicit.ts';
 import type { LinearSolver } from './implicit.ts';
 import { implicitTracking, type ImplicitTracking } from './implicit-tracking.ts';
+import type { FaultQuantity } from './numerical-fault.ts';
 import { reportJacobianByPullback, reportJacobianFromState, reportValues, splitReports, type ReportResult } from './reports.ts';
 import { ReverseTape, type Checkpointing } from './reverse.ts';
 import type { StepProgram } from './step-program.ts';
-import { Stepper } from './stepper.ts';
+import { Stepper, type StepperCheckpoint } from './stepper.ts';
 
-/** Derivative tracking modes. */
+/**
+ * Derivative tracking modes.
+ * @category Solvers and tracking
+ */
 export type Tracking = 'none' | 'forward' | 'reverse' | 'implicit';
 
-/** What an observer sees at a record point. */
+/**
+ * What an observer sees at a record point.
+ * @category Solvers and tracking
+ */
 export interface RunView {
   /** The iteration recorded. */
   readonly k: number;
@@ -39,6 +47,7 @@ export interface RunView {
  * Extra metrics computed alongside a run (hypergradient estimators are one). `record` gives the
  * values at each record point; `finish`, when given, the final values once the run is over
  * (with the reverse tape, whose sweep is only possible then), replacing the last record.
+ * @category Solvers and tracking
  */
 export interface RunObserver {
   /** Names of the metrics this observer adds, in order. */
@@ -49,7 +58,10 @@ export interface RunObserver {
   finish?(view: RunView & { readonly tape?: ReverseTape }): number[];
 }
 
-/** What to run. */
+/**
+ * What to run.
+ * @category Solvers and tracking
+ */
 export interface RunSpec {
   /** Number of steps t. */
   readonly iterations: number;
@@ -79,9 +91,74 @@ export interface RunSpec {
    * turns it off, and `jacobian` and the last `jacobian_error` are then absent.
    */
   readonly jacobian?: boolean;
+  /**
+   * A test that ends the run before `iterations` steps (the solver's, from its options): after
+   * every step ∇ₓF is evaluated and the run stops at the first x_k whose measure is at most the
+   * tolerance. That x_k is recorded, and every tracker and estimator works at it.
+   */
+  readonly stop?: StoppingRule;
+  /**
+   * Mid-run checkpoints: `save` is called every `every` iterations with a function that captures
+   * the run's state (it copies the trace: call it only to keep a checkpoint; only with
+   * `track` none, forward or implicit and no observers, whose state lives only in the tracker
+   * and the stepper; ignored otherwise).
+   */
+  readonly checkpoint?: RunCheckpointSink;
+  /** A state captured through `checkpoint.save`: the run continues from it, with the same bits as if it had not stopped. */
+  readonly resume?: RunCheckpoint;
 }
 
-/** Metrics at the recorded iterations; NaN where a metric is not available (e.g. jacobian_error before the end in reverse mode). */
+/**
+ * Where a run's mid-run checkpoints go (see {@link RunSpec.checkpoint}).
+ * @category Solvers and tracking
+ */
+export interface RunCheckpointSink {
+  /** Iterations between two calls of `save`. */
+  readonly every: number;
+  /** Called every `every` iterations; `capture()` copies the run's state, to be called only when a checkpoint is kept. */
+  save(capture: () => RunCheckpoint): void;
+}
+
+/**
+ * Everything a run needs to continue from iteration k: the stepper (state and streams), ∂θs, the trace so far.
+ * @category Solvers and tracking
+ */
+export interface RunCheckpoint {
+  /** The stepper after k steps (k is its `k`). */
+  readonly stepper: StepperCheckpoint;
+  /** ∂θs_k, when tracking forward. */
+  readonly forward?: Float64Array;
+  /** The trace recorded up to k. */
+  readonly trace: Trace;
+  /** The record points kept for the unbounded-below diagnosis. */
+  readonly recent: readonly RecordedDescent[];
+}
+
+/**
+ * Whether a run of `spec` can be checkpointed mid-run (see {@link RunSpec.checkpoint}).
+ * @category Solvers and tracking
+ */
+export function checkpointable(spec: Pick<RunSpec, 'track' | 'observers'>): boolean {
+  return spec.track !== 'reverse' && (spec.observers ?? []).length === 0;
+}
+
+/**
+ * Why a run with a {@link StoppingRule} ended, and where.
+ * @category Solvers and tracking
+ */
+export interface RunStop {
+  /** `tolerance` when the measure reached it, `iterations` when the steps ran out first. */
+  readonly reason: 'tolerance' | 'iterations';
+  /** The last iteration k (x_k is the run's last iterate). */
+  readonly iteration: number;
+  /** The rule's measure at x_k. */
+  readonly value: number;
+}
+
+/**
+ * Metrics at the recorded iterations; NaN where a metric is not available (e.g. jacobian_error before the end in reverse mode).
+ * @category Solvers and tracking
+ */
 export interface Trace {
   /** The recorded iterations. */
   readonly k: number[];
@@ -89,7 +166,47 @@ export interface Trace {
   readonly metrics: Record<string, number[]>;
 }
 
-/** A run's outcome. */
+/**
+ * A record point's F(x_k) and ‖x_k‖, kept to tell an objective unbounded below from a step too large.
+ * @category Solvers and tracking
+ */
+export interface RecordedDescent {
+  /** The iteration. */
+  readonly k: number;
+  /** F(x_k). */
+  readonly objective: number;
+  /** ‖x_k‖. */
+  readonly norm: number;
+}
+
+/**
+ * Where a run stopped on a NaN or infinity: an iterate (checked after every step), or the
+ * objective or gradient at a finite iterate (checked at the record points).
+  * @category Solvers and tracking
+ */
+export interface Divergence {
+  /** The iteration whose iterate (or objective, or gradient) is not finite. */
+  readonly iteration: number;
+  /** The step size η used for it. */
+  readonly step: number;
+  /** What was not finite (`iterate` when the solver state was). */
+  readonly quantity: Extract<FaultQuantity, 'iterate' | 'objective' | 'gradient'>;
+  /** The first non-finite value met. */
+  readonly value: number;
+  /** F and ‖x‖ at the last (up to {@link RECENT_RECORDS}) record points before it, oldest first. */
+  readonly recent: readonly RecordedDescent[];
+}
+
+/**
+ * Record points whose F(x_k) and ‖x_k‖ a divergence carries.
+ * @category Solvers and tracking
+ */
+export const RECENT_RECORDS = 4;
+
+/**
+ * A run's outcome.
+ * @category Solvers and tracking
+ */
 export interface RunResult {
   /** Steps completed. */
   readonly iterations: number;
@@ -99,8 +216,8 @@ export interface RunResult {
   readonly jacobian?: Float64Array;
   /** The recorded metrics. */
   readonly trace: Trace;
-  /** Set when an iterate stopped being finite: the iteration reached and the step used. */
-  readonly divergence?: { readonly iteration: number; readonly step: number };
+  /** Set when the run met a NaN or infinity: where and in what (see {@link Divergence}). */
+  readonly divergence?: Divergence;
   /** Reverse mode: the most iterates stored at once. */
   readonly peakStoredStates?: number;
   /** The solver's reported quantities (its `report` nodes) at x_t, with their Jacobians when tracked. */
@@ -112,9 +229,14 @@ export interface RunResult {
    * per-iteration inputs of the last step, the map whose fixed point SID differentiates through.
    */
   readonly fixedPoint?: { readonly state: Float64Array; readonly inputs: Float64Array };
+  /** With a stopping rule: why and where the run ended. */
+  readonly stop?: RunStop;
 }
 
-/** Runs one trajectory of `program` from x₀. `onProgress(k)` is called now and then. */
+/**
+ * Runs one trajectory of `program` from x₀. `onProgress(k)` is called now and then.
+ * @category Solvers and tracking
+ */
 export function runSolver(
   program: StepProgram,
   kernels: ProblemKernels,
@@ -168,7 +290,9 @@ export function runSolver(
       columns.forEach((c, j) => (trace.metrics[c][row] = values[j] ?? NaN));
     }
   };
-  const record = (k: number): void => {
+  const recent: RecordedDescent[] = [];
+  /** Records x_k; returns the fault when F(x_k) or ∇ₓF(x_k) is not finite. */
+  const record = (k: number): Divergence | undefined => {
     const x = stepper.x;
     const row = trace.k.length;
     trace.k.push(k);
@@ -177,43 +301,82 @@ export function runSolver(
     const observed = observers.map((o) => o.record(view));
     writeMetrics(pointAt(k, x), row);
     observers.forEach((o, i) => observed[i].forEach((v, j) => (trace.metrics[o.metrics[j]][row] = v)));
+    // The gradient is the one pointAt left in `gradient` (at x_k); F costs one more evaluation per record point.
+    const objective = kernels.objective(x, theta);
+    recent.push({ k, objective, norm: norm(x) });
+    if (recent.length > RECENT_RECORDS) recent.shift();
+    const badGradient = gradient.find((v) => !Number.isFinite(v));
+    const step = stepper.stepAt(k);
+    if (!Number.isFinite(objective)) return { iteration: k, step, quantity: 'objective', value: objective, recent: recent.slice(0, -1) };
+    if (badGradient !== undefined) return { iteration: k, step, quantity: 'gradient', value: badGradient, recent: recent.slice(0, -1) };
+    return undefined;
   };
   let next = 0;
-  if (spec.recordAt[next] === 0) record(spec.recordAt[next++]);
-  const every = Math.max(1, Math.floor(spec.iterations / 200));
+  let divergence: Divergence | undefined;
   let k = 0;
-  let divergence: RunResult['divergence'];
-  for (; k < spec.iterations; k++) {
+  const saving = spec.checkpoint && checkpointable(spec) ? spec.checkpoint : undefined;
+  if (spec.resume && checkpointable(spec)) {
+    const from = spec.resume;
+    stepper.restore(from.stepper);
+    if (forward && from.forward) forward.restore(from.forward);
+    for (const [name, values] of Object.entries(from.trace.metrics)) trace.metrics[name] = [...values];
+    trace.k.push(...from.trace.k);
+    recent.push(...from.recent);
+    k = from.stepper.k;
+    while (next < spec.recordAt.length && spec.recordAt[next] <= k) next++;
+  } else if (spec.recordAt[next] === 0) divergence = record(spec.recordAt[next++]);
+  const every = Math.max(1, Math.floor(spec.iterations / 200));
+  let stop: RunStop | undefined;
+  for (; k < spec.iterations && !divergence; k++) {
     tape?.beforePrepare(k);
     stepper.prepare(k);
     tape?.afterPrepare();
     forward?.update();
     stepper.advance();
     if (!allFinite(stepper.s)) {
-      divergence = { iteration: k + 1, step: stepper.step };
+      divergence = { iteration: k + 1, step: stepper.step, quantity: 'iterate', value: stepper.s.find((v) => !Number.isFinite(v)) as number, recent: [...recent] };
       break;
     }
-    while (next < spec.recordAt.length && spec.recordAt[next] === k + 1) record(spec.recordAt[next++]);
+    if (spec.stop) stop = stopTest(spec.stop, kernels, stepper.x, theta, gradient, k + 1, spec.iterations);
+    while (!divergence && next < spec.recordAt.length && spec.recordAt[next] === k + 1) divergence = record(spec.recordAt[next++]);
+    if (divergence) break;
     if (onProgress && (k + 1) % every === 0) onProgress(k + 1);
+    if (stop?.reason === 'tolerance') {
+      // The trace ends where the run stopped, with that point recorded.
+      if (trace.k[trace.k.length - 1] !== k + 1) divergence = record(k + 1);
+      k++;
+      break;
+    }
+    if (saving && (k + 1) % saving.every === 0 && k + 1 < spec.iterations) {
+      const done = k + 1;
+      saving.save(() => ({
+        stepper: stepper.checkpoint(done),
+        ...(forward ? { forward: forward.stateJacobian() } : {}),
+        trace: { k: [...trace.k], metrics: Object.fromEntries(Object.entries(trace.metrics).map(([name, values]) => [name, [...values]])) },
+        recent: [...recent],
+      }));
+    }
   }
-  if (divergence) return { iterations: k, x: Float64Array.from(stepper.x), trace, divergence };
+  if (divergence) return { iterations: divergence.quantity === 'iterate' ? k : divergence.iteration, x: Float64Array.from(stepper.x), trace, divergence };
+  const iterations = k;
+  tape?.end(iterations);
   let jacobian: Float64Array | undefined;
   if (forward) jacobian = forward.jacobian();
   let implicit: ImplicitTracking | undefined;
-  if (spec.track === 'implicit') jacobian = (implicit = implicitTracking(stepper, spec.iterations, spec.linearSolver)).jacobian;
+  if (spec.track === 'implicit') jacobian = (implicit = implicitTracking(stepper, iterations, spec.linearSolver)).jacobian;
   const x = Float64Array.from(stepper.x);
   // Reports and the fixed point are read before a reverse sweep replays segments through the stepper.
   const at = { s: Float64Array.from(stepper.s), h: Float64Array.from(stepper.h) };
   if (tape && spec.jacobian !== false) jacobian = tape.jacobian();
-  const fixedPoint = program.gradientStep ? undefined : { state: at.s, inputs: stepper.noiselessInputs(Math.max(0, spec.iterations - 1)) };
+  const fixedPoint = program.gradientStep ? undefined : { state: at.s, inputs: stepper.noiselessInputs(Math.max(0, iterations - 1)) };
   const fixedPointView = fixedPoint && ((): FixedPointAt => ({ program, state: fixedPoint.state, hypers: fixedPoint.inputs }));
   const last = trace.k.length - 1;
-  if (last >= 0 && trace.k[last] === spec.iterations) {
+  if (last >= 0 && trace.k[last] === iterations) {
     // The reverse sweep has replayed segments through the stepper: the observers and the metrics
     // get the saved x_t. Observers finish first (g2 by one pullback), then the metrics that read
     // ∂θx_t or the estimates are computed again with what the end of the run made available.
-    for (const o of observers) o.finish?.({ k: spec.iterations, x, forward, tape, fixedPoint: fixedPointView }).forEach((v, j) => (trace.metrics[o.metrics[j]][last] = v));
-    if (tape) writeMetrics(pointAt(spec.iterations, x, jacobian), last, (p) => p.needs.jacobian === true || p.needs.outer === true);
+    for (const o of observers) o.finish?.({ k: iterations, x, forward, tape, fixedPoint: fixedPointView }).forEach((v, j) => (trace.metrics[o.metrics[j]][last] = v));
+    if (tape) writeMetrics(pointAt(iterations, x, jacobian), last, (p) => p.needs.jacobian === true || p.needs.outer === true);
   }
   let reports: Record<string, ReportResult> | undefined;
   if (program.reports.length > 0) {
@@ -223,5 +386,13 @@ export function runSolver(
     if (tape && spec.jacobian !== false) reportJacobian = reportJacobianByPullback(program, kernels, at, tape);
     reports = splitReports(program, kernels.parameters, reportValues(program, kernels, at), reportJacobian);
   }
-  return { iterations: spec.iterations, x, jacobian, trace, peakStoredStates: tape?.peakStoredStates, reports, implicitSolve: implicit?.solve, fixedPoint };
+  return { iterations, x, jacobian, trace, peakStoredStates: tape?.peakStoredStates, reports, implicitSolve: implicit?.solve, fixedPoint, ...(stop ? { stop } : {}) };
+}
+
+/** The stopping rule's verdict at x_k (∇ₓF is evaluated into `gradient`): stopped by the tolerance, or by the steps at k = t. */
+function stopTest(rule: StoppingRule, kernels: ProblemKernels, x: Float64Array, theta: Float64Array, gradient: Float64Array, k: number, t: number): RunStop | undefined {
+  kernels.full('gradX', x, theta, new Float64Array(0), gradient);
+  const value = rule.measure(gradient, x);
+  if (value <= rule.tolerance) return { reason: 'tolerance', iteration: k, value };
+  return k === t ? { reason: 'iterations', iteration: k, value } : undefined;
 }

@@ -7,12 +7,16 @@ import type { FunctionTable } from '../ir/functions.ts';
 import type { Node } from '../ir/node.ts';
 import { SCHEDULE_VARIABLES } from './common-options.ts';
 
-/** A compiled schedule: its value at iteration `k` for the given constants of F (q = (L − μ)/(L + μ) is derived). */
+/**
+ * A compiled schedule: its value at iteration `k` for the given constants of F (q = (L − μ)/(L + μ) is derived).
+ * @category Solvers and tracking
+ */
 export type Schedule = (k: number, mu: number, L: number, kappa: number) => number;
 
 /**
  * Compiles a scalar expression whose free names are `hyper` inputs among `variables`; the
  * result takes their values in that order.
+ * @category Solvers and tracking
  */
 export function compileScalarExpression(expression: Node, variables: readonly string[], functions: FunctionTable): (values: ArrayLike<number>) => number {
   const kernel = compileKernel(
@@ -35,7 +39,10 @@ export function compileScalarExpression(expression: Node, variables: readonly st
   };
 }
 
-/** Compiles a scalar expression over the `hyper` inputs k, mu, L, kappa, q. */
+/**
+ * Compiles a scalar expression over the `hyper` inputs k, mu, L, kappa, q.
+ * @category Solvers and tracking
+ */
 export function compileSchedule(expression: Node, functions: FunctionTable): Schedule {
   const evaluate = compileScalarExpression(expression, SCHEDULE_VARIABLES, functions);
   const values = new Float64Array(SCHEDULE_VARIABLES.length);

@@ -26,7 +26,10 @@ import { isGradientStep } from './gradient-step.ts';
 import { readsInput, substituteInputs } from './substitute.ts';
 import { SolverInputError } from './input-error.ts';
 
-/** One slice of the state vector s = (x, solver states). */
+/**
+ * One slice of the state vector s = (x, solver states).
+ * @category Solvers and tracking
+ */
 export interface StateSlot {
   /** The input node (a var, or a `state` input). */
   readonly node: Node;
@@ -44,7 +47,10 @@ export interface StateSlot {
   readonly next: Node;
 }
 
-/** A per-iteration input of the step map, in the `h` buffer. */
+/**
+ * A per-iteration input of the step map, in the `h` buffer.
+ * @category Solvers and tracking
+ */
 export interface HyperSlot {
   /** `schedule` (an option expression of k, mu, L, kappa), `noise` (fresh N(0, 1) draws) or `iteration` (k itself). */
   readonly kind: 'schedule' | 'noise' | 'iteration';
@@ -56,7 +62,10 @@ export interface HyperSlot {
   readonly size: number;
 }
 
-/** One quantity the solver reports (a `report` node of its step map). */
+/**
+ * One quantity the solver reports (a `report` node of its step map).
+ * @category Solvers and tracking
+ */
 export interface ReportSlot {
   /** The name the solver gave it. */
   readonly name: string;
@@ -68,7 +77,10 @@ export interface ReportSlot {
   readonly size: number;
 }
 
-/** A compiled step map. */
+/**
+ * A compiled step map.
+ * @category Solvers and tracking
+ */
 export interface StepProgram {
   /** The solver it came from. */
   readonly solver: SolverPlugin;
@@ -126,7 +138,10 @@ interface DeclaredState {
   readonly copyOf?: Node;
 }
 
-/** Builds the step map of `solver` for `problem` and compiles its kernels over `instance`'s data. */
+/**
+ * Builds the step map of `solver` for `problem` and compiles its kernels over `instance`'s data.
+ * @category Solvers and tracking
+ */
 export function compileStepProgram(
   problem: Problem,
   graphs: DerivativeGraphs,
@@ -137,7 +152,9 @@ export function compileStepProgram(
   const b = problem.builder;
   const vars = graphs.vars.entries.map((e) => e.symbol.node);
   const problems = solver.checkInstance?.(problem, instance.values) ?? [];
-  if (problems.length > 0) throw new SolverInputError(problems.map((message) => `solve ${solver.name}: ${message}`));
+  if (problems.length > 0) {
+    throw new SolverInputError(problems.map((p) => (typeof p === 'string' ? { message: `solve ${solver.name}: ${p}` } : { ...p, message: `solve ${solver.name}: ${p.message}` })));
+  }
   const { ctx, states, hyperNodes, schedules } = stepMapContext(problem, graphs, solver, vars);
   const map = solver.stepMap(ctx);
   const fail = (message: string): never => {

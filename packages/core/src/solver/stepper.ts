@@ -14,7 +14,10 @@ import { RandomStream, type StreamState } from '../runtime/rng.ts';
 import type { StepProgram } from './step-program.ts';
 import { compileSchedule, type Schedule } from './schedule-kernel.ts';
 
-/** Where a run is, enough to replay it from there. */
+/**
+ * Where a run is, enough to replay it from there.
+ * @category Solvers and tracking
+ */
 export interface StepperCheckpoint {
   /** The iteration whose step comes next. */
   readonly k: number;
@@ -26,7 +29,10 @@ export interface StepperCheckpoint {
   readonly noise: StreamState;
 }
 
-/** One run's iterate and streams. */
+/**
+ * One run's iterate and streams.
+ * @category Solvers and tracking
+ */
 export class Stepper {
   /** s_k (vars first, then solver states). */
   s: Float64Array;

@@ -23,6 +23,7 @@ function rebuild(b: IRBuilder, node: Node, args: readonly Node[]): Node {
 /**
  * `roots` with every input in `replacements` replaced by its expression (same shape). Nodes
  * that read none of the replaced inputs are returned as they are.
+ * @category Solvers and tracking
  */
 export function substituteInputs(b: IRBuilder, roots: readonly Node[], replacements: ReadonlyMap<Node, Node>): Node[] {
   const image = new Map<Node, Node>();
@@ -38,7 +39,10 @@ export function substituteInputs(b: IRBuilder, roots: readonly Node[], replaceme
   return roots.map((r) => image.get(r) as Node);
 }
 
-/** True when `node` reads an input of one of `kinds`. */
+/**
+ * True when `node` reads an input of one of `kinds`.
+ * @category Solvers and tracking
+ */
 export function readsInput(node: Node, kinds: ReadonlySet<string>): boolean {
   return topologicalOrder([node]).some((n) => n.op === 'input' && kinds.has(n.input?.kind as string));
 }

@@ -6,7 +6,7 @@ import type { Shape } from '@sgdiff/core';
 import type { SourceRange, Statement } from '../ast.ts';
 import type { Diagnostic, DiagnosticCode } from '../diagnostics.ts';
 import type { CheckEnvironment } from './environment.ts';
-import { didYouMean } from './suggest.ts';
+import { HintBudget } from './suggest.ts';
 
 /** What a declared name is. */
 export type SymbolKind = 'dim' | 'const' | 'data' | 'param' | 'var' | 'sample' | 'objective' | 'outer';
@@ -63,6 +63,8 @@ export class CheckContext {
   readonly symbols = new Map<string, DeclaredSymbol>();
   /** The symbol each declaring statement fills in (a detached one for a duplicate declaration). */
   readonly symbolOf = new Map<Statement, DeclaredSymbol>();
+  /** The comparisons left for `unknown-name` hints (each scans the whole symbol table). */
+  private readonly hints = new HintBudget();
 
   /** @param env - the plugins' functions, solvers, metrics and sources */
   constructor(readonly env: CheckEnvironment) {}
@@ -81,7 +83,7 @@ export class CheckContext {
   resolve(ref: NameOccurrence): DeclaredSymbol | undefined {
     const symbol = this.symbols.get(ref.name);
     if (!symbol) {
-      this.error(ref.range, 'unknown-name', `unknown name '${ref.name}'${didYouMean(ref.name, this.symbols.keys())}`);
+      this.error(ref.range, 'unknown-name', `unknown name '${ref.name}'${this.hints.didYouMean(ref.name, this.symbols.keys(), this.symbols.size)}`);
       return undefined;
     }
     // Statements are checked in order, so a later declaration is not checked yet (its value or

@@ -15,7 +15,10 @@ const BYTES_PER_ENTRY = 8;
 /** Scalars, vectors and matrices. */
 const MAX_RANK = 2;
 
-/** A checked data, param or var declaration. */
+/**
+ * A checked data, param or var declaration.
+ * @category Language
+ */
 export interface CheckedTensor {
   /** `data`, `param` or `var`. */
   readonly kind: TensorDecl['kind'];

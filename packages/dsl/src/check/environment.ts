@@ -4,7 +4,10 @@
  */
 import type { DataSource, OperatorTable, OptionSpec } from '@sgdiff/core';
 
-/** A solver as the checker sees it: the options its `solve` (or `outer_solve`) block accepts. */
+/**
+ * A solver as the checker sees it: the options its `solve` (or `outer_solve`) block accepts.
+ * @category Language
+ */
 export interface SolverDescription {
   /** The options, with types, bounds and defaults. */
   readonly options: readonly OptionSpec[];
@@ -13,6 +16,7 @@ export interface SolverDescription {
 /**
  * A data source usable after `from`: what the checker needs of a {@link DataSource} (a
  * source plugin itself is one).
+ * @category Language
  */
 export interface SourceDescription {
   /** One sentence for `sgd check` and the language reference. */
@@ -25,7 +29,10 @@ export interface SourceDescription {
   readonly shape?: DataSource['shape'];
 }
 
-/** The names a `.sgd` file may use beyond its own declarations. */
+/**
+ * The names a `.sgd` file may use beyond its own declarations.
+ * @category Language
+ */
 export interface CheckEnvironment {
   /**
    * The operators (their shape rules, constant evaluation and `.sgd` spellings) and the

@@ -25,14 +25,17 @@ export class StatementLimits {
   /** Records a statement; reports `duplicate-statement` and returns false when it is one too many. */
   admit(statement: Statement): boolean {
     const limit = LIMITS[statement.$type];
-    const earlier = this.seen.get(statement.$type) ?? [];
-    if (limit && earlier.length >= limit.max) {
+    // Only the limited kinds are kept, and in place: copying the list per statement made 100,000 consts quadratic.
+    if (!limit) return true;
+    let earlier = this.seen.get(statement.$type);
+    if (!earlier) this.seen.set(statement.$type, (earlier = []));
+    if (earlier.length >= limit.max) {
       const lines = earlier.map((s) => s.range.start.line);
       const where = lines.length === 1 ? `the first is on line ${lines[0]}` : `the first ${lines.length === 2 ? 'two' : lines.length} are on lines ${lines.slice(0, -1).join(', ')} and ${lines[lines.length - 1]}`;
       this.ctx.error(statement.range, 'duplicate-statement', `${limit.rule}; ${where}`);
       return false;
     }
-    this.seen.set(statement.$type, [...earlier, statement]);
+    earlier.push(statement);
     return true;
   }
 }

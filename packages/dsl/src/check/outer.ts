@@ -4,7 +4,10 @@ import type { CheckContext } from './context.ts';
 import { checkObjective, type ObjectiveNames } from './objective.ts';
 import type { CheckedSample } from './samples.ts';
 
-/** A checked `outer` declaration. */
+/**
+ * A checked `outer` declaration.
+ * @category Language
+ */
 export type CheckedOuter =
   /** `outer value`: the value function min_x F. */
   | { readonly kind: 'value' }

@@ -4,7 +4,10 @@ import type { ReportDecl } from '../ast.ts';
 import type { CheckContext } from './context.ts';
 import { didYouMean, quotedList } from './suggest.ts';
 
-/** Report points when `every log N` is left out. */
+/**
+ * Report points when `every log N` is left out.
+ * @category Language
+ */
 export const DEFAULT_LOG_POINTS = 200;
 
 /** Checks a `report` line; returns it resolved (defaults filled in) when valid. */

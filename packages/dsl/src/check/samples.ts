@@ -6,7 +6,10 @@ import type { Identifier, SampleDecl } from '../ast.ts';
 import type { CheckContext } from './context.ts';
 import type { ObjectiveNames } from './objective.ts';
 
-/** A sample checked without error: its name, number of outcomes and minibatch size. */
+/**
+ * A sample checked without error: its name, number of outcomes and minibatch size.
+ * @category Language
+ */
 export interface CheckedSample {
   /** The declared name. */
   readonly name: string;

@@ -13,10 +13,14 @@ import { didYouMean, quotedList } from './suggest.ts';
 /**
  * A checked option value: a number, an enum identifier, identifiers joined by `,` (for `enums`
  * options), or an expression (for `expression` options).
+ * @category Language
  */
 export type OptionValue = number | string | Expr;
 
-/** A checked `solve` block. */
+/**
+ * A checked `solve` block.
+ * @category Language
+ */
 export interface CheckedSolve {
   /** The solver's name. */
   readonly solver: string;

@@ -23,10 +23,35 @@ export function didYouMean(name: string, candidates: Iterable<string>): string {
   let best: string | undefined;
   let bestDistance = Math.min(name.length <= 3 ? 1 : 2, name.length - 1) + 1;
   for (const candidate of candidates) {
+    // Lengths further apart than the best distance so far cannot beat it.
+    if (Math.abs(candidate.length - name.length) >= bestDistance) continue;
     const distance = editDistance(name, candidate);
     if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
   }
   return best === undefined ? '' : ` (did you mean '${best}'?)`;
+}
+
+/**
+ * How many name comparisons the hints of one check may make in all. A hint compares the name
+ * with every declared one, so a file with 100,000 declarations and 100,000 unknown names
+ * would take 10^10 comparisons; past the budget the remaining unknown names get no hint (the
+ * first ones, which are listed, keep theirs). Typical files never reach it.
+ */
+export const HINT_COMPARISONS = 1_000_000;
+
+/** {@link didYouMean} within a shared budget of {@link HINT_COMPARISONS} comparisons. */
+export class HintBudget {
+  private left = HINT_COMPARISONS;
+
+  /** The hint for `name` among `candidates` (of which there are `count`), or '' once the budget is spent. */
+  didYouMean(name: string, candidates: Iterable<string>, count: number): string {
+    if (count > this.left) {
+      this.left = 0;
+      return '';
+    }
+    this.left -= count;
+    return didYouMean(name, candidates);
+  }
 }
 
 /** `'a', 'b', 'c'` for messages listing what is allowed, or `none` for an empty list. */

@@ -4,19 +4,28 @@
  */
 import type { ElementwiseFunction } from '@sgdiff/core';
 
-/** Logistic function, evaluated without overflow for large |z|. */
+/**
+ * Logistic function, evaluated without overflow for large |z|.
+ * @category IR
+ */
 export function sigmoid(z: number): number {
   if (z >= 0) return 1 / (1 + Math.exp(-z));
   const e = Math.exp(z);
   return e / (1 + e);
 }
 
-/** log(1 + e^z), evaluated without overflow for large z. */
+/**
+ * log(1 + e^z), evaluated without overflow for large z.
+ * @category IR
+ */
 export function softplus(z: number): number {
   return z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
 }
 
-/** exp, log, log1p, sqrt, softplus, sigmoid and tanh. */
+/**
+ * exp, log, log1p, sqrt, softplus, sigmoid and tanh.
+ * @category IR
+ */
 export const builtinFunctions: readonly ElementwiseFunction[] = [
   { name: 'exp', doc: 'e^z.', latex: (a) => `\\exp\\left(${a}\\right)`, evaluate: Math.exp, derivative: (_b, _z, y) => y },
   { name: 'log', doc: 'Natural logarithm.', latex: (a) => `\\log\\left(${a}\\right)`, evaluate: Math.log, derivative: (b, z) => b.div(b.const(1), z) },

@@ -10,7 +10,7 @@
  * Effective initialization. Any step u ← u − γ v ⊙ g, v ← v − γ u ⊙ g (g the gradient of the loss,
  * or a minibatch loss, with respect to w) maps u² − v² to (u² − v²)(1 − γ²g²) entrywise. So
  * α_t² := u_t² − v_t² = α² ∏_s (1 − γ_s² g_s²) is the effective initialization accumulated along the
- * run, read exactly from the state; the gain is log(α²/α_t²) (α² = u₀² − v₀²), ≥ 0 while γ|g| < 1.
+ * run, read exactly from the state; the gain is log(α²/|α_t²|) (α² = u₀² − v₀²), ≥ 0 while γ|g| ≤ √2.
  * Writing u ± v = a_± e^{±σ} with σ_{t+1} = σ_t − γ_t g_t (σ_t ∈ range Xᵀ) gives
  * w_t = (α_t²/2) sinh(2σ_t + δ_t), δ_t = −Σ_s 2(atanh(γ_s g_s) − γ_s g_s) = O(γ³), and
  * argmin_{Xw=y} Q_β has w = 2β² sinh(Xᵀλ): w_∞ ≈ argmin_{Xw=y} Q_{α_∞/2}(w), up to δ.
@@ -18,7 +18,10 @@
 import { norm, sizeOf, type Instance, type Problem, type MetricPlugin, type MetricPoint } from '@sgdiff/core';
 import { minimumL1Interpolator, potentialInterpolator, type L1Solution, type LinearSystem } from './interpolators.ts';
 
-/** Why `problem` is not a diagonal network the metrics can read (`wStar`: w_star is needed too), or undefined. */
+/**
+ * Why `problem` is not a diagonal network the metrics can read (`wStar`: w_star is needed too), or undefined.
+ * @category Solvers and tracking
+ */
 export function networkMismatch(problem: Problem, wStar: boolean): string | undefined {
   const find = (kind: string, name: string) => problem.tensors.find((t) => t.kind === kind && t.name === name);
   const u = find('var', 'u');
@@ -35,7 +38,10 @@ export function networkMismatch(problem: Problem, wStar: boolean): string | unde
 const fitsNetwork = (problem: Problem): string | undefined => networkMismatch(problem, false);
 const fitsPlanted = (problem: Problem): string | undefined => networkMismatch(problem, true);
 
-/** The pieces of a diagonal-network problem a metric reads. */
+/**
+ * The pieces of a diagonal-network problem a metric reads.
+ * @category Solvers and tracking
+ */
 export interface DiagonalNetwork {
   /** The system X w = y. */
   readonly system: LinearSystem;
@@ -52,7 +58,10 @@ export interface DiagonalNetwork {
 const networks = new WeakMap<Instance, DiagonalNetwork | null>();
 const l1Solutions = new WeakMap<Instance, L1Solution>();
 
-/** The diagonal network of an instance, or undefined when the file does not fit (cached per instance). */
+/**
+ * The diagonal network of an instance, or undefined when the file does not fit (cached per instance).
+ * @category Solvers and tracking
+ */
 export function diagonalNetwork(instance: Instance): DiagonalNetwork | undefined {
   if (!networks.has(instance)) networks.set(instance, findNetwork(instance) ?? null);
   return networks.get(instance) ?? undefined;
@@ -74,23 +83,37 @@ function findNetwork(instance: Instance): DiagonalNetwork | undefined {
   return { system: { X, y, N, d }, wStar: wStar?.length === d ? wStar : undefined, alpha2, uOffset: u.offset, vOffset: v.offset };
 }
 
-/** w = u ⊙ v at x. */
+/**
+ * w = u ⊙ v at x.
+ * @category Solvers and tracking
+ */
 export function networkWeights(net: DiagonalNetwork, x: Float64Array): Float64Array {
   return Float64Array.from({ length: net.system.d }, (_, j) => x[net.uOffset + j] * x[net.vOffset + j]);
 }
 
-/** α_t² = u² − v² per coordinate at x. */
+/**
+ * α_t² = u² − v² per coordinate at x.
+ * @category Solvers and tracking
+ */
 export function effectiveInitialization(net: DiagonalNetwork, x: Float64Array): Float64Array {
   return Float64Array.from({ length: net.system.d }, (_, j) => x[net.uOffset + j] ** 2 - x[net.vOffset + j] ** 2);
 }
 
-/** The gain log(α²/α_t²) per coordinate at x (NaN where α_t² ≤ 0: a step with γ|g| > 1). */
+/**
+ * The gain log(α²/|α_t²|) per coordinate at x: Σ_s −½ log((1 − γ_s²g_s²)²), the slides' form, which
+ * stays defined after a step with γ|g| > 1 has turned u² − v² negative (the gain is then below what
+ * the positive factors alone give, and negative where γ|g| > √2). +∞ where α_t² = 0 exactly.
+ * @category Solvers and tracking
+ */
 export function gainPerCoordinate(net: DiagonalNetwork, x: Float64Array): Float64Array {
   const a2 = effectiveInitialization(net, x);
-  return a2.map((a, j) => (a > 0 ? Math.log(net.alpha2[j] / a) : NaN));
+  return a2.map((a, j) => Math.log(net.alpha2[j] / Math.abs(a)));
 }
 
-/** min ‖w‖₁ s.t. X w = y for the instance (ADMM to a relative duality gap of 1e-9; cached). */
+/**
+ * min ‖w‖₁ s.t. X w = y for the instance (ADMM to a relative duality gap of 1e-9; cached).
+ * @category Solvers and tracking
+ */
 export function minimumL1(instance: Instance, net: DiagonalNetwork): L1Solution {
   let solution = l1Solutions.get(instance);
   if (!solution) {
@@ -112,7 +135,10 @@ function l1(v: Float64Array): number {
   return s;
 }
 
-/** ‖u ⊙ v − w*‖. */
+/**
+ * ‖u ⊙ v − w*‖.
+ * @category Solvers and tracking
+ */
 export const recoveryErrorMetric: MetricPlugin = {
   name: 'recovery_error',
   doc: 'Diagonal networks: ‖w_k − w*‖ with w = u ⊙ v and data w_star (needs vars u, v, data X, y, w_star).',
@@ -125,7 +151,10 @@ export const recoveryErrorMetric: MetricPlugin = {
     }),
 };
 
-/** ‖u ⊙ v‖₁. */
+/**
+ * ‖u ⊙ v‖₁.
+ * @category Solvers and tracking
+ */
 export const l1NormMetric: MetricPlugin = {
   name: 'l1_norm',
   doc: 'Diagonal networks: ‖w_k‖₁ with w = u ⊙ v (needs vars u, v, data X, y).',
@@ -133,7 +162,10 @@ export const l1NormMetric: MetricPlugin = {
   compute: (point) => onNetwork(point, (net) => l1(networkWeights(net, point.x))),
 };
 
-/** ‖w‖₁ / min_{Xw=y} ‖w‖₁ − 1. */
+/**
+ * ‖w‖₁ / min_{Xw=y} ‖w‖₁ − 1.
+ * @category Solvers and tracking
+ */
 export const l1ExcessMetric: MetricPlugin = {
   name: 'l1_excess',
   doc: 'Diagonal networks: ‖w_k‖₁ / min_{Xw=y} ‖w‖₁ − 1, the minimum by ADMM certified to a relative duality gap of 1e-9.',
@@ -141,15 +173,21 @@ export const l1ExcessMetric: MetricPlugin = {
   compute: (point) => onNetwork(point, (net) => l1(networkWeights(net, point.x)) / minimumL1(point.kernels.instance, net).norm - 1),
 };
 
-/** ‖gain‖₁ = Σ log(α²/α_k²). */
+/**
+ * ‖gain‖₁ = Σ log(α²/|α_k²|).
+ * @category Solvers and tracking
+ */
 export const gainMetric: MetricPlugin = {
   name: 'gain_l1',
-  doc: 'Diagonal networks: ‖Gain‖₁ = Σ_i log(α_i²/α_k,i²), α_k² = u_k² − v_k² the effective initialization.',
+  doc: 'Diagonal networks: ‖Gain‖₁ = Σ_i log(α_i²/|α_k,i²|), α_k² = u_k² − v_k² the effective initialization.',
   needs: { problem: fitsNetwork },
   compute: (point) => onNetwork(point, (net) => gainPerCoordinate(net, point.x).reduce((s, g) => s + g, 0)),
 };
 
-/** The share of the gain on the support of w*. */
+/**
+ * The share of the gain on the support of w*.
+ * @category Solvers and tracking
+ */
 export const gainSupportShareMetric: MetricPlugin = {
   name: 'gain_support_share',
   doc: 'Diagonal networks: Σ_{i ∈ supp w*} Gain_i / Σ_i Gain_i, the share of the gain on the support of w_star.',
@@ -168,7 +206,10 @@ export const gainSupportShareMetric: MetricPlugin = {
     }),
 };
 
-/** ‖w_k − argmin_{Xw=y} Q_{α_k/2}‖ / ‖w_k‖. */
+/**
+ * ‖w_k − argmin_{Xw=y} Q_{α_k/2}‖ / ‖w_k‖.
+ * @category Solvers and tracking
+ */
 export const characterizationErrorMetric: MetricPlugin = {
   name: 'characterization_error',
   doc: 'Diagonal networks: ‖w_k − argmin_{Xw=y} Q_{α_k/2}(w)‖ / ‖w_k‖, α_k² = u_k² − v_k², the minimizer by Newton on its dual to ‖Xw − y‖ ≤ 1e-12‖y‖.',
@@ -183,5 +224,8 @@ export const characterizationErrorMetric: MetricPlugin = {
     }),
 };
 
-/** The implicit-bias metrics, in the order `sgd plugins` lists them. */
+/**
+ * The implicit-bias metrics, in the order `sgd plugins` lists them.
+ * @category Solvers and tracking
+ */
 export const implicitBiasMetrics: readonly MetricPlugin[] = [recoveryErrorMetric, l1NormMetric, l1ExcessMetric, gainMetric, gainSupportShareMetric, characterizationErrorMetric];

@@ -6,7 +6,10 @@
  */
 import { choleskyFactor, type SymmetricFactor } from '@sgdiff/core';
 
-/** An underdetermined linear system. */
+/**
+ * An underdetermined linear system.
+ * @category Solvers and tracking
+ */
 export interface LinearSystem {
   /** N×d, row-major. */
   readonly X: Float64Array;
@@ -18,7 +21,10 @@ export interface LinearSystem {
   readonly d: number;
 }
 
-/** X v (length N). */
+/**
+ * X v (length N).
+ * @category Solvers and tracking
+ */
 export function apply(sys: LinearSystem, v: Float64Array): Float64Array {
   const out = new Float64Array(sys.N);
   for (let n = 0; n < sys.N; n++) {
@@ -29,7 +35,10 @@ export function apply(sys: LinearSystem, v: Float64Array): Float64Array {
   return out;
 }
 
-/** Xᵀ λ (length d). */
+/**
+ * Xᵀ λ (length d).
+ * @category Solvers and tracking
+ */
 export function applyTranspose(sys: LinearSystem, lambda: Float64Array): Float64Array {
   const out = new Float64Array(sys.d);
   for (let n = 0; n < sys.N; n++) for (let j = 0; j < sys.d; j++) out[j] += sys.X[n * sys.d + j] * lambda[n];
@@ -57,12 +66,18 @@ function gramFactor(sys: LinearSystem, c: Float64Array): SymmetricFactor {
   return factor;
 }
 
-/** argmin ‖w‖₂ subject to X w = y: Xᵀ(XXᵀ)⁻¹y. */
+/**
+ * argmin ‖w‖₂ subject to X w = y: Xᵀ(XXᵀ)⁻¹y.
+ * @category Solvers and tracking
+ */
 export function minimumL2Interpolator(sys: LinearSystem): Float64Array {
   return applyTranspose(sys, gramFactor(sys, new Float64Array(sys.d).fill(1)).solve(sys.y, 1));
 }
 
-/** A basis-pursuit solution with its certificate. */
+/**
+ * A basis-pursuit solution with its certificate.
+ * @category Solvers and tracking
+ */
 export interface L1Solution {
   /** A point with X w = y (to rounding). */
   readonly w: Float64Array;
@@ -79,6 +94,7 @@ export interface L1Solution {
  * stopped when the duality gap ‖w‖₁ − yᵀλ is at most `tolerance`·‖w‖₁. λ is the least-squares
  * fit of Xᵀλ to the scaled dual variable ρs ∈ ∂‖z‖₁, rescaled to be feasible, so the gap is a
  * certificate: min ‖w‖₁ lies in [lowerBound, norm].
+ * @category Solvers and tracking
  */
 export function minimumL1Interpolator(sys: LinearSystem, tolerance = 1e-9, maxIterations = 200000): L1Solution {
   const { d } = sys;
@@ -119,19 +135,28 @@ function softThreshold(x: number, t: number): number {
   return x > t ? x - t : x < -t ? x + t : 0;
 }
 
-/** q(z) = 2 − √(4 + z²) + z·asinh(z/2), the hyperbolic entropy; q′(z) = asinh(z/2), q ≥ 0. */
+/**
+ * q(z) = 2 − √(4 + z²) + z·asinh(z/2), the hyperbolic entropy; q′(z) = asinh(z/2), q ≥ 0.
+ * @category Solvers and tracking
+ */
 export function hyperbolicEntropy(z: number): number {
   return 2 - Math.sqrt(4 + z * z) + z * Math.asinh(z / 2);
 }
 
-/** Q_β(w) = Σ β_i² q(w_i/β_i²). */
+/**
+ * Q_β(w) = Σ β_i² q(w_i/β_i²).
+ * @category Solvers and tracking
+ */
 export function potentialQ(w: Float64Array, beta2: Float64Array): number {
   let s = 0;
   for (let j = 0; j < w.length; j++) s += beta2[j] * hyperbolicEntropy(w[j] / beta2[j]);
   return s;
 }
 
-/** argmin Q_β s.t. X w = y, with the relative residual ‖Xw − y‖/‖y‖ it reached. */
+/**
+ * argmin Q_β s.t. X w = y, with the relative residual ‖Xw − y‖/‖y‖ it reached.
+ * @category Solvers and tracking
+ */
 export interface PotentialSolution {
   /** The minimizer. */
   readonly w: Float64Array;
@@ -145,6 +170,7 @@ export interface PotentialSolution {
  * argmin_{Xw=y} Q_β(w) for β² = `beta2` (entries > 0). Stationarity gives w = 2β² ⊙ sinh(Xᵀλ),
  * so λ minimizes the smooth strictly convex dual φ(λ) = Σ 2β_i²(cosh((Xᵀλ)_i) − 1) − yᵀλ,
  * whose gradient is X w(λ) − y: Newton's method with backtracking, to ‖Xw − y‖ ≤ `tolerance`·‖y‖.
+ * @category Solvers and tracking
  */
 export function potentialInterpolator(sys: LinearSystem, beta2: Float64Array, tolerance = 1e-12, maxIterations = 500): PotentialSolution {
   const c = beta2.map((b) => 2 * b);

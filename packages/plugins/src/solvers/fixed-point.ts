@@ -6,7 +6,10 @@
  */
 import { SCHEDULE_VARIABLES, type SolverPlugin } from '@sgdiff/core';
 
-/** The stochastic fixed-point solver. */
+/**
+ * The stochastic fixed-point solver.
+ * @category Solvers and tracking
+ */
 export const fixedPointSolver: SolverPlugin = {
   name: 'fixed_point',
   doc: 'Stochastic fixed-point iteration x_{k+1} = x_k + η_k (T̂(x_k, ξ) − x_k), T̂(x, ξ) = x − α ∇ₓf(x, θ; ξ).',

@@ -2,7 +2,10 @@
 import type { ConformanceDeclaration, Node, SolverPlugin, StepMapContext } from '@sgdiff/core';
 import { stepOption } from './step-option.ts';
 
-/** x − η ∇ₓf(x, θ; ξ), per var; averaged over the batch by the framework. */
+/**
+ * x − η ∇ₓf(x, θ; ξ), per var; averaged over the batch by the framework.
+ * @category Solvers and tracking
+ */
 export function gradientStep(ctx: StepMapContext, direction: (k: number) => Node | null = (k) => ctx.gradient[k]): Node[] {
   const b = ctx.builder;
   const eta = ctx.schedule('step');
@@ -15,6 +18,7 @@ export function gradientStep(ctx: StepMapContext, direction: (k: number) => Node
 /**
  * The rate gradient descent promises on a quadratic with η = 2/(L + μ): ‖x_k − x*‖ contracts by
  * (κ − 1)/(κ + 1) per step (full batch, so SGD's full-batch runs promise it too).
+ * @category Solvers and tracking
  */
 export const gradientDescentRate: ConformanceDeclaration = {
   rate: {
@@ -24,7 +28,10 @@ export const gradientDescentRate: ConformanceDeclaration = {
   },
 };
 
-/** Full-batch gradient descent on F. */
+/**
+ * Full-batch gradient descent on F.
+ * @category Solvers and tracking
+ */
 export const gdSolver: SolverPlugin = {
   name: 'gd',
   doc: 'Gradient descent on the full objective: x_{k+1} = x_k − η_k ∇ₓF(x_k, θ).',
@@ -34,7 +41,10 @@ export const gdSolver: SolverPlugin = {
   conformance: gradientDescentRate,
 };
 
-/** Stochastic gradient descent with the declared sample law. */
+/**
+ * Stochastic gradient descent with the declared sample law.
+ * @category Solvers and tracking
+ */
 export const sgdSolver: SolverPlugin = {
   name: 'sgd',
   doc: 'Stochastic gradient descent: x_{k+1} = x_k − η_k ∇ₓf(x_k, θ; ξ_{k+1}), ξ a sample (or the mean over a minibatch) of the declared law.',

@@ -8,7 +8,10 @@ import { SCHEDULE_VARIABLES, sizeOf, type SolverPlugin } from '@sgdiff/core';
 import { gradientStep } from './gradient-descent.ts';
 import { stepOption } from './step-option.ts';
 
-/** Inexact SGD with a decreasing perturbation. */
+/**
+ * Inexact SGD with a decreasing perturbation.
+ * @category Solvers and tracking
+ */
 export const inexactSgdSolver: SolverPlugin = {
   name: 'inexact_sgd',
   doc: 'SGD on a gradient oracle perturbed by e_k = σ_k z_k / √D, z_k ~ N(0, I), so that E‖e_k‖² = σ_k².',

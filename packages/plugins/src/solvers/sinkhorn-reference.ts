@@ -8,7 +8,10 @@
  * the squared-distance cost ∂ℓ/∂C_ij = −P_ij, so ∇_{X_i} ℓ = −Σ_j P_ij · 2(X_i − Y_j).
  */
 
-/** An entropic OT problem: histograms, the n×m cost (row-major) and ε. */
+/**
+ * An entropic OT problem: histograms, the n×m cost (row-major) and ε.
+ * @category Problems and references
+ */
 export interface OtProblem {
   /** The first histogram, length n. */
   readonly a: Float64Array;
@@ -20,7 +23,10 @@ export interface OtProblem {
   readonly epsilon: number;
 }
 
-/** What the reference returns. */
+/**
+ * What the reference returns.
+ * @category Problems and references
+ */
 export interface OtReference {
   /** ℓ = L4(f, g) at the potentials, the minimum of the dual as the `.sgd` files write it. */
   readonly value: number;
@@ -57,7 +63,10 @@ function softMin(cost: Float64Array, n: number, m: number, other: Float64Array, 
   }
 }
 
-/** The plan P_ij = exp(−(f_i + g_j + C_ij)/ε), row-major. */
+/**
+ * The plan P_ij = exp(−(f_i + g_j + C_ij)/ε), row-major.
+ * @category Problems and references
+ */
 export function transportPlan(problem: OtProblem, f: Float64Array, g: Float64Array): Float64Array {
   const n = problem.a.length;
   const m = problem.b.length;
@@ -66,7 +75,10 @@ export function transportPlan(problem: OtProblem, f: Float64Array, g: Float64Arr
   return plan;
 }
 
-/** ‖P1 − a‖₁ + ‖Pᵀ1 − b‖₁ for the plan of (f, g). */
+/**
+ * ‖P1 − a‖₁ + ‖Pᵀ1 − b‖₁ for the plan of (f, g).
+ * @category Problems and references
+ */
 export function marginalViolation(problem: OtProblem, f: Float64Array, g: Float64Array): number {
   const n = problem.a.length;
   const m = problem.b.length;
@@ -88,6 +100,7 @@ export function marginalViolation(problem: OtProblem, f: Float64Array, g: Float6
 /**
  * Log-domain Sinkhorn from f = g = 0 until the marginal violation is at most `tolerance` (checked
  * every 10 iterations) or `maxIterations`; the potentials are returned in the balanced gauge.
+ * @category Problems and references
  */
 export function sinkhornReference(problem: OtProblem, tolerance = 1e-13, maxIterations = 100000): OtReference {
   const { a, b, cost, epsilon } = problem;
@@ -125,7 +138,10 @@ export function sinkhornReference(problem: OtProblem, tolerance = 1e-13, maxIter
   return { value, transportCost, f, g, violation, iterations, certified: violation <= tolerance };
 }
 
-/** ∇_a ℓ: the potential f (balanced gauge; on the simplex only its centered part matters). ∇_a W_ε = −f. */
+/**
+ * ∇_a ℓ: the potential f (balanced gauge; on the simplex only its centered part matters). ∇_a W_ε = −f.
+ * @category Problems and references
+ */
 export function gradientWithRespectToA(reference: OtReference): Float64Array {
   return Float64Array.from(reference.f);
 }
@@ -133,6 +149,7 @@ export function gradientWithRespectToA(reference: OtReference): Float64Array {
 /**
  * ∇_X ℓ for the cost C_ij = ‖X_i − Y_j‖² (X : n×k, Y : m×k, row-major): by the envelope
  * theorem ∂ℓ/∂C_ij = −P_ij, so ∇_{X_i} ℓ = −Σ_j P_ij · 2(X_i − Y_j) (and ∇_X W_ε its opposite).
+ * @category Problems and references
  */
 export function gradientWithRespectToPoints(problem: OtProblem, reference: OtReference, X: Float64Array, Y: Float64Array, k: number): Float64Array {
   const n = problem.a.length;

@@ -21,38 +21,22 @@
  * The framework's full-batch mean over k then updates every row at once, N problems in one
  * kernel (the Wasserstein barycenter's inner problems).
  */
-import { SolverInputError, type IRBuilder, type Node, type SolverPlugin, type StepMapContext } from '@sgdiff/core';
+import type { IRBuilder, Node, SolverPlugin } from '@sgdiff/core';
 import { sinkhornInputs, type SinkhornInputs } from './sinkhorn-inputs.ts';
 import { checkSinkhornInstance } from './sinkhorn-instance.ts';
+import { sinkhornRunReference } from './sinkhorn-run-reference.ts';
 
-/** Where the potentials are: f pairs with a (length n), g with b (length m), as vectors or N rows. */
-interface Potentials {
-  /** Index of f among the vars (g is the other one). */
-  readonly fIndex: number;
-  /** N, the number of problems, for matrices of potentials (one per sample outcome); 0 for vectors. */
-  readonly batch: number;
-}
-
-/** Which var is f, and whether the potentials are vectors or one row per outcome of the sample. */
-function potentials(ctx: StepMapContext, n: number, m: number): Potentials {
-  const vars = ctx.vars;
-  if (vars.length !== 2) throw new SolverInputError([`solve sinkhorn needs exactly two vars, the potentials f : R[n] and g : R[m]; got ${vars.length}`]);
-  const last = (v: Node): number => v.shape[v.shape.length - 1] ?? -1;
-  const fIndex = last(vars[0]) === n && last(vars[1]) === m ? 0 : last(vars[1]) === n && last(vars[0]) === m ? 1 : -1;
-  const ranks = vars.map((v) => v.shape.length);
-  const sample = ctx.problem.sample;
-  if (fIndex >= 0 && ranks.every((r) => r === 1)) return { fIndex, batch: 0 };
-  const N = sample?.size ?? -1;
-  if (fIndex >= 0 && ranks.every((r) => r === 2) && vars.every((v) => v.shape[0] === N)) return { fIndex, batch: N };
-  throw new SolverInputError([
-    `solve sinkhorn: the vars must be the potentials f : R[${n}] (paired with a) and g : R[${m}] (paired with b), ` +
-      `or, with a sample k ~ uniform(N), one row per problem: f : R[N, ${n}] and g : R[N, ${m}]`,
-  ]);
+/** ‖v‖₁. */
+function l1Norm(v: Float64Array): number {
+  let total = 0;
+  for (const x of v) total += Math.abs(x);
+  return total;
 }
 
 /**
  * ε logsumexp along `axis` of −(potential broadcast + C)/ε, minus ε log(histogram): one block
  * update. `axis = 1` updates the row potential from the column one, `axis = 0` the converse.
+ * @category Solvers and tracking
  */
 export function blockUpdate(b: IRBuilder, other: Node, cost: Node, epsilon: Node, histogram: Node, axis: 0 | 1): Node {
   const [n, m] = cost.shape;
@@ -75,7 +59,10 @@ function sinkhornStep(b: IRBuilder, g: Node, inputs: SinkhornInputs, histograms:
   return [nextF, nextG];
 }
 
-/** The Sinkhorn solver plugin. */
+/**
+ * The Sinkhorn solver plugin.
+ * @category Solvers and tracking
+ */
 export const sinkhornSolver: SolverPlugin = {
   name: 'sinkhorn',
   doc: 'Log-domain Sinkhorn on the entropic dual L(f, g) = f·a + g·b + ε Σ exp(−(f_i + g_j + C_ij)/ε): both block updates per step, max-shifted logsumexp; N problems at once with f : R[N, n], g : R[N, m] and a sample k ~ uniform(N).',
@@ -88,7 +75,19 @@ export const sinkhornSolver: SolverPlugin = {
       values: ['balanced', 'none'],
       doc: 'How the shift (f + c, g − c) is fixed: balanced (Σ_i f_i = Σ_j g_j after every step: the minimum-norm potentials, an isolated fixed point) or none (the plain updates; the implicit solve works on the range).',
     },
+    {
+      name: 'tolerance',
+      type: 'number',
+      default: 0,
+      min: 0,
+      doc: 'Stop at the first step whose marginal violation ‖P1 − a‖₁ + ‖Pᵀ1 − b‖₁ (the mean over the problems of a batch) is at most this; 0 runs every iteration. Testing costs one evaluation of ∇F per step.',
+    },
   ],
+  stopping(options) {
+    const tolerance = Number(options.tolerance ?? 0);
+    // The violation is the 1-norm of ∇ₓF (see marginalViolationMetric), so the test reads the gradient.
+    return tolerance > 0 ? { quantity: 'marginal_violation', tolerance, measure: l1Norm } : undefined;
+  },
   // The suite's problems are not entropic duals (no a, b, C, eps), so only its option
   // declarations are checked there; the map itself is checked on its own problem in
   // test/optimal-transport.test.ts (iterates, forward/reverse/finite-difference Jacobians).
@@ -99,11 +98,11 @@ export const sinkhornSolver: SolverPlugin = {
     })),
   },
   checkInstance: checkSinkhornInstance,
+  reference: sinkhornRunReference,
   stepMap(ctx) {
     const b = ctx.builder;
-    const inputs = sinkhornInputs(ctx.problem, b);
-    const [n, m] = inputs.cost.shape;
-    const { fIndex, batch } = potentials(ctx, n, m);
+    const { inputs, potentials } = sinkhornInputs(ctx.problem, b);
+    const { fIndex, batch } = potentials;
     const balanced = ctx.options.gauge === 'balanced';
     const F = ctx.vars[fIndex];
     const G = ctx.vars[1 - fIndex];

@@ -1,7 +1,10 @@
 /** The `step` option shared by the gradient solvers. */
 import { SCHEDULE_VARIABLES, type OptionSpec } from '@sgdiff/core';
 
-/** A step-size option with the given default expression. */
+/**
+ * A step-size option with the given default expression.
+ * @category Solvers and tracking
+ */
 export function stepOption(defaultExpression: string): OptionSpec {
   return {
     name: 'step',

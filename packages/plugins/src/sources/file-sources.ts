@@ -116,7 +116,10 @@ function fileSource(name: string, doc: string, extra: DataSource['args'], parse:
   };
 }
 
-/** `npy(file = "A.npy")`: an array saved by `np.save`. */
+/**
+ * `npy(file = "A.npy")`: an array saved by `np.save`.
+ * @category Problems and references
+ */
 export const npySource = fileSource(
   'npy',
   'An array saved by NumPy (np.save): real, integer or boolean dtype of either byte order, C or Fortran order, read as float64.',
@@ -125,7 +128,10 @@ export const npySource = fileSource(
   () => '',
 );
 
-/** `npz(file = "data.npz", key = "A")`: one array of an archive saved by `np.savez` or `np.savez_compressed`. */
+/**
+ * `npz(file = "data.npz", key = "A")`: one array of an archive saved by `np.savez` or `np.savez_compressed`.
+ * @category Problems and references
+ */
 export const npzSource = fileSource(
   'npz',
   'One array of an archive saved by NumPy (np.savez or np.savez_compressed), by its key.',
@@ -142,7 +148,10 @@ export const npzSource = fileSource(
   (args) => String(args.key),
 );
 
-/** `csv(file = "A.csv", header_rows = 1)`: a matrix as text, one row per line. */
+/**
+ * `csv(file = "A.csv", header_rows = 1)`: a matrix as text, one row per line.
+ * @category Problems and references
+ */
 export const csvSource = fileSource(
   'csv',
   'A matrix as comma-separated text, one row per line (a vector: one column or one row).',
@@ -154,7 +163,10 @@ export const csvSource = fileSource(
   (args) => `${args.header_rows}\0${args.delimiter}`,
 );
 
-/** `json(file = "A.json")`: nested arrays of numbers. */
+/**
+ * `json(file = "A.json")`: nested arrays of numbers.
+ * @category Problems and references
+ */
 export const jsonSource = fileSource(
   'json',
   'Nested JSON arrays of numbers (a matrix: an array of rows), or one number.',
@@ -163,5 +175,8 @@ export const jsonSource = fileSource(
   () => '',
 );
 
-/** The data sources that read files. */
+/**
+ * The data sources that read files.
+ * @category Problems and references
+ */
 export const fileSources: readonly DataSource[] = [npySource, npzSource, csvSource, jsonSource];

@@ -7,26 +7,47 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { RandomStream } from '@sgdiff/core';
 
-/** Pixels per image: 28 × 28, row-major. */
+/**
+ * Pixels per image: 28 × 28, row-major.
+ * @category Problems and references
+ */
 export const MNIST_PIXELS = 784;
-/** Images in the package: 10,000 (1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944 and 978 of the digits 0 to 9). */
+/**
+ * Images in the package: 10,000 (1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944 and 978 of the digits 0 to 9).
+ * @category Problems and references
+ */
 export const MNIST_IMAGES = 10_000;
-/** Images in the `train` split: the first half of the shuffled order. */
+/**
+ * Images in the `train` split: the first half of the shuffled order.
+ * @category Problems and references
+ */
 export const MNIST_TRAIN_ROWS = 5_000;
-/** The key of the random stream that shuffles the images; independent of any run's seed. */
+/**
+ * The key of the random stream that shuffles the images; independent of any run's seed.
+ * @category Problems and references
+ */
 export const MNIST_SPLIT_KEY = 'mnist/split';
 
-/** The named row ranges of the shuffled order. */
+/**
+ * The named row ranges of the shuffled order.
+ * @category Problems and references
+ */
 export type MnistSplit = 'train' | 'validation' | 'all';
 
-/** Where each split starts in the shuffled order and how many rows it has. */
+/**
+ * Where each split starts in the shuffled order and how many rows it has.
+ * @category Problems and references
+ */
 export const MNIST_SPLITS: Readonly<Record<MnistSplit, { readonly start: number; readonly rows: number }>> = {
   train: { start: 0, rows: MNIST_TRAIN_ROWS },
   validation: { start: MNIST_TRAIN_ROWS, rows: MNIST_IMAGES - MNIST_TRAIN_ROWS },
   all: { start: 0, rows: MNIST_IMAGES },
 };
 
-/** Every image in the shuffled order. */
+/**
+ * Every image in the shuffled order.
+ * @category Problems and references
+ */
 export interface MnistData {
   /** `MNIST_IMAGES × MNIST_PIXELS` pixels in [0, 1], row k the k-th image of the shuffled order. */
   readonly pixels: Float64Array;
@@ -40,6 +61,7 @@ export interface MnistData {
  * The shuffled order: `order[k]` is the file-order index of row k. A Fisher–Yates shuffle of
  * `0..n-1` driven by the stream {@link MNIST_SPLIT_KEY}: for i from n − 1 down to 1, swap
  * entries i and `stream.index(i + 1)`.
+ * @category Problems and references
  */
 export function mnistOrder(n: number = MNIST_IMAGES): Int32Array {
   const order = new Int32Array(n);
@@ -92,7 +114,10 @@ function load(): MnistData {
 
 let cached: MnistData | undefined;
 
-/** Every image in the shuffled order, read and parsed on the first call (about 1 s) and kept for the process. */
+/**
+ * Every image in the shuffled order, read and parsed on the first call (about 1 s) and kept for the process.
+ * @category Problems and references
+ */
 export function mnistData(): MnistData {
   cached ??= load();
   return cached;

@@ -39,7 +39,10 @@ function readMnist(shape: Shape, args: DataSourceArgs): Float64Array {
   return out;
 }
 
-/** Real handwritten digits from the `mnist` package: 10,000 images in a fixed shuffled order, split 5,000 / 5,000. */
+/**
+ * Real handwritten digits from the `mnist` package: 10,000 images in a fixed shuffled order, split 5,000 / 5,000.
+ * @category Problems and references
+ */
 export const mnistSource: DataSource = {
   name: 'mnist',
   doc: 'Handwritten digits (28 × 28 pixels) from the mnist package: the first m images of a fixed split, as pixels R[m, 784] or labels R[m].',

@@ -6,7 +6,10 @@
  * other dtypes (complex, strings, objects) are refused with their name.
  */
 
-/** The array a `.npy` file holds, as float64 in row-major (C) order. */
+/**
+ * The array a `.npy` file holds, as float64 in row-major (C) order.
+ * @category Problems and references
+ */
 export interface NpyArray {
   /** The shape, `()` for a scalar. */
   readonly shape: readonly number[];
@@ -16,7 +19,10 @@ export interface NpyArray {
   readonly values: Float64Array;
 }
 
-/** A `.npy` file that cannot be read; the message says why, without the file's name. */
+/**
+ * A `.npy` file that cannot be read; the message says why, without the file's name.
+ * @category Problems and references
+ */
 export class NpyFormatError extends Error {
   override readonly name = 'NpyFormatError';
 }
@@ -38,7 +44,10 @@ const ENTRY_READERS: Readonly<Record<string, (view: DataView, at: number, little
   b1: (v, at) => (v.getUint8(at) === 0 ? 0 : 1),
 };
 
-/** The dtypes this reader accepts, for messages. */
+/**
+ * The dtypes this reader accepts, for messages.
+ * @category Problems and references
+ */
 export const NPY_DTYPES = Object.keys(ENTRY_READERS);
 
 /** The value of `key` in the header dict, as its source text. */
@@ -48,7 +57,10 @@ function headerField(header: string, key: string): string {
   return match[1];
 }
 
-/** Parses the bytes of a `.npy` file. */
+/**
+ * Parses the bytes of a `.npy` file.
+ * @category Problems and references
+ */
 export function parseNpy(bytes: Uint8Array): NpyArray {
   if (bytes.length < 10 || MAGIC.some((b, k) => bytes[k] !== b)) throw new NpyFormatError('not a .npy file (it does not start with \\x93NUMPY)');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -4,7 +4,10 @@
  * number is (line and column for CSV, the index path for JSON).
  */
 
-/** A table read from a text file. */
+/**
+ * A table read from a text file.
+ * @category Problems and references
+ */
 export interface TextTable {
   /** `[rows, columns]` for CSV; the nesting's sizes for JSON. */
   readonly shape: readonly number[];
@@ -14,7 +17,10 @@ export interface TextTable {
   readonly locate: (k: number) => string;
 }
 
-/** A text file whose content is not a table of numbers; the message says where. */
+/**
+ * A text file whose content is not a table of numbers; the message says where.
+ * @category Problems and references
+ */
 export class TableFormatError extends Error {
   override readonly name = 'TableFormatError';
 }
@@ -28,7 +34,10 @@ function parseCell(cell: string): number | undefined {
   return undefined;
 }
 
-/** Parses CSV text: `headerRows` lines skipped, then one row per non-empty line, cells split at `delimiter`. */
+/**
+ * Parses CSV text: `headerRows` lines skipped, then one row per non-empty line, cells split at `delimiter`.
+ * @category Problems and references
+ */
 export function parseCsv(text: string, headerRows: number, delimiter: string): TextTable {
   const lines = text.split(/\r?\n/);
   const rows: number[][] = [];
@@ -59,7 +68,10 @@ export function parseCsv(text: string, headerRows: number, delimiter: string): T
   };
 }
 
-/** Parses JSON: a number, or arrays nested to a regular shape; `null` stands for a missing value (refused by the caller with its place). */
+/**
+ * Parses JSON: a number, or arrays nested to a regular shape; `null` stands for a missing value (refused by the caller with its place).
+ * @category Problems and references
+ */
 export function parseJsonTable(text: string): TextTable {
   let data: unknown;
   try {

@@ -5,7 +5,10 @@
  */
 import { inflateRawSync } from 'node:zlib';
 
-/** An archive that cannot be read; the message says why, without the file's name. */
+/**
+ * An archive that cannot be read; the message says why, without the file's name.
+ * @category Problems and references
+ */
 export class ZipFormatError extends Error {
   override readonly name = 'ZipFormatError';
 }
@@ -50,12 +53,18 @@ function members(bytes: Uint8Array): ZipMember[] {
   return list;
 }
 
-/** The names of the archive's members. */
+/**
+ * The names of the archive's members.
+ * @category Problems and references
+ */
 export function zipMemberNames(bytes: Uint8Array): string[] {
   return members(bytes).map((m) => m.name);
 }
 
-/** The uncompressed bytes of member `name`, or `undefined` when the archive has none of that name. */
+/**
+ * The uncompressed bytes of member `name`, or `undefined` when the archive has none of that name.
+ * @category Problems and references
+ */
 export function readZipMember(bytes: Uint8Array, name: string): Uint8Array | undefined {
   const member = members(bytes).find((m) => m.name === name);
   if (!member) return undefined;

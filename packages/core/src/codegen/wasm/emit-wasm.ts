@@ -21,10 +21,16 @@ import { WASM_FEATURES } from './math.ts';
 import { nativeFunctionName } from './native-functions.ts';
 import { vectorizableElement, vectorizableLoop } from './vectorize.ts';
 
-/** Byte offset of the first data array: below it, nothing (offset 0 stays unused). */
+/**
+ * Byte offset of the first data array: below it, nothing (offset 0 stays unused).
+ * @category Code generation
+ */
 export const WASM_STATIC_BASE = 16;
 
-/** Where the kernel's fixed buffers are, in bytes. */
+/**
+ * Where the kernel's fixed buffers are, in bytes.
+ * @category Code generation
+ */
 export interface WasmStaticLayout {
   /** Byte offset of each data array, as {@link LoopKernel.data} orders them. */
   readonly data: readonly number[];
@@ -34,7 +40,10 @@ export interface WasmStaticLayout {
   readonly end: number;
 }
 
-/** An emitted kernel module: its binary, its static layout and the functions it imports. */
+/**
+ * An emitted kernel module: its binary, its static layout and the functions it imports.
+ * @category Code generation
+ */
 export interface EmittedWasm {
   /** The optimized module. */
   readonly binary: Uint8Array;
@@ -63,7 +72,10 @@ export function align16(bytes: number): number {
   return Math.ceil(bytes / 16) * 16;
 }
 
-/** Lays out the data arrays, then the scratch buffers, from {@link WASM_STATIC_BASE}. */
+/**
+ * Lays out the data arrays, then the scratch buffers, from {@link WASM_STATIC_BASE}.
+ * @category Code generation
+ */
 export function staticLayout(kernel: LoopKernel): WasmStaticLayout {
   let at = WASM_STATIC_BASE;
   const place = (entries: number): number => {
@@ -81,6 +93,7 @@ export function staticLayout(kernel: LoopKernel): WasmStaticLayout {
  * `KernelMemory` gave its data arrays and scratch buffers), the module imports that shared memory
  * as `env.memory`; without, it has a memory of its own, laid out by {@link staticLayout} and
  * exported as `memory`.
+ * @category Code generation
  */
 export function emitWasm(kernel: LoopKernel, placed?: WasmStaticLayout): EmittedWasm {
   const module = new binaryen.Module();

@@ -17,7 +17,10 @@ const PAGE = 65536;
 /** The byte offset of the first allocation: offset 0 stays unused. */
 const FIRST_OFFSET = 16;
 
-/** A run's one memory and its allocator. */
+/**
+ * A run's one memory and its allocator.
+ * @category Code generation
+ */
 export class KernelMemory {
   /**
    * The memory every kernel of the run imports (hidden from the API pages: its type is the

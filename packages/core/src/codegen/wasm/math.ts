@@ -23,7 +23,10 @@ import binaryen from 'binaryen';
 /** The WebAssembly features kernels use: SIMD, `memory.fill`, and a shared memory (a run's `KernelMemory`). */
 export const WASM_FEATURES = binaryen.Features.MVP | binaryen.Features.SIMD128 | binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt | binaryen.Features.Atomics;
 
-/** Elementwise functions this module defines, each a WebAssembly function `(f64) → f64` of that name. */
+/**
+ * Elementwise functions this module defines, each a WebAssembly function `(f64) → f64` of that name.
+ * @category Code generation
+ */
 export const WASM_MATH_FUNCTIONS: readonly string[] = ['exp', 'log', 'log1p', 'expm1', 'tanh', 'sigmoid', 'softplus', 'sqrt'];
 
 const LN2_HI = '6.93147180369123816490e-01';

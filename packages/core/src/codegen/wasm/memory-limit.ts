@@ -1,9 +1,15 @@
 /** WebAssembly's memory limit, checked before anything is allocated. */
 
-/** Bytes a 32-bit WebAssembly memory can hold: 65 536 pages of 64 KiB (4 GiB). */
+/**
+ * Bytes a 32-bit WebAssembly memory can hold: 65 536 pages of 64 KiB (4 GiB).
+ * @category Code generation
+ */
 export const WASM_MAX_BYTES = 65536 * 65536;
 
-/** A run or a kernel that would need more WebAssembly memory than the limit. */
+/**
+ * A run or a kernel that would need more WebAssembly memory than the limit.
+ * @category Code generation
+ */
 export class WasmMemoryLimitError extends Error {
   /**
    * @param bytes - the bytes that would be needed
@@ -20,7 +26,10 @@ export class WasmMemoryLimitError extends Error {
   }
 }
 
-/** Throws a {@link WasmMemoryLimitError} when `bytes` exceed {@link WASM_MAX_BYTES}. */
+/**
+ * Throws a {@link WasmMemoryLimitError} when `bytes` exceed {@link WASM_MAX_BYTES}.
+ * @category Code generation
+ */
 export function checkWasmMemory(bytes: number, what: string): void {
   if (bytes > WASM_MAX_BYTES) throw new WasmMemoryLimitError(bytes, what);
 }

@@ -15,7 +15,10 @@ const PROBE_TOLERANCE = 1e-13;
 
 let standalone: Readonly<Record<string, (z: number) => number>> | null = null;
 
-/** The math module, instantiated once with every function exported: kernels import from it (module `math`), probes and accuracy tests call it. */
+/**
+ * The math module, instantiated once with every function exported: kernels import from it (module `math`), probes and accuracy tests call it.
+ * @category Code generation
+ */
 export function wasmMathFunctions(): Readonly<Record<string, (z: number) => number>> {
   if (!standalone) {
     const module = binaryen.parseText(WASM_MATH_MODULE);

@@ -17,7 +17,10 @@ import { addOpt, entryAt, fit, unbroadcast } from './support.ts';
 /** The elementwise binary operators. */
 type Binary = 'add' | 'sub' | 'mul' | 'div' | 'pow';
 
-/** The shape of an elementwise binary operation, or why its operands do not fit. */
+/**
+ * The shape of an elementwise binary operation, or why its operands do not fit.
+ * @category IR
+ */
 export function elementwiseShape(args: readonly Shape[]): Shape | string {
   const [a, b] = args;
   if (sameShape(a, b) || isScalar(b)) return a;
@@ -161,19 +164,28 @@ function elementwiseBinary(op: Binary, doc: string, derivatives: Pick<OperatorRe
   };
 }
 
-/** `a + b`. */
+/**
+ * `a + b`.
+ * @category IR
+ */
 export const addOperator = elementwiseBinary('add', 'a + b, entrywise.', {
   jvp: (b, n, [ta, tc]) => fit(b, addOpt(b, ta, tc) as Node, n.shape),
   vjp: (b, n, g) => [unbroadcast(b, g, n.args[0].shape), unbroadcast(b, g, n.args[1].shape)],
 });
 
-/** `a - b`. */
+/**
+ * `a - b`.
+ * @category IR
+ */
 export const subOperator = elementwiseBinary('sub', 'a − b, entrywise.', {
   jvp: (b, n, [ta, tc]) => fit(b, ta && tc ? b.sub(ta, tc) : (ta ?? b.neg(tc as Node)), n.shape),
   vjp: (b, n, g) => [unbroadcast(b, g, n.args[0].shape), unbroadcast(b, b.neg(g), n.args[1].shape)],
 });
 
-/** `a * b`. */
+/**
+ * `a * b`.
+ * @category IR
+ */
 export const mulOperator = elementwiseBinary('mul', 'a · b, entrywise.', {
   jvp: (b, n, [ta, tc]) => {
     const [a, c] = n.args;
@@ -185,7 +197,10 @@ export const mulOperator = elementwiseBinary('mul', 'a · b, entrywise.', {
   },
 });
 
-/** `a / b`. */
+/**
+ * `a / b`.
+ * @category IR
+ */
 export const divOperator = elementwiseBinary('div', 'a / b, entrywise.', {
   // y = a / c:  dy = (da − y dc) / c
   jvp: (b, n, [ta, tc]) => {
@@ -200,7 +215,10 @@ export const divOperator = elementwiseBinary('div', 'a / b, entrywise.', {
   },
 });
 
-/** `a ^ b`. */
+/**
+ * `a ^ b`.
+ * @category IR
+ */
 export const powOperator = elementwiseBinary('pow', 'a^b, entrywise.', {
   // y = a^c:  dy = c a^(c−1) da + log(a) y dc
   jvp: (b, n, [ta, tc]) => {
@@ -218,7 +236,10 @@ export const powOperator = elementwiseBinary('pow', 'a^b, entrywise.', {
   },
 });
 
-/** `-a`. */
+/**
+ * `-a`.
+ * @category IR
+ */
 export const negOperator: OperatorRecord = {
   name: 'neg',
   doc: '−a.',
@@ -238,5 +259,8 @@ export const negOperator: OperatorRecord = {
   lower: { fusable: true, element: (ctx, node, at) => unary('neg', ctx.element(node.args[0], at)) },
 };
 
-/** Every arithmetic operator. */
+/**
+ * Every arithmetic operator.
+ * @category IR
+ */
 export const arithmeticOperators: readonly OperatorRecord[] = [addOperator, subOperator, mulOperator, divOperator, powOperator, negOperator];

@@ -7,10 +7,16 @@ import { indexingOperators } from './indexing.ts';
 import { linalgOperators } from './linalg.ts';
 import { reductionOperators } from './reductions.ts';
 
-/** Every built-in operator record. */
+/**
+ * Every built-in operator record.
+ * @category IR
+ */
 export const builtinOperators: readonly OperatorRecord[] = [...arithmeticOperators, mapOperator, ...reductionOperators, ...linalgOperators, ...indexingOperators];
 
-/** A table of the built-in operators and `functions` (plus `extra` operators), for code that has no plugin registry at hand (tests). */
+/**
+ * A table of the built-in operators and `functions` (plus `extra` operators), for code that has no plugin registry at hand (tests).
+ * @category IR
+ */
 export function builtinOperatorTable(functions: FunctionTable, extra: readonly OperatorRecord[] = []): OperatorTable {
   return new OperatorTable([...builtinOperators, ...extra], functions);
 }

@@ -14,7 +14,10 @@ function derivativeAt(b: IRBuilder, n: Node): Node {
   return fn.derivative(b, n.args[0], n);
 }
 
-/** `fn(a)` entrywise, for the registered function named by the `fn` attribute. */
+/**
+ * `fn(a)` entrywise, for the registered function named by the `fn` attribute.
+ * @category IR
+ */
 export const mapOperator: OperatorRecord = {
   name: 'map',
   doc: 'A registered elementwise function applied to every entry (attribute fn).',

@@ -18,7 +18,10 @@ const INDEX_PARAMS = [
   { kind: 'index', name: 'i', extentFrom: 'v' },
 ] as const;
 
-/** `v[i]`. */
+/**
+ * `v[i]`.
+ * @category IR
+ */
 export const entryOperator: OperatorRecord = {
   name: 'entry',
   doc: 'Entry v[i] of a vector, for a sample or constant index i.',
@@ -40,7 +43,10 @@ export const entryOperator: OperatorRecord = {
   generate: { forms: [{ args: ['n', 'i:n'] }, { args: ['d', 'i:d'] }] },
 };
 
-/** `A[i]`. */
+/**
+ * `A[i]`.
+ * @category IR
+ */
 export const rowOperator: OperatorRecord = {
   name: 'row',
   doc: 'Row A[i] of a matrix, for a sample or constant index i.',
@@ -69,7 +75,10 @@ export const rowOperator: OperatorRecord = {
   generate: { forms: [{ args: ['n,d', 'i:n'] }] },
 };
 
-/** The vector of length `size`, zero but for the scalar `g` at `i`. */
+/**
+ * The vector of length `size`, zero but for the scalar `g` at `i`.
+ * @category IR
+ */
 export const scatterOperator: OperatorRecord = {
   name: 'scatter',
   doc: 'The vector of length size that is zero but for g at index i; onehot(i, n) in .sgd files.',
@@ -112,7 +121,10 @@ export const scatterOperator: OperatorRecord = {
   },
 };
 
-/** The `[size, d]` matrix, zero but for row `i` equal to `g`. */
+/**
+ * The `[size, d]` matrix, zero but for row `i` equal to `g`.
+ * @category IR
+ */
 export const scatterRowOperator: OperatorRecord = {
   name: 'scatterRow',
   doc: 'The [size, d] matrix that is zero but for row i equal to g.',
@@ -142,5 +154,8 @@ export const scatterRowOperator: OperatorRecord = {
   },
 };
 
-/** Every indexing operator. */
+/**
+ * Every indexing operator.
+ * @category IR
+ */
 export const indexingOperators: readonly OperatorRecord[] = [entryOperator, rowOperator, scatterOperator, scatterRowOperator];

@@ -25,7 +25,10 @@ function productText(node: Node, ctx: PrintContext): Printed {
   return { text: `${ctx.wrap(a, 5)} ${ctx.wrap(c, 5)}`, level: 2 };
 }
 
-/** `A v` for `A : [n, d]`, `v : [d]`. */
+/**
+ * `A v` for `A : [n, d]`, `v : [d]`.
+ * @category IR
+ */
 export const matvecOperator: OperatorRecord = {
   name: 'matvec',
   doc: 'Matrix–vector product A v.',
@@ -64,7 +67,10 @@ export const matvecOperator: OperatorRecord = {
   generate: { forms: [{ args: ['n,d', 'd'] }] },
 };
 
-/** `Aᵀ w` for `w : [n]`, `A : [n, d]`. */
+/**
+ * `Aᵀ w` for `w : [n]`, `A : [n, d]`.
+ * @category IR
+ */
 export const vecmatOperator: OperatorRecord = {
   name: 'vecmat',
   doc: 'Vector–matrix product w @ A = Aᵀ w.',
@@ -105,7 +111,10 @@ export const vecmatOperator: OperatorRecord = {
   generate: { forms: [{ args: ['n', 'n,d'] }] },
 };
 
-/** `M N` for `M : [n, k]`, `N : [k, m]`. */
+/**
+ * `M N` for `M : [n, k]`, `N : [k, m]`.
+ * @category IR
+ */
 export const matmulOperator: OperatorRecord = {
   name: 'matmul',
   doc: 'Matrix–matrix product M @ N.',
@@ -150,7 +159,10 @@ export const matmulOperator: OperatorRecord = {
   generate: { forms: [{ args: ['n,d', 'd,n'] }, { args: ['d,n', 'n,d'] }, { args: ['n,d', 'd,d'] }] },
 };
 
-/** `Mᵀ`. */
+/**
+ * `Mᵀ`.
+ * @category IR
+ */
 export const transposeOperator: OperatorRecord = {
   name: 'transpose',
   doc: 'The transpose of a matrix.',
@@ -181,7 +193,10 @@ export const transposeOperator: OperatorRecord = {
   generate: { forms: [{ args: ['n,d'] }] },
 };
 
-/** `a bᵀ` for vectors. */
+/**
+ * `a bᵀ` for vectors.
+ * @category IR
+ */
 export const outerOperator: OperatorRecord = {
   name: 'outer',
   doc: 'Outer product a bᵀ of two vectors.',
@@ -223,6 +238,7 @@ export const outerOperator: OperatorRecord = {
 /**
  * `v : [n]` repeated along a new axis: `axis = 1` gives `[n, size]` (every column is v,
  * `v[:, None]` when size is 1), `axis = 0` gives `[size, n]` (every row is v).
+ * @category IR
  */
 export const expandOperator: OperatorRecord = {
   name: 'expand',
@@ -271,7 +287,10 @@ export const expandOperator: OperatorRecord = {
   },
 };
 
-/** `R[p, q] = Σ_k (X[p, k] − Y[q, k])²` for `X : [p, k]`, `Y : [q, k]`. */
+/**
+ * `R[p, q] = Σ_k (X[p, k] − Y[q, k])²` for `X : [p, k]`, `Y : [q, k]`.
+ * @category IR
+ */
 export const sqdistOperator: OperatorRecord = {
   name: 'sqdist',
   doc: 'Pairwise squared Euclidean distances of the rows of X : R[p, k] and Y : R[q, k], an R[p, q] matrix.',
@@ -329,6 +348,9 @@ export const sqdistOperator: OperatorRecord = {
   generate: { forms: [{ args: ['n,d', 'n,d'] }, { args: ['n,d', 'd,d'] }] },
 };
 
-/** Every linear-algebra operator. */
+/**
+ * Every linear-algebra operator.
+ * @category IR
+ */
 export const linalgOperators: readonly OperatorRecord[] = [matvecOperator, vecmatOperator, matmulOperator, transposeOperator, outerOperator, expandOperator, sqdistOperator];
 

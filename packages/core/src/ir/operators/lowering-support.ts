@@ -5,7 +5,10 @@ import type { LoweringContext, OperatorLowering } from '../../codegen/lowering.t
 import type { Node } from '../node.ts';
 import { sizeOf, type Shape } from '../shape.ts';
 
-/** The flat index of entry `(r, c)` of a matrix with `columns` columns. */
+/**
+ * The flat index of entry `(r, c)` of a matrix with `columns` columns.
+ * @category IR
+ */
 export function matrixIndex(r: LoopIndex, c: LoopIndex, columns: number): LoopIndex {
   return indexAdd(indexMul(r, indexConst(columns)), c);
 }
@@ -14,6 +17,7 @@ export function matrixIndex(r: LoopIndex, c: LoopIndex, columns: number): LoopIn
  * The row and column of the flat index `at` of an entry of a matrix with `columns` columns. The
  * lowerings build such indices as `r·columns + c` with `0 ≤ c < columns` ({@link matrixIndex}),
  * which splits without a division; any other index (a flat loop over every entry) is divided.
+ * @category IR
  */
 export function rowAndColumn(at: LoopIndex, columns: number): readonly [LoopIndex, LoopIndex] {
   const multiple = (e: LoopIndex): LoopIndex | undefined => (e.op === 'mul' && e.right.op === 'const' && e.right.value === columns ? e.left : undefined);
@@ -30,6 +34,7 @@ export function rowAndColumn(at: LoopIndex, columns: number): readonly [LoopInde
  * Runs `body` once per slice of a tensor of `shape` along `axis`: the slice's position in the
  * reduced result, its length, and the flat index of its k-th entry. A vector (or no axis) is
  * one slice of every entry, run once with no loop.
+ * @category IR
  */
 export function forEachSlice(
   ctx: LoweringContext,
@@ -44,12 +49,16 @@ export function forEachSlice(
   else ctx.loop(m, (c) => body(c, n, (k) => matrixIndex(k, c, m)));
 }
 
-/** Combines the `length` entries `read(k)` of one slice into a value (may emit statements first). */
+/**
+ * Combines the `length` entries `read(k)` of one slice into a value (may emit statements first).
+ * @category IR
+ */
 export type SliceCombiner = (ctx: LoweringContext, length: number, read: (k: LoopIndex) => LoopExpr) => LoopExpr;
 
 /**
  * The lowering of a reduction of every entry (a scalar) or along an axis (one value per slice),
  * from how it combines one slice.
+ * @category IR
  */
 export function reductionLowering(combine: SliceCombiner, readsAtRandom: boolean): OperatorLowering {
   const slices = (ctx: LoweringContext, node: Node, write: (slice: LoopIndex, value: LoopExpr) => void): void => {
@@ -67,7 +76,10 @@ export function reductionLowering(combine: SliceCombiner, readsAtRandom: boolean
   };
 }
 
-/** log Σ exp of a slice in two passes: the max m, then Σ exp(a_j − m) ≤ length, which cannot overflow. */
+/**
+ * log Σ exp of a slice in two passes: the max m, then Σ exp(a_j − m) ≤ length, which cannot overflow.
+ * @category IR
+ */
 export const logSumExpOfSlice: SliceCombiner = (ctx, length, read) => {
   const max = ctx.reduce('max', length, read);
   const sum = ctx.reduce('sum', length, (k) => unary('exp', binary('sub', read(k), max)));

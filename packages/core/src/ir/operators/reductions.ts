@@ -13,7 +13,10 @@ import { shapeMismatch } from '../operator.ts';
 import { forEachSlice, logSumExpOfSlice, reductionLowering } from './lowering-support.ts';
 import { callForm, fit, logSumExp, reduceSlices, reductionShape, sliceCount, spread } from './support.ts';
 
-/** A scalar repeated to the node's shape (made by `IRBuilder.broadcast`, never written in source). */
+/**
+ * A scalar repeated to the node's shape (made by `IRBuilder.broadcast`, never written in source).
+ * @category IR
+ */
 export const broadcastOperator: OperatorRecord = {
   name: 'broadcast',
   doc: 'A scalar repeated to a shape.',
@@ -43,7 +46,10 @@ function sumText(node: Node, ctx: PrintContext): Printed {
   return callForm('sum', node, ctx);
 }
 
-/** Sum of every entry, or along an axis. */
+/**
+ * Sum of every entry, or along an axis.
+ * @category IR
+ */
 export const sumOperator: OperatorRecord = {
   name: 'sum',
   doc: 'Sum of every entry (a scalar), or along axis 0 (column sums) or 1 (row sums).',
@@ -94,7 +100,10 @@ function softmaxShape(args: readonly Shape[]): Shape | string {
   return args[0].length === 0 ? shapeMismatch('a vector or a matrix', args) : args[0];
 }
 
-/** `log Σ exp` of every entry or along an axis, shifted by the maximum. */
+/**
+ * `log Σ exp` of every entry or along an axis, shifted by the maximum.
+ * @category IR
+ */
 export const logsumexpOperator: OperatorRecord = {
   name: 'logsumexp',
   doc: 'log Σ exp of every entry (a scalar) or along an axis, shifted by the maximum so it never overflows.',
@@ -147,6 +156,7 @@ function maxOf(v: Float64Array): number {
 /**
  * The largest entry, of every entry or along an axis. Its derivative is the subgradient that
  * splits evenly between tied maxima (as JAX does): ∂max = Σ_j w_j ∂a_j with w = maxmask(a).
+ * @category IR
  */
 export const maxOperator: OperatorRecord = {
   name: 'max',
@@ -202,7 +212,10 @@ function maskSlices(a: Tensor, axis: number | undefined): Float64Array {
   return out;
 }
 
-/** The subgradient weights of `max`: 1/(number of ties) at each maximum of a slice, 0 elsewhere. */
+/**
+ * The subgradient weights of `max`: 1/(number of ties) at each maximum of a slice, 0 elsewhere.
+ * @category IR
+ */
 export const maxmaskOperator: OperatorRecord = {
   name: 'maxmask',
   doc: 'Weights of the derivative of max: 1/k at each of the k maxima of a slice, 0 elsewhere.',
@@ -232,5 +245,8 @@ export const maxmaskOperator: OperatorRecord = {
   },
 };
 
-/** Every reduction operator. */
+/**
+ * Every reduction operator.
+ * @category IR
+ */
 export const reductionOperators: readonly OperatorRecord[] = [broadcastOperator, sumOperator, logsumexpOperator, maxOperator, maxmaskOperator];

@@ -4,17 +4,26 @@ import type { Node } from '../node.ts';
 import { formatShape, isScalar, sameShape, sizeOf, type Shape } from '../shape.ts';
 import type { Attributes, Printed, PrintContext, Tensor } from '../operator.ts';
 
-/** `t` with shape `shape`: a scalar tangent of a broadcast operand is repeated. */
+/**
+ * `t` with shape `shape`: a scalar tangent of a broadcast operand is repeated.
+ * @category IR
+ */
 export function fit(b: IRBuilder, t: Node, shape: Shape): Node {
   return sameShape(t.shape, shape) ? t : b.broadcast(t, shape);
 }
 
-/** The cotangent `g` reduced to an operand of shape `shape`: a broadcast scalar operand receives the sum. */
+/**
+ * The cotangent `g` reduced to an operand of shape `shape`: a broadcast scalar operand receives the sum.
+ * @category IR
+ */
 export function unbroadcast(b: IRBuilder, g: Node, shape: Shape): Node {
   return isScalar(shape) && !isScalar(g.shape) ? b.sum(g) : g;
 }
 
-/** `a + b` where either may be zero (`null`). */
+/**
+ * `a + b` where either may be zero (`null`).
+ * @category IR
+ */
 export function addOpt(b: IRBuilder, x: Node | null, y: Node | null): Node | null {
   if (!x) return y;
   if (!y) return x;
@@ -24,6 +33,7 @@ export function addOpt(b: IRBuilder, x: Node | null, y: Node | null): Node | nul
 /**
  * A value reduced along `axis` of `shape` (a scalar for a full reduction or a vector's only
  * axis), repeated back over that axis so it lines up with the unreduced operand entrywise.
+ * @category IR
  */
 export function spread(b: IRBuilder, reduced: Node, shape: Shape, axis: number | undefined): Node {
   if (axis === undefined || shape.length < 2) return reduced;
@@ -33,6 +43,7 @@ export function spread(b: IRBuilder, reduced: Node, shape: Shape, axis: number |
 /**
  * The shape rule of a reduction `op(a)` or `op(a, axis = k)`: a scalar without an axis; along
  * an axis, the operand's shape without that axis (a vector's only axis gives a scalar).
+ * @category IR
  */
 export function reductionShape(args: readonly Shape[], attrs: Attributes): Shape | string {
   const [a] = args;
@@ -48,6 +59,7 @@ export function reductionShape(args: readonly Shape[], attrs: Attributes): Shape
 /**
  * Applies `reduce` to every slice of `a` along `axis` (every entry when `axis` is undefined or
  * `a` is a vector), one result per slice, in row-major order of the result.
+ * @category IR
  */
 export function reduceSlices(a: Tensor, axis: number | undefined, reduce: (slice: Float64Array) => number): Float64Array {
   if (axis === undefined || a.shape.length < 2) return Float64Array.of(reduce(a.data));
@@ -61,7 +73,10 @@ export function reduceSlices(a: Tensor, axis: number | undefined, reduce: (slice
   return out;
 }
 
-/** `log Σ exp(v_j)` shifted by the maximum, so no exponential overflows; ±∞ when the maximum is. */
+/**
+ * `log Σ exp(v_j)` shifted by the maximum, so no exponential overflows; ±∞ when the maximum is.
+ * @category IR
+ */
 export function logSumExp(v: Float64Array): number {
   let max = -Infinity;
   for (const x of v) if (x > max) max = x;
@@ -71,12 +86,18 @@ export function logSumExp(v: Float64Array): number {
   return max + Math.log(acc);
 }
 
-/** Entry `j` of `t`, a scalar standing for every entry. */
+/**
+ * Entry `j` of `t`, a scalar standing for every entry.
+ * @category IR
+ */
 export function entryAt(t: Tensor, j: number): number {
   return t.shape.length === 0 ? t.data[0] : t.data[j];
 }
 
-/** Text or LaTeX of `name(args)`, with `axis = k` appended when the node has an axis. */
+/**
+ * Text or LaTeX of `name(args)`, with `axis = k` appended when the node has an axis.
+ * @category IR
+ */
 export function callForm(name: string, node: Node, ctx: PrintContext): Printed {
   const args = ctx.args.map((a) => a.text);
   if (node.axis !== undefined) args.push(ctx.format === 'latex' ? `\\mathrm{axis} = ${node.axis}` : `axis = ${node.axis}`);
@@ -84,7 +105,10 @@ export function callForm(name: string, node: Node, ctx: PrintContext): Printed {
   return { text: `${name}(${args.join(', ')})`, level: 5 };
 }
 
-/** The entry count of an axis-reduced slice, for `sum` of a broadcast scalar and `logsumexp` folds. */
+/**
+ * The entry count of an axis-reduced slice, for `sum` of a broadcast scalar and `logsumexp` folds.
+ * @category IR
+ */
 export function sliceCount(shape: Shape, axis: number | undefined): number {
   return axis === undefined ? sizeOf(shape) : shape[axis];
 }
