@@ -134,7 +134,7 @@ describe('sgd run --resume', () => {
     const root = mkdtempSync(join(tmpdir(), 'sgd-resume-'));
     const file = join(root, 'p.sgd');
     writeFileSync(file, PROGRAM.replace('iterations = 100', 'iterations = 10'));
-    expect((await sgd('run', file, '--resume')).err).toBe('--resume: error: needs --out DIR (the directory of the run to continue)');
+    expect((await sgd('run', file, '--resume')).err).toBe('--resume: error: needs --out DIR (the directory of the run to continue) or --queue URL (the jobs to re-attach to)');
     const out = join(root, 'out');
     const none = await sgd('run', file, '--out', out, '--resume');
     expect(none.code).toBe(1);
