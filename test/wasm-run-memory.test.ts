@@ -5,8 +5,8 @@
  * by hand (J_p ← J_p − η a (a·J_p − δ_ip), x ← x − η a (a·x − θ_i), a = A[i], same sample stream).
  * Also: views handed out before the memory grows stay valid, data arrays are copied once.
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { ForwardTracker, KernelMemory, RandomStream, setKernelBackend, Stepper } from '@sgdiff/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ForwardTracker, KernelMemory, loadBinaryen, RandomStream, setKernelBackend, Stepper } from '@sgdiff/core';
 import { checkEnvironment, createSession } from '@sgdiff/cli';
 import { compileSgd } from '@sgdiff/dsl';
 import { defaultRegistry } from '@sgdiff/plugins';
@@ -72,6 +72,7 @@ function maxRelative(a: Float64Array, b: Float64Array): number {
   return diff / scale;
 }
 
+beforeAll(loadBinaryen);
 afterAll(() => setKernelBackend(undefined));
 
 describe('a run on wasm keeps everything in one memory', () => {

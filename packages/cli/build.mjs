@@ -39,9 +39,10 @@ export function isStale() {
 /**
  * The CLI's runtime dependencies, left as imports: vega and vega-lite (loaded only to draw a
  * plot), mnist (its data files are found through its package), tsx (loaded only to compile
- * a TypeScript plugin), bullmq and ioredis (loaded only with --queue and by sgd worker).
+ * a TypeScript plugin), bullmq and ioredis (loaded only with --queue and by sgd worker), binaryen
+ * (15 MB, loaded only for the WebAssembly backend).
  */
-export const EXTERNAL = ['vega', 'vega-lite', 'mnist', 'tsx', 'bullmq', 'ioredis'];
+export const EXTERNAL = ['vega', 'vega-lite', 'mnist', 'tsx', 'bullmq', 'ioredis', 'binaryen'];
 
 /** The modules a plugin shares with the command, and their files in `dist/`. */
 export const SHARED = { '@sgdiff/core': './core.js', inversify: './inversify.js' };

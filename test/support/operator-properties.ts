@@ -33,6 +33,7 @@ import {
   compileKernel,
   inputKey,
   jvp,
+  prepareKernelBackend,
   rulesOf,
   printFormulas,
   sampleDependent,
@@ -1266,7 +1267,10 @@ export interface OperatorPropertyOptions {
  */
 export function describeOperatorProperties(options: OperatorPropertyOptions): void {
   describe(`kernels on the ${options.backend ?? 'js'} backend`, () => {
-    beforeAll(() => useOptions(options));
+    beforeAll(async () => {
+      useOptions(options);
+      await prepareKernelBackend(options.backend);
+    });
     defineProperties(options);
   });
 }

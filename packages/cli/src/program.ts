@@ -1,6 +1,6 @@
 /** The `sgd` command line, built on commander. Each command's action lives in its own module. */
 import { Command, Option } from 'commander';
-import { setKernelBackend, type PluginRegistry } from '@sgdiff/core';
+import { prepareKernelBackend, setKernelBackend, type PluginRegistry } from '@sgdiff/core';
 import { defaultRegistry } from '@sgdiff/plugins';
 import { evaluateAtStart, problemKernels, startPointWarning } from './evaluate.ts';
 import { deriveFormulas } from './formulas.ts';
@@ -80,6 +80,7 @@ export function buildProgram(io: Output, registry: PluginRegistry = defaultRegis
       if (warnings) io.err(warnings);
       if (!options.eval) return io.out(deriveFormulas(problem, registry, options.format, options.unsimplified));
       setKernelBackend(options.backend ?? 'js');
+      await prepareKernelBackend(options.backend ?? 'js');
       const kernels = problemKernels(problem, registry, options.seed);
       const evaluation = evaluateAtStart(problem, registry, options.seed, kernels);
       const fault = startPointWarning(kernels);

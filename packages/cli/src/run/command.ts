@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import { Option, type Command } from 'commander';
-import { compileSchedule, errorMetric, type FunctionTable, ImplicitSolveError, OuterSolverInitError, SolverInputError, type OuterSolverPlugin, type RunReference } from '@sgdiff/core';
+import { compileSchedule, errorMetric, prepareKernelBackend, type BackendChoice, type FunctionTable, ImplicitSolveError, OuterSolverInitError, SolverInputError, type OuterSolverPlugin, type RunReference } from '@sgdiff/core';
 import { DEFAULT_LOG_POINTS } from '@sgdiff/dsl';
 import { parseByteSize } from '../byte-size.ts';
 import { UserError } from '../errors.ts';
@@ -117,6 +117,7 @@ async function runCommand(file: string, flags: RunFlags, io: Output): Promise<vo
     removeCheckpoint(flags.out);
     return io.out(`${flags.out}: complete already; nothing to resume`);
   }
+  await prepareKernelBackend(loaded.problem.solve?.options.backend as BackendChoice | undefined);
   if (flags.out) checkOutDir(flags.out);
   let session: RunSession;
   try {

@@ -2,7 +2,7 @@
  * A run job: what a worker needs to rebuild the session by itself (the checked source, the
  * seed, the plugins) and which runs of the Monte Carlo batch it owns.
  */
-import { HypergradientObserver, logSchedule, runSolver, sidFixedPoint, stochasticImplicitDifferentiation, type Estimator, type RunReference, type RunCheckpoint, type RunResult, type RunSpec, type SidResult } from '@sgdiff/core';
+import { HypergradientObserver, logSchedule, prepareKernelBackend, runSolver, sidFixedPoint, stochasticImplicitDifferentiation, type BackendChoice, type Estimator, type RunReference, type RunCheckpoint, type RunResult, type RunSpec, type SidResult } from '@sgdiff/core';
 import { compileSgd } from '@sgdiff/dsl';
 import { checkEnvironment } from '../load.ts';
 import { registryWith } from '../plugins.ts';
@@ -155,5 +155,6 @@ export async function sessionOfJob(job: RunJob, dataFiles?: Readonly<Record<stri
   const resolvePath = dataFiles && ((path: string): string => dataFiles[path] ?? path);
   const { problem } = compileSgd(job.source, job.file, resolvePath ? { ...environment, resolvePath } : environment);
   if (!problem) throw new Error('the job source no longer checks');
+  await prepareKernelBackend(problem.solve?.options.backend as BackendChoice | undefined);
   return createSession(problem, registry, job.seed, job.file, job.reference, job.paramEntries);
 }

@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import { Option, type Command } from 'commander';
+import { prepareKernelBackend, type BackendChoice } from '@sgdiff/core';
 import { DEFAULT_LOG_POINTS } from '@sgdiff/dsl';
 import { parseByteSize } from '../byte-size.ts';
 import { UserError } from '../errors.ts';
@@ -92,6 +93,7 @@ async function sweepCommand(file: string, flags: SweepFlags, io: Output): Promis
     mkdirSync(join(flags.out, 'cells'), { recursive: true });
   }
   const done = new Set(rows.map((r) => r.cell));
+  for (const { problem } of sources) await prepareKernelBackend(problem.solve?.options.backend as BackendChoice | undefined);
   const firstSession = createSession(sources[0].problem, registry, flags.seed, file);
   const metrics = firstSession.metrics.columns;
   if (flags.plot !== undefined && !metrics.includes(flags.plot)) throw new UserError(`--plot ${flags.plot}: error: not a metric of the runs; they record ${metrics.join(', ')}`);

@@ -2,6 +2,7 @@
  * Kernel backends: JavaScript (`emit-js.ts`) or WebAssembly with SIMD (`wasm/`), the choice
  * between them when none is asked for, and the run's one WebAssembly memory.
  */
+import { loadBinaryen } from './wasm/binaryen-module.ts';
 import { KernelMemory } from './wasm/kernel-memory.ts';
 
 /**
@@ -86,4 +87,16 @@ export function resolveBackend(requested: Backend | undefined, simd: () => boole
     warned = true;
   }
   return 'js';
+}
+
+/**
+ * Loads what a run on `choice` needs before its kernels are compiled: Binaryen when `choice`
+ * resolves to WebAssembly (`auto` where the runtime has SIMD). Binaryen is not loaded at startup
+ * (half a second), so a caller about to compile WebAssembly kernels awaits this first; a choice
+ * of `undefined` stands for {@link DEFAULT_BACKEND}.
+ * @category Code generation
+ */
+export async function prepareKernelBackend(choice: BackendChoice | undefined, simd: () => boolean = wasmSimdSupported): Promise<void> {
+  const wanted = choice === 'auto' ? (simd() ? 'wasm' : 'js') : (choice ?? DEFAULT_BACKEND);
+  if (wanted === 'wasm' && simd()) await loadBinaryen();
 }

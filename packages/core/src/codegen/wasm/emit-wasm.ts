@@ -14,10 +14,11 @@
  * backend's left-to-right sum in the last bits). Max reductions are exact in any order.
  * @module
  */
-import binaryen from 'binaryen';
+import type Binaryen from 'binaryen';
+import { binaryen } from './binaryen-module.ts';
 import type { ElementwiseFunction } from '../../ir/functions.ts';
 import type { LoopBuffer, LoopCondition, LoopExpr, LoopIndex, LoopKernel, LoopLocal, LoopStatement } from '../loop-ir.ts';
-import { WASM_FEATURES } from './math.ts';
+import { wasmFeatures } from './math.ts';
 import { nativeFunctionName } from './native-functions.ts';
 import { vectorizableElement, vectorizableLoop } from './vectorize.ts';
 
@@ -59,7 +60,7 @@ export interface EmittedWasm {
 export function wasmText(binary: Uint8Array): string {
   const module = binaryen.readBinary(binary);
   try {
-    module.setFeatures(WASM_FEATURES);
+    module.setFeatures(wasmFeatures());
     return module.emitText();
   } finally {
     module.dispose();
@@ -98,7 +99,7 @@ export function staticLayout(kernel: LoopKernel): WasmStaticLayout {
 export function emitWasm(kernel: LoopKernel, placed?: WasmStaticLayout): EmittedWasm {
   const module = new binaryen.Module();
   try {
-    module.setFeatures(WASM_FEATURES);
+    module.setFeatures(wasmFeatures());
     if (placed) {
       module.setMemory(1, 65536, null, [], true);
       module.addMemoryImport('0', 'env', 'memory', true);
@@ -120,7 +121,7 @@ export function emitWasm(kernel: LoopKernel, placed?: WasmStaticLayout): Emitted
 }
 
 /** The module's name for elementwise function `k`: its WebAssembly version, or an import of its JavaScript `evaluate`. */
-function functionName(module: binaryen.Module, f: ElementwiseFunction, k: number, imports: Record<string, (z: number) => number>): string {
+function functionName(module: Binaryen.Module, f: ElementwiseFunction, k: number, imports: Record<string, (z: number) => number>): string {
   const native = nativeFunctionName(f);
   if (native) return `math:${native}`;
   const name = `f${k}`;
@@ -142,7 +143,7 @@ class KernelBody {
   private labels = 0;
 
   constructor(
-    private readonly m: binaryen.Module,
+    private readonly m: Binaryen.Module,
     private readonly layout: WasmStaticLayout,
     private readonly functions: readonly string[],
     private readonly imports: Record<string, (z: number, w?: number) => number>,
@@ -150,7 +151,7 @@ class KernelBody {
   ) {}
 
   /** Calls function `name` of the kernel's table: a `math:` one is imported from the shared math instance on first use. */
-  private call(name: string, args: binaryen.ExpressionRef[]): binaryen.ExpressionRef {
+  private call(name: string, args: Binaryen.ExpressionRef[]): Binaryen.ExpressionRef {
     if (name.startsWith('math:')) {
       const native = name.slice('math:'.length);
       if (!this.math.has(native)) {
@@ -161,11 +162,11 @@ class KernelBody {
     return this.m.call(name, args, binaryen.f64);
   }
 
-  statements(list: readonly LoopStatement[]): binaryen.ExpressionRef {
+  statements(list: readonly LoopStatement[]): Binaryen.ExpressionRef {
     return this.m.block(null, list.map((s) => this.statement(s)));
   }
 
-  private fresh(type: binaryen.Type): number {
+  private fresh(type: Binaryen.Type): number {
     return 8 + this.vars.push(type) - 1;
   }
 
@@ -178,7 +179,7 @@ class KernelBody {
     return at;
   }
 
-  private statement(s: LoopStatement): binaryen.ExpressionRef {
+  private statement(s: LoopStatement): Binaryen.ExpressionRef {
     const m = this.m;
     switch (s.kind) {
       case 'let':
@@ -211,12 +212,12 @@ class KernelBody {
    * `for (j = 0; j < n; j++) body`, with n evaluated once. When vectorizable: pairs (j, j + 1) in
    * lanes while j + 2 ≤ n, then one scalar iteration when n is odd.
    */
-  private loop(j: LoopLocal<'i32'>, extent: LoopIndex, body: readonly LoopStatement[]): binaryen.ExpressionRef {
+  private loop(j: LoopLocal<'i32'>, extent: LoopIndex, body: readonly LoopStatement[]): Binaryen.ExpressionRef {
     const m = this.m;
     const index = this.local(j);
     const n = this.fresh(binaryen.i32);
     const setup = [m.local.set(n, this.index(extent)), m.local.set(index, m.i32.const(0))];
-    const scalar = (): binaryen.ExpressionRef => this.statements(body);
+    const scalar = (): Binaryen.ExpressionRef => this.statements(body);
     if (!vectorizableLoop(body, j)) return m.block(null, [...setup, this.counted(index, n, 1, scalar())]);
     const lanes = m.block(null, body.map((s) => this.laneStatement(s, j)));
     this.lanes = new Map();
@@ -224,7 +225,7 @@ class KernelBody {
   }
 
   /** `while (j + step ≤ n) { body; j += step }`. */
-  private counted(index: number, n: number, step: number, body: binaryen.ExpressionRef): binaryen.ExpressionRef {
+  private counted(index: number, n: number, step: number, body: Binaryen.ExpressionRef): Binaryen.ExpressionRef {
     const m = this.m;
     const label = `L${this.labels++}`;
     const done = m.i32.gt_u(m.i32.add(m.local.get(index, binaryen.i32), m.i32.const(step)), m.local.get(n, binaryen.i32));
@@ -233,21 +234,21 @@ class KernelBody {
     ]);
   }
 
-  private reduce(s: Extract<LoopStatement, { kind: 'reduce' }>): binaryen.ExpressionRef {
+  private reduce(s: Extract<LoopStatement, { kind: 'reduce' }>): Binaryen.ExpressionRef {
     const m = this.m;
     const target = this.local(s.target);
     const index = this.local(s.index);
     const n = this.fresh(binaryen.i32);
     const sum = s.reduction === 'sum';
-    const combine = (a: binaryen.ExpressionRef, b: binaryen.ExpressionRef): binaryen.ExpressionRef => (sum ? m.f64.add(a, b) : m.f64.max(a, b));
-    const get = (): binaryen.ExpressionRef => m.local.get(target, binaryen.f64);
-    const step = (): binaryen.ExpressionRef => m.local.set(target, combine(get(), this.expr(s.element)));
+    const combine = (a: Binaryen.ExpressionRef, b: Binaryen.ExpressionRef): Binaryen.ExpressionRef => (sum ? m.f64.add(a, b) : m.f64.max(a, b));
+    const get = (): Binaryen.ExpressionRef => m.local.get(target, binaryen.f64);
+    const step = (): Binaryen.ExpressionRef => m.local.set(target, combine(get(), this.expr(s.element)));
     const setup = [m.local.set(n, this.index(s.extent)), m.local.set(index, m.i32.const(0))];
     if (!vectorizableElement(s.element, s.index)) {
       return m.block(null, [...setup, m.local.set(target, m.f64.const(sum ? 0 : MINUS_INFINITY)), this.counted(index, n, 1, step())]);
     }
     const acc = this.fresh(binaryen.v128);
-    const accGet = (): binaryen.ExpressionRef => m.local.get(acc, binaryen.v128);
+    const accGet = (): Binaryen.ExpressionRef => m.local.get(acc, binaryen.v128);
     const element = this.laneExpr(s.element, s.index);
     this.lanes = new Map();
     const laneStep = m.local.set(acc, sum ? m.f64x2.add(accGet(), element) : m.f64x2.max(accGet(), element));
@@ -261,7 +262,7 @@ class KernelBody {
   }
 
   /** Byte offset constant and pointer expression of `buffer[index]`. */
-  private address(buffer: LoopBuffer, index: LoopIndex): [number, binaryen.ExpressionRef] {
+  private address(buffer: LoopBuffer, index: LoopIndex): [number, Binaryen.ExpressionRef] {
     const m = this.m;
     const scaled = index.op === 'const' ? m.i32.const(index.value * 8) : m.i32.shl(this.index(index), m.i32.const(3));
     switch (buffer.kind) {
@@ -279,12 +280,12 @@ class KernelBody {
     }
   }
 
-  private load(buffer: LoopBuffer, index: LoopIndex): binaryen.ExpressionRef {
+  private load(buffer: LoopBuffer, index: LoopIndex): Binaryen.ExpressionRef {
     const [offset, ptr] = this.address(buffer, index);
     return this.m.f64.load(offset, 8, ptr);
   }
 
-  private expr(e: LoopExpr): binaryen.ExpressionRef {
+  private expr(e: LoopExpr): Binaryen.ExpressionRef {
     const m = this.m;
     switch (e.op) {
       case 'const':
@@ -355,7 +356,7 @@ class KernelBody {
     return 'pow';
   }
 
-  private condition(c: LoopCondition): binaryen.ExpressionRef {
+  private condition(c: LoopCondition): Binaryen.ExpressionRef {
     const m = this.m;
     switch (c.op) {
       case 'equal':
@@ -371,7 +372,7 @@ class KernelBody {
     }
   }
 
-  private index(e: LoopIndex): binaryen.ExpressionRef {
+  private index(e: LoopIndex): Binaryen.ExpressionRef {
     const m = this.m;
     switch (e.op) {
       case 'const':
@@ -398,7 +399,7 @@ class KernelBody {
   }
 
   /** A statement of a vectorized loop body, for lanes j and j + 1. */
-  private laneStatement(s: LoopStatement, j: LoopLocal<'i32'>): binaryen.ExpressionRef {
+  private laneStatement(s: LoopStatement, j: LoopLocal<'i32'>): Binaryen.ExpressionRef {
     const m = this.m;
     if (s.kind === 'let') {
       const v = this.fresh(binaryen.v128);
@@ -414,9 +415,9 @@ class KernelBody {
   }
 
   /** `e` at lanes j and j + 1. */
-  private laneExpr(e: LoopExpr, j: LoopLocal<'i32'>): binaryen.ExpressionRef {
+  private laneExpr(e: LoopExpr, j: LoopLocal<'i32'>): Binaryen.ExpressionRef {
     const m = this.m;
-    const splat = (scalar: binaryen.ExpressionRef): binaryen.ExpressionRef => m.f64x2.splat(scalar);
+    const splat = (scalar: Binaryen.ExpressionRef): Binaryen.ExpressionRef => m.f64x2.splat(scalar);
     switch (e.op) {
       case 'const':
       case 'fromIndex':
@@ -455,11 +456,11 @@ class KernelBody {
   }
 
   /** A scalar function applied to each lane of its vector arguments. */
-  private perLane(args: readonly LoopExpr[], j: LoopLocal<'i32'>, f: (a: binaryen.ExpressionRef, b?: binaryen.ExpressionRef) => binaryen.ExpressionRef): binaryen.ExpressionRef {
+  private perLane(args: readonly LoopExpr[], j: LoopLocal<'i32'>, f: (a: Binaryen.ExpressionRef, b?: Binaryen.ExpressionRef) => Binaryen.ExpressionRef): Binaryen.ExpressionRef {
     const m = this.m;
     const locals = args.map(() => this.fresh(binaryen.v128));
     const sets = args.map((a, k) => m.local.set(locals[k]!, this.laneExpr(a, j)));
-    const lane = (i: number): binaryen.ExpressionRef => {
+    const lane = (i: number): Binaryen.ExpressionRef => {
       const [a, b] = locals.map((l) => m.f64x2.extract_lane(m.local.get(l, binaryen.v128), i));
       return f(a!, b);
     };

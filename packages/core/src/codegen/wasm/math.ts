@@ -18,10 +18,12 @@
  * @module
  */
 
-import binaryen from 'binaryen';
+import { binaryen } from './binaryen-module.ts';
 
 /** The WebAssembly features kernels use: SIMD, `memory.fill`, and a shared memory (a run's `KernelMemory`). */
-export const WASM_FEATURES = binaryen.Features.MVP | binaryen.Features.SIMD128 | binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt | binaryen.Features.Atomics;
+export function wasmFeatures(): number {
+  return binaryen.Features.MVP | binaryen.Features.SIMD128 | binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt | binaryen.Features.Atomics;
+}
 
 /**
  * Elementwise functions this module defines, each a WebAssembly function `(f64) → f64` of that name.

@@ -4,9 +4,9 @@
  * by name and by agreeing with its `evaluate` at a few probe points, so a plugin that registers
  * a different function under a built-in's name still gets its own `evaluate`.
  */
-import binaryen from 'binaryen';
+import { binaryen } from './binaryen-module.ts';
 import type { ElementwiseFunction } from '../../ir/functions.ts';
-import { WASM_FEATURES, WASM_MATH_FUNCTIONS, WASM_MATH_MODULE } from './math.ts';
+import { wasmFeatures, WASM_MATH_FUNCTIONS, WASM_MATH_MODULE } from './math.ts';
 
 /** Arguments where a function and its WebAssembly namesake must agree (inside every built-in's domain). */
 const PROBES = [0.3, 0.9, 1.7, 4.2, 11.5];
@@ -23,7 +23,7 @@ export function wasmMathFunctions(): Readonly<Record<string, (z: number) => numb
   if (!standalone) {
     const module = binaryen.parseText(WASM_MATH_MODULE);
     try {
-      module.setFeatures(WASM_FEATURES);
+      module.setFeatures(wasmFeatures());
       for (const name of WASM_MATH_FUNCTIONS) module.addFunctionExport(name, name);
       module.optimize();
       const instance = new WebAssembly.Instance(new WebAssembly.Module(module.emitBinary()));
