@@ -6,7 +6,7 @@
  * built-in's name but computing something else is called through its own `evaluate`; the memory
  * limit and the missing-SIMD fallback give their one-line messages.
  */
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadBinaryen } from './binaryen-module.ts';
 import type { ElementwiseFunction } from '../../ir/functions.ts';
 import { resolveBackend, wasmSimdSupported } from '../backend.ts';
@@ -53,8 +53,9 @@ function fn(name: string, evaluate: (z: number) => number): ElementwiseFunction 
   return { name, doc: 'test function', evaluate, derivative: () => { throw new Error('not needed'); } };
 }
 
+// Binaryen is loaded on demand (binaryen-module.ts); the suites below build modules as they are defined.
+await loadBinaryen();
 
-beforeAll(loadBinaryen);
 describe('the WebAssembly backend', () => {
   it('the runtime has SIMD (Node 20)', () => {
     expect(wasmSimdSupported()).toBe(true);
