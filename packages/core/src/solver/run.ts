@@ -389,9 +389,13 @@ export function runSolver(
   return { iterations, x, jacobian, trace, peakStoredStates: tape?.peakStoredStates, reports, implicitSolve: implicit?.solve, fixedPoint, ...(stop ? { stop } : {}) };
 }
 
+/** The empty direction of a full-batch gradient evaluation. */
+const NO_DIRECTION = new Float64Array(0);
+
 /** The stopping rule's verdict at x_k (∇ₓF is evaluated into `gradient`): stopped by the tolerance, or by the steps at k = t. */
 function stopTest(rule: StoppingRule, kernels: ProblemKernels, x: Float64Array, theta: Float64Array, gradient: Float64Array, k: number, t: number): RunStop | undefined {
-  kernels.full('gradX', x, theta, new Float64Array(0), gradient);
+  // Called after every step: no allocation on the way to the verdict.
+  kernels.full('gradX', x, theta, NO_DIRECTION, gradient);
   const value = rule.measure(gradient, x);
   if (value <= rule.tolerance) return { reason: 'tolerance', iteration: k, value };
   return k === t ? { reason: 'iterations', iteration: k, value } : undefined;
