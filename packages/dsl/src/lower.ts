@@ -8,6 +8,7 @@ import {
   type Attributes,
   type Node,
   type OperatorTable,
+  type OptionSpec,
   type OuterSpec,
   type Problem,
   type SampleSymbol,
@@ -18,7 +19,7 @@ import type { Expr } from './ast.ts';
 import type { CheckedFile } from './checker.ts';
 import type { CheckedOuter } from './check/outer.ts';
 import type { CheckedSample } from './check/samples.ts';
-import type { CheckedSolve } from './check/solve.ts';
+import type { CheckedSolve, OptionValue } from './check/solve.ts';
 import { parseExpression } from './parse.ts';
 import { chooseSurface, type SurfaceChoice } from './check/surfaces.ts';
 
@@ -132,8 +133,16 @@ function apply(b: IRBuilder, candidates: readonly SurfaceChoice[], args: readonl
 function lowerSolve(solve: CheckedSolve, source: string, b: IRBuilder, names: ReadonlyMap<string, Node>): SolveSpec {
   const options: Record<string, number | string> = {};
   const expressions: Record<string, Node> = {};
+  /** The given value, else the default (the conditional one when its condition holds). */
+  const valueOf = (spec: OptionSpec): OptionValue => {
+    const given = solve.given.get(spec.name);
+    if (given !== undefined) return given;
+    const when = spec.defaultWhen;
+    const other = when && solve.specs.find((s) => s.name === when.option);
+    return when && other && String(solve.given.get(other.name) ?? other.default) === when.equals ? when.value : spec.default;
+  };
   for (const spec of solve.specs) {
-    const value = solve.given.get(spec.name) ?? spec.default;
+    const value = valueOf(spec);
     if (spec.type !== 'expression') {
       options[spec.name] = value as number | string;
       continue;

@@ -57,21 +57,20 @@ export interface SidSettings {
 }
 
 /**
- * SID's settings: `sid_step` when not written is 1 with exact products and the decreasing
- * β/(γ + k) of `SID_DECREASING_STEP` on minibatches; `sid_iterations` when not written (or 0) follows
+ * SID's settings: `sid_step` as written or defaulted (1 with exact products, the decreasing
+ * β/(γ + k) of `SID_DECREASING_STEP` on minibatches: its option's `defaultWhen`); `sid_iterations` when not written (or 0) follows
  * from κ and `sid_tolerance` ({@link sidIterations}); α = `sid_alpha` at the reference's μ, L.
  * @category CLI
  */
 export function sidSettings(problem: Problem, registry: PluginRegistry, reference: Conditioning): SidSettings {
   const solve = problem.solve!;
-  const given = (key: string): boolean => solve.given?.includes(key) ?? true;
   const schedule = (option: string): Schedule => compileSchedule(solve.expressions[option], registry.functions);
   const full = solve.options.sid_sampling === 'full';
   const tolerance = Number(solve.options.sid_tolerance);
   const written = Number(solve.options.sid_iterations);
   return {
     iterations: written > 0 ? written : sidIterations(reference.kappa, tolerance, full),
-    step: full && !given('sid_step') ? () => 1 : schedule('sid_step'),
+    step: schedule('sid_step'),
     alpha: schedule('sid_alpha')(0, reference.mu, reference.L, reference.kappa),
     full,
     batch: Number(solve.options.sid_batch) || (problem.sample?.batch ?? 1),

@@ -33,6 +33,11 @@ export interface OptionSpec {
   readonly type: OptionType;
   /** The value used when the key is absent: a number, an enum identifier, identifiers joined by `,` (`enums`), or expression source text. */
   readonly default: number | string;
+  /**
+   * A default that depends on another option: when the key is absent and `option` (given or
+   * defaulted) is `equals`, the value is `value` instead of {@link OptionSpec.default}.
+   */
+  readonly defaultWhen?: { readonly option: string; readonly equals: string; readonly value: number | string };
   /** Inclusive lower bound for `integer` and `number` options. */
   readonly min?: number;
   /** Inclusive upper bound for `integer` and `number` options. */

@@ -88,6 +88,7 @@ export const COMMON_SOLVER_OPTIONS: readonly OptionSpec[] = [
     name: 'sid_step',
     type: 'expression',
     default: SID_DECREASING_STEP,
+    defaultWhen: { option: 'sid_sampling', equals: 'full', value: '1' },
     variables: SCHEDULE_VARIABLES,
     doc: 'SID: the relaxation η_k of its fixed-point steps. When not given: 1 with sid_sampling = full (linear rate), else β / (γ + k) with β = 2/(1 − q²), γ = 10β (a constant step stalls at the minibatch noise).',
   },
