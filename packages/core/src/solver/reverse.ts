@@ -15,6 +15,7 @@
  */
 import type { OffsetKernel } from '../codegen/compile.ts';
 import { RunBuffers, type RunBlock } from '../codegen/run-buffers.ts';
+import { checkWasmMemory } from '../codegen/wasm/memory-limit.ts';
 import type { ProblemKernels } from '../derive/kernels.ts';
 import type { StepProgram } from './step-program.ts';
 import { iterationInputs, type Stepper, type StepperCheckpoint } from './stepper.ts';
@@ -71,6 +72,24 @@ export function reverseTapeLayout(program: StepProgram, kernels: ProblemKernels,
   return { state, inputs: hypers, batch, segment, capacity, checkpoints, bytes: 8 * (capacity * (state + hypers) + checkpoints * state) + 4 * capacity * batch };
 }
 
+/** The tape's contents, for messages: `(… iterations × (… state + … input doubles + … batch entries) …)`. */
+function describeTape({ state, inputs, batch, capacity, checkpoints }: TapeLayout): string {
+  const kept = `${capacity} iterations × (${state} state + ${inputs} input doubles + ${batch} batch entries)`;
+  return `the reverse-mode tape (${kept}${checkpoints > 0 ? ` and ${checkpoints} checkpoints × ${state} state doubles` : ''})`;
+}
+
+/**
+ * On the WebAssembly backend, throws a `WasmMemoryLimitError` naming the size when the tape of a
+ * run of `program` over `iterations` steps cannot fit WebAssembly's memory: called by a session
+ * before any run, as the tape itself checks before it allocates.
+ * @category Solvers and tracking
+ */
+export function checkReverseTapeMemory(program: StepProgram, kernels: ProblemKernels, iterations: number, checkpointing: Checkpointing): void {
+  if (!program.adjoint.memory) return;
+  const layout = reverseTapeLayout(program, kernels, iterations, checkpointing);
+  checkWasmMemory(layout.bytes, describeTape(layout));
+}
+
 /**
  * What the forward pass leaves for the backward sweep.
  * @category Solvers and tracking
@@ -90,6 +109,8 @@ export class ReverseTape {
   private readonly inputs: Float64Array;
   /** Kept batches, `capacity × batch`. */
   private readonly batches: Int32Array;
+  /** The byte offsets of `states`, `inputs` and `batches`. */
+  private readonly offsets: TapeSlots['offsets'];
   /** The streams' positions at each checkpoint, when the run draws. */
   private readonly streams: Array<Pick<StepperCheckpoint, 'samples' | 'noise'>> = [];
   /** Checkpoints taken so far. */
@@ -125,10 +146,7 @@ export class ReverseTape {
     this.layout = layout;
     const { state, inputs, batch, capacity, checkpoints } = layout;
     this.buffers = new RunBuffers(stepper.program.adjoint);
-    const what =
-      `the reverse-mode tape (${capacity} iterations × (${state} state + ${inputs} input doubles + ${batch} batch entries)` +
-      (checkpoints > 0 ? ` and ${checkpoints} checkpoints × ${state} state doubles)` : ')');
-    this.block = this.buffers.block(layout.bytes, what);
+    this.block = this.buffers.block(layout.bytes, describeTape(layout));
     let at = this.block.offset;
     const doubles = (entries: number): Float64Array => {
       const view = new Float64Array(this.block.buffer, at, entries);
@@ -139,6 +157,7 @@ export class ReverseTape {
     this.checkpointStates = doubles(checkpoints * state);
     this.inputs = doubles(capacity * inputs);
     this.batches = new Int32Array(this.block.buffer, at, capacity * batch);
+    this.offsets = { states: this.states.byteOffset, inputs: this.inputs.byteOffset, batches: this.batches.byteOffset };
     this.step = { state: new Float64Array(state), inputs: new Float64Array(inputs), batch: new Int32Array(batch) };
   }
 
@@ -223,7 +242,7 @@ export class ReverseTape {
 
   /** Where iteration k's kept state, inputs and batch are: slot k, or k − (segment start) in a replayed segment. */
   private slots(segmented: boolean): TapeSlots {
-    return { states: this.states, inputs: this.inputs, batches: this.batches, layout: this.layout, segmented, step: this.step };
+    return { states: this.states, inputs: this.inputs, batches: this.batches, offsets: this.offsets, layout: this.layout, segmented, step: this.step };
   }
 
   /** Replays segment c, iterations [from, to), from its checkpoint, keeping each iteration. */
@@ -271,6 +290,8 @@ interface TapeSlots {
   readonly states: Float64Array;
   readonly inputs: Float64Array;
   readonly batches: Int32Array;
+  /** Their byte offsets, read once (reading `byteOffset` in the loop would allocate a number per step). */
+  readonly offsets: { readonly states: number; readonly inputs: number; readonly batches: number };
   readonly layout: TapeLayout;
   /** True in a replayed segment (slot = k − segment start), false without checkpoints (slot = k). */
   readonly segmented: boolean;
@@ -287,6 +308,8 @@ class Sweep {
   /** Which λ half holds the current adjoint (λ_{k+1} before a step, λ_k after it). */
   half = 0;
   private readonly direct?: OffsetKernel;
+  /** The byte offset of the adjoints' block. */
+  private readonly base: number;
   /** On JavaScript: each adjoint's two λ halves and g, as arrays. */
   private readonly views: ReadonlyArray<{ readonly halves: readonly [Float64Array, Float64Array]; readonly g: Float64Array }>;
 
@@ -297,6 +320,7 @@ class Sweep {
     private readonly adjoints: number,
   ) {
     this.direct = stepper.program.adjoint.direct;
+    this.base = all.byteOffset;
     const S = stepper.program.stateSize;
     this.views = this.direct
       ? []
@@ -315,17 +339,18 @@ class Sweep {
   private byOffsets(adjoint: OffsetKernel, from: number, to: number, slots: TapeSlots): void {
     const { stepper, width, adjoints } = this;
     const { state, inputs, batch } = slots.layout;
+    const { offsets } = slots;
     const S = stepper.program.stateSize;
-    const base = this.all.byteOffset;
+    const base = this.base;
     const at = stepper.offsets();
     const count = stepper.count;
     const first = slots.segmented ? from : 0;
     for (let k = to - 1; k >= from; k--) {
       const slot = k - first;
       if (inputs === 0) stepper.prepare(k);
-      const x = state > 0 ? slots.states.byteOffset + 8 * slot * state : at.s;
-      const h = inputs > 0 ? slots.inputs.byteOffset + 8 * slot * inputs : at.h;
-      const idx = batch > 0 ? slots.batches.byteOffset + 4 * slot * batch : at.idx;
+      const x = state > 0 ? offsets.states + 8 * slot * state : at.s;
+      const h = inputs > 0 ? offsets.inputs + 8 * slot * inputs : at.h;
+      const idx = batch > 0 ? offsets.batches + 4 * slot * batch : at.idx;
       const read = 8 * this.half * S;
       const write = 8 * (1 - this.half) * S;
       for (let j = 0; j < adjoints; j++) {
