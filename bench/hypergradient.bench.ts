@@ -215,7 +215,40 @@ function sweepBytesPerStep(session: RunSession): Record<TapeContents, number> {
   return { needed: perStep('needed'), all: perStep('all') };
 }
 
+/**
+ * Where one outer gradient's time goes, per iteration (medians of interleaved rounds): the
+ * forward pass (`prepare` + step kernel), `prepare` alone, and one backward step of the lean tape
+ * (the fused adjoint kernel, `prepare(k)` recomputing the step size); and g2 reverse against g1
+ * timed alone, in more rounds than the table (the headline ratio on a shared machine).
+ */
+function breakdown(session: RunSession, g1: RunSession, rounds: number): { forward: number; prepare: number; backward: number; ratio: number } {
+  const t = session.settings.iterations;
+  const stepper = stepperOf(session);
+  const tape = recordTape(session, 'needed', t, stepper);
+  const w = [new Float64Array(session.program.stateSize).fill(1e-3)];
+  const times = compare(
+    {
+      forward: () => {
+        for (let k = 0; k < t; k++) {
+          stepper.prepare(k);
+          stepper.advance();
+        }
+      },
+      prepare: () => {
+        for (let k = 0; k < t; k++) stepper.prepare(k);
+      },
+      backward: () => tape.pullback(w),
+    },
+    1,
+    rounds,
+  );
+  tape.release();
+  const outer = compare({ g1: () => leanGradient(g1), g2: () => leanGradient(session) }, 1, rounds);
+  return { forward: times.forward / t, prepare: times.prepare / t, backward: times.backward / t, ratio: outer.g2 / outer.g1 };
+}
+
 const ms = (ns: number): string => (ns / 1e6 >= 100 ? (ns / 1e6).toFixed(0) : ns / 1e6 >= 10 ? (ns / 1e6).toFixed(1) : (ns / 1e6).toFixed(2));
+const us = (ns: number): string => (ns / 1e3).toFixed(2);
 const kib = (b: number): string => (b >= 1024 * 1024 ? `${(b / 1024 / 1024).toFixed(2)} MiB` : `${(b / 1024).toFixed(1)} KiB`);
 
 /** Runs the benchmark and returns printable rows. */
@@ -260,6 +293,7 @@ function backendRows(backend: Backend): string[] {
     const reverse = sessions.get('g2 reverse')!;
     const measured = measuredBytesPerStoredState(reverse);
     const sweep = sweepBytesPerStep(reverse);
+    const profile = breakdown(reverse, base, 3 * rounds);
     const g1 = leanTimes['g1 analytic'];
     const g1Pipe = pipeTimes['g1 analytic'];
     summary.push({ t, lean: leanTimes, pipe: pipeTimes, peak: { none: lean.get('g2 reverse')!.peakStoredStates!, sqrt: lean.get('g2 reverse sqrt')!.peakStoredStates! } });
@@ -282,6 +316,9 @@ function backendRows(backend: Backend): string[] {
       `  tape keeping every iterate (contents = all): ${t} states × (${S} + ${base.program.hyperSize} doubles + ${batch} batch entries) = ${kib(measured.perState * t)} measured, ` +
         `${measured.perState.toFixed(1)} B/state = 8 B × ${S + base.program.hyperSize} doubles + 4 B × ${batch} entries + ${((measured.perState - 8 * (S + base.program.hyperSize) - 4 * batch) * t).toFixed(0)} B for the whole tape; ` +
         `backward sweep allocates ${sweep.needed.toFixed(2)} B/step (lean tape), ${sweep.all.toFixed(2)} B/step (every iterate kept)`,
+      `  profile per iteration: forward ${us(profile.forward)} µs (prepare ${us(profile.prepare)} µs + step kernel), backward ${us(profile.backward)} µs ` +
+        `(fused adjoint kernel + prepare(k)); g2 reverse / g1 timed alone (${3 * rounds} rounds): ${profile.ratio.toFixed(2)}x, ` +
+        `the profile's (forward + backward) / forward: ${((profile.forward + profile.backward) / profile.forward).toFixed(2)}x`,
     );
   }
   const [a, b] = [summary[0], summary[summary.length - 1]];
