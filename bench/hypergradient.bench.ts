@@ -22,15 +22,23 @@
  *   pullback), i.e. what one run of `sgd run` pays, metrics at the record point included.
  *
  * Both are checked against each other (same bits) and against g* before anything is timed.
+ * Every figure is measured on each kernel backend (js, wasm); ratios are against g1 on the same
+ * backend. The tape: ridge GD is affine in z with a fixed batch, so the lean tape keeps nothing
+ * (its adjoint step reads no iterate, `prepare(k)` recomputes the step size); the general layout
+ * (`contents = all`: every iterate, its inputs and batch) is measured too, in bytes per stored
+ * state, and both backward sweeps are checked to allocate nothing per step.
  */
 import {
   ForwardTracker,
+  setKernelBackend,
+  type Backend,
   HypergradientObserver,
   ReverseTape,
   runSolver,
   Stepper,
   type Checkpointing,
   type Estimator,
+  type TapeContents,
   type LinearSolver,
   type Tracking,
 } from '@sgdiff/core';
@@ -38,6 +46,7 @@ import { compileSgd } from '@sgdiff/dsl';
 import { checkEnvironment, createSession, runSpec, type RunSession } from '@sgdiff/cli';
 import { defaultRegistry } from '@sgdiff/plugins';
 import { GCProfiler } from 'node:v8';
+import { bytesPerCall } from './allocation.ts';
 import { compare } from './timing.ts';
 
 const SEED = 1;
@@ -66,7 +75,9 @@ const VARIANTS: readonly Variant[] = [
   { name: 'g3 cg', estimator: 'implicit', track: 'none', checkpoint: 'none', linearSolver: 'cg' },
 ];
 
-function ridgeSource(t: number, v: Variant): string {
+const BACKENDS: readonly Backend[] = ['js', 'wasm'];
+
+function ridgeSource(t: number, v: Variant, backend: Backend): string {
   return [
     `dim n = ${N}`,
     `dim m = ${M}`,
@@ -77,14 +88,14 @@ function ridgeSource(t: number, v: Variant): string {
     'sample i ~ uniform(n)',
     'minimize f(z, x; i) = 0.5 * (D[i] . z - x[i])^2 + 0.5 * lambda * norm2(z)',
     'outer value',
-    `solve gd { iterations = ${t}  step = 1 / L  track = ${v.track}  checkpoint = ${v.checkpoint}  linear_solver = ${v.linearSolver}  estimator = ${v.estimator} }`,
+    `solve gd { iterations = ${t}  step = 1 / L  track = ${v.track}  checkpoint = ${v.checkpoint}  linear_solver = ${v.linearSolver}  estimator = ${v.estimator}  backend = ${backend} }`,
     '',
   ].join('\n');
 }
 
-function ridgeSession(t: number, v: Variant): RunSession {
+function ridgeSession(t: number, v: Variant, backend: Backend): RunSession {
   const registry = defaultRegistry();
-  const { problem, diagnostics } = compileSgd(ridgeSource(t, v), 'hypergradient.sgd', checkEnvironment(registry));
+  const { problem, diagnostics } = compileSgd(ridgeSource(t, v, backend), 'hypergradient.sgd', checkEnvironment(registry));
   if (!problem) throw new Error(`hypergradient bench: the ridge problem failed to compile: ${diagnostics.map((d) => d.message).join('; ')}`);
   return createSession(problem, registry, SEED, 'hypergradient.sgd');
 }
@@ -93,6 +104,8 @@ function ridgeSession(t: number, v: Variant): RunSession {
 interface Outcome {
   readonly g: Float64Array;
   readonly peakStoredStates?: number;
+  /** Bytes of the tape's block (lean runs only: `runSolver` does not hand its tape out). */
+  readonly tapeBytes?: number;
 }
 
 function observerOf(session: RunSession): { observer: HypergradientObserver; estimator: Exclude<Estimator, 'sid'> } {
@@ -117,7 +130,8 @@ function leanGradient(session: RunSession): Outcome {
   }
   const x = Float64Array.from(stepper.x);
   observer.finish({ k: settings.iterations, x, forward, tape });
-  return { g: observer.last.get(estimator)!, peakStoredStates: tape?.peakStoredStates };
+  tape?.release();
+  return { g: observer.last.get(estimator)!, peakStoredStates: tape?.peakStoredStates, tapeBytes: tape?.bytes };
 }
 
 /** `runSolver` + `HypergradientObserver`, one record point at t: one run of `sgd run`. */
@@ -139,53 +153,118 @@ function norm(a: Float64Array): number {
   return Math.sqrt(a.reduce((s, v) => s + v * v, 0));
 }
 
-/** Bytes the reverse tape holds at its peak: stored iterates with their batch and per-iteration inputs, checkpoints with the iterate only. */
-function tapeBytes(session: RunSession, t: number, checkpoint: Checkpointing, peak: number): { bytes: number; formula: number } {
-  const S = session.program.stateSize;
-  const perKept = S * 8 + session.kernels.outcomes * 4 + session.program.hyperSize * 8;
-  const formula = peak * perKept; // states × (stateSize × 8 + batch + hypers), as if every stored state were a kept iterate
-  if (checkpoint === 'none') return { bytes: formula, formula };
-  const segment = Math.max(1, Math.ceil(Math.sqrt(t)));
-  const checkpoints = Math.ceil(t / segment);
-  return { bytes: checkpoints * S * 8 + (peak - checkpoints) * perKept, formula };
+function stepperOf(session: RunSession): Stepper {
+  const { program, kernels, reference } = session;
+  return new Stepper(program, kernels, reference, SEED, 0, session.problem.builder.functions);
+}
+
+/** A forward pass of `session` recorded on a new tape of `iterations` steps keeping `contents`. */
+function recordTape(session: RunSession, contents: TapeContents, iterations = session.settings.iterations, stepper = stepperOf(session)): ReverseTape {
+  const tape = new ReverseTape(stepper, iterations, 'none', contents);
+  for (let k = 0; k < iterations; k++) {
+    tape.beforePrepare(k);
+    stepper.prepare(k);
+    tape.afterPrepare();
+    stepper.advance();
+  }
+  return tape;
 }
 
 /**
- * What the tape's stored iterates really take, per state, with checkpoint = none: the
- * ArrayBuffer backing stores plus the JS-heap objects (typed-array wrappers, the arrays holding
- * them) allocated by the forward pass, which allocates nothing else. Least of three passes.
+ * What a tape keeping every iterate with its inputs and batch (`contents = all`, checkpoint =
+ * none) really takes per stored state: the block (8 bytes a double, 4 a batch entry: on wasm in
+ * the run's memory, on js an ArrayBuffer) plus every byte the tape and the forward pass
+ * allocate on the JS heap besides (GCProfiler, as `allocation.ts`; the stepper is made before).
+ * Least of three passes.
  */
-function measuredBytesPerStoredState(session: RunSession): number {
-  const { program, kernels, reference, settings } = session;
-  let least = Infinity;
+function measuredBytesPerStoredState(session: RunSession): { perState: number; heap: number } {
+  let least = { perState: Infinity, heap: Infinity };
   for (let pass = 0; pass < 3; pass++) {
-    const stepper = new Stepper(program, kernels, reference, SEED, 0, session.problem.builder.functions);
-    const tape = new ReverseTape(stepper, settings.iterations, 'none');
+    const stepper = stepperOf(session);
     const profiler = new GCProfiler();
     profiler.start();
-    const before = process.memoryUsage();
-    for (let k = 0; k < settings.iterations; k++) {
-      tape.beforePrepare(k);
-      stepper.prepare(k);
-      tape.afterPrepare();
-      stepper.advance();
-    }
-    const after = process.memoryUsage();
+    const before = process.memoryUsage().heapUsed;
+    const tape = recordTape(session, 'all', session.settings.iterations, stepper);
+    const after = process.memoryUsage().heapUsed;
     const freed = profiler.stop().statistics.reduce((sum, gc) => sum + gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize, 0);
-    least = Math.min(least, (after.heapUsed - before.heapUsed + freed + after.arrayBuffers - before.arrayBuffers) / tape.peakStoredStates);
+    const heap = after - before + freed;
+    const perState = (heap + tape.bytes) / tape.peakStoredStates;
+    tape.release();
+    if (perState < least.perState) least = { perState, heap };
   }
   return least;
 }
 
+/**
+ * Heap bytes the backward sweep allocates per step, for the lean tape and the `all` one: the
+ * difference between pullbacks over t and over t/10 steps, per step (what a pullback allocates
+ * once, its result and views, cancels). Throws above 1 byte a step.
+ */
+function sweepBytesPerStep(session: RunSession): Record<TapeContents, number> {
+  const t = session.settings.iterations;
+  const w = [new Float64Array(session.program.stateSize).fill(1)];
+  const perStep = (contents: TapeContents): number => {
+    const [short, long] = [Math.ceil(t / 10), t].map((n) => recordTape(session, contents, n));
+    // Warm-up: a WebAssembly call from JavaScript allocates until its caller is optimized.
+    for (let k = 0; k < 60; k++) [short, long].forEach((tape) => tape.pullback(w));
+    const bytes = (bytesPerCall(() => long.pullback(w), 10) - bytesPerCall(() => short.pullback(w), 10)) / (t - Math.ceil(t / 10));
+    [short, long].forEach((tape) => tape.release());
+    if (bytes > 1) throw new Error(`hypergradient bench: the backward sweep (${contents}) allocates ${bytes.toFixed(1)} bytes per step`);
+    return Math.max(0, bytes);
+  };
+  return { needed: perStep('needed'), all: perStep('all') };
+}
+
+/**
+ * Where one outer gradient's time goes, per iteration (medians of interleaved rounds): the
+ * forward pass (`prepare` + step kernel), `prepare` alone, and one backward step of the lean tape
+ * (the fused adjoint kernel, `prepare(k)` recomputing the step size); and g2 reverse against g1
+ * timed alone, in more rounds than the table (the headline ratio on a shared machine).
+ */
+function breakdown(session: RunSession, g1: RunSession, rounds: number): { forward: number; prepare: number; backward: number; ratio: number } {
+  const t = session.settings.iterations;
+  const stepper = stepperOf(session);
+  const tape = recordTape(session, 'needed', t, stepper);
+  const w = [new Float64Array(session.program.stateSize).fill(1e-3)];
+  const times = compare(
+    {
+      forward: () => {
+        for (let k = 0; k < t; k++) {
+          stepper.prepare(k);
+          stepper.advance();
+        }
+      },
+      prepare: () => {
+        for (let k = 0; k < t; k++) stepper.prepare(k);
+      },
+      backward: () => tape.pullback(w),
+    },
+    1,
+    rounds,
+  );
+  tape.release();
+  const outer = compare({ g1: () => leanGradient(g1), g2: () => leanGradient(session) }, 1, rounds);
+  return { forward: times.forward / t, prepare: times.prepare / t, backward: times.backward / t, ratio: outer.g2 / outer.g1 };
+}
+
 const ms = (ns: number): string => (ns / 1e6 >= 100 ? (ns / 1e6).toFixed(0) : ns / 1e6 >= 10 ? (ns / 1e6).toFixed(1) : (ns / 1e6).toFixed(2));
+const us = (ns: number): string => (ns / 1e3).toFixed(2);
 const kib = (b: number): string => (b >= 1024 * 1024 ? `${(b / 1024 / 1024).toFixed(2)} MiB` : `${(b / 1024).toFixed(1)} KiB`);
 
 /** Runs the benchmark and returns printable rows. */
 export function hypergradientBenchmark(): string[] {
   const rows: string[] = [];
+  for (const backend of BACKENDS) rows.push(...backendRows(backend));
+  setKernelBackend(undefined);
+  return rows;
+}
+
+/** The figures on one kernel backend. */
+function backendRows(backend: Backend): string[] {
+  const rows: string[] = [];
   const summary: Array<{ t: number; lean: Record<string, number>; pipe: Record<string, number>; peak: Record<string, number> }> = [];
   for (const { t, rounds, pipelineRounds } of SIZES) {
-    const sessions = new Map(VARIANTS.map((v) => [v.name, ridgeSession(t, v)]));
+    const sessions = new Map(VARIANTS.map((v) => [v.name, ridgeSession(t, v, backend)]));
     const base = sessions.get('g1 analytic')!;
     const gStar = base.hyper!.reference!;
     const S = base.program.stateSize;
@@ -196,8 +275,8 @@ export function hypergradientBenchmark(): string[] {
       const session = sessions.get(v.name)!;
       const a = leanGradient(session);
       const b = pipelineGradient(session);
-      if (maxAbsDiff(a.g, b.g) !== 0) throw new Error(`hypergradient bench t=${t} ${v.name}: lean and runSolver differ by ${maxAbsDiff(a.g, b.g)}`);
-      if (a.peakStoredStates !== b.peakStoredStates) throw new Error(`hypergradient bench t=${t} ${v.name}: peak stored states ${a.peakStoredStates} (lean) vs ${b.peakStoredStates} (runSolver)`);
+      if (maxAbsDiff(a.g, b.g) !== 0) throw new Error(`hypergradient bench ${backend} t=${t} ${v.name}: lean and runSolver differ by ${maxAbsDiff(a.g, b.g)}`);
+      if (a.peakStoredStates !== b.peakStoredStates) throw new Error(`hypergradient bench ${backend} t=${t} ${v.name}: peak stored states ${a.peakStoredStates} (lean) vs ${b.peakStoredStates} (runSolver)`);
       lean.set(v.name, a);
     }
     const g = (name: string): Float64Array => lean.get(name)!.g;
@@ -206,44 +285,52 @@ export function hypergradientBenchmark(): string[] {
     const revSqrt = maxAbsDiff(g('g2 reverse'), g('g2 reverse sqrt'));
     const g3Error = Math.max(maxAbsDiff(g('g3 direct'), gStar), maxAbsDiff(g('g3 cg'), gStar)) / scale;
     if (!(fwdRev < 1e-10 && revSqrt === 0 && g3Error < 1e-8)) {
-      throw new Error(`hypergradient bench t=${t}: estimates disagree (g2 fwd/rev ${fwdRev}, rev/sqrt ${revSqrt}, g3 vs g* ${g3Error})`);
+      throw new Error(`hypergradient bench ${backend} t=${t}: estimates disagree (g2 fwd/rev ${fwdRev}, rev/sqrt ${revSqrt}, g3 vs g* ${g3Error})`);
     }
 
     const leanTimes = compare(Object.fromEntries(VARIANTS.map((v) => [v.name, () => leanGradient(sessions.get(v.name)!)])), 1, rounds);
     const pipeTimes = compare(Object.fromEntries(VARIANTS.map((v) => [v.name, () => pipelineGradient(sessions.get(v.name)!)])), 1, pipelineRounds);
-    const perState = measuredBytesPerStoredState(sessions.get('g2 reverse')!);
+    const reverse = sessions.get('g2 reverse')!;
+    const measured = measuredBytesPerStoredState(reverse);
+    const sweep = sweepBytesPerStep(reverse);
+    const profile = breakdown(reverse, base, 3 * rounds);
     const g1 = leanTimes['g1 analytic'];
     const g1Pipe = pipeTimes['g1 analytic'];
     summary.push({ t, lean: leanTimes, pipe: pipeTimes, peak: { none: lean.get('g2 reverse')!.peakStoredStates!, sqrt: lean.get('g2 reverse sqrt')!.peakStoredStates! } });
 
     rows.push(
-      `hypergradient, ridge n=${N} m=${M} λ=1/n, GD step 1/L, t=${t} (state ${S} doubles; |g1−g*|/|g*| = ${(norm(g('g1 analytic').map((v, j) => v - gStar[j])) / scale).toExponential(1)}, ` +
+      `hypergradient on ${backend}, ridge n=${N} m=${M} λ=1/n, GD step 1/L, t=${t} (state ${S} doubles; |g1−g*|/|g*| = ${(norm(g('g1 analytic').map((v, j) => v - gStar[j])) / scale).toExponential(1)}, ` +
         `|g2−g*|/|g*| = ${(norm(g('g2 forward').map((v, j) => v - gStar[j])) / scale).toExponential(1)}; g2 fwd≡rev to ${fwdRev.toExponential(1)}, sqrt≡none bitwise, g3 at g* to ${g3Error.toExponential(1)}):`,
     );
     for (const v of VARIANTS) {
       const outcome = lean.get(v.name)!;
       let memory = '';
-      if (outcome.peakStoredStates !== undefined) {
-        const { bytes, formula } = tapeBytes(base, t, v.checkpoint, outcome.peakStoredStates);
-        memory = `; tape peak ${outcome.peakStoredStates} states = ${kib(bytes)}` + (bytes !== formula ? ` (${kib(formula)} counting every state with its batch and inputs)` : '');
-        if (v.checkpoint === 'none') memory += `, measured ${kib(perState * outcome.peakStoredStates)} (${perState.toFixed(0)} B/state with the JS objects)`;
-      }
+      if (outcome.tapeBytes !== undefined) memory = `; tape ${outcome.peakStoredStates} states, ${outcome.tapeBytes} bytes (Φ affine in z, fixed batch: nothing kept)`;
       rows.push(
         `  ${v.name.padEnd(16)} ${ms(leanTimes[v.name]).padStart(7)} ms/outer gradient, ${(leanTimes[v.name] / g1).toFixed(2).padStart(6)}x g1` +
           ` | via runSolver ${ms(pipeTimes[v.name]).padStart(7)} ms, ${(pipeTimes[v.name] / g1Pipe).toFixed(2).padStart(6)}x${memory}`,
       );
     }
+    const batch = base.kernels.outcomes;
+    rows.push(
+      `  tape keeping every iterate (contents = all): ${t} states × (${S} + ${base.program.hyperSize} doubles + ${batch} batch entries) = ${kib(measured.perState * t)} measured, ` +
+        `${measured.perState.toFixed(1)} B/state = 8 B × ${S + base.program.hyperSize} doubles + 4 B × ${batch} entries + ${((measured.perState - 8 * (S + base.program.hyperSize) - 4 * batch) * t).toFixed(0)} B for the whole tape; ` +
+        `backward sweep allocates ${sweep.needed.toFixed(2)} B/step (lean tape), ${sweep.all.toFixed(2)} B/step (every iterate kept)`,
+      `  profile per iteration: forward ${us(profile.forward)} µs (prepare ${us(profile.prepare)} µs + step kernel), backward ${us(profile.backward)} µs ` +
+        `(fused adjoint kernel + prepare(k)); g2 reverse / g1 timed alone (${3 * rounds} rounds): ${profile.ratio.toFixed(2)}x, ` +
+        `the profile's (forward + backward) / forward: ${((profile.forward + profile.backward) / profile.forward).toFixed(2)}x`,
+    );
   }
   const [a, b] = [summary[0], summary[summary.length - 1]];
-  const ratio = (r: (typeof summary)[number], name: string): string => (r.lean[name] / r.lean['g1 analytic']).toFixed(1);
+  const ratio = (r: (typeof summary)[number], name: string): string => (r.lean[name] / r.lean['g1 analytic']).toFixed(2);
   const solveMs = (name: string): string => summary.map((r) => ms(r.lean[name] - r.lean['g1 analytic'])).join(' / ');
   rows.push(
-    `  # vs Ablin et al. Table 1: g1 Θ(mnt), Θ(m) memory: ${ms(a.lean['g1 analytic'])} → ${ms(b.lean['g1 analytic'])} ms for t = ${a.t} → ${b.t} ` +
+    `  # ${backend} vs Ablin et al. Table 1: g1 Θ(mnt), Θ(m) memory: ${ms(a.lean['g1 analytic'])} → ${ms(b.lean['g1 analytic'])} ms for t = ${a.t} → ${b.t} ` +
       `(×${(b.lean['g1 analytic'] / a.lean['g1 analytic']).toFixed(1)}); g2 reverse Θ(c·mnt), c ∈ [2, 3] (3.5 in their A.3): c = ${ratio(a, 'g2 reverse')} / ${ratio(b, 'g2 reverse')}, ` +
-      `memory Θ(mt): ${a.peak.none} → ${b.peak.none} states, with sqrt checkpointing Θ(m√t): ${a.peak.sqrt} → ${b.peak.sqrt} states (2⌈√t⌉) at c = ${ratio(a, 'g2 reverse sqrt')} / ${ratio(b, 'g2 reverse sqrt')} (one extra forward pass); ` +
+      `memory Θ(mt) in general, O(1) here (Φ affine in z): ${a.peak.none} → ${b.peak.none} states, with sqrt checkpointing: ${a.peak.sqrt} → ${b.peak.sqrt} states at c = ${ratio(a, 'g2 reverse sqrt')} / ${ratio(b, 'g2 reverse sqrt')}; ` +
       `g3 Θ(mnt + m³ + m²n): the solve adds ${solveMs('g3 direct')} ms direct, ${solveMs('g3 cg')} ms CG, independent of t; ` +
       `g2 forward (not in the table) Θ(P·mnt), P = n = ${N}: ×${ratio(a, 'g2 forward')} / ×${ratio(b, 'g2 forward')}. ` +
-      `Through runSolver (\`sgd run\`, metrics at t included), track = reverse costs ×${(a.pipe['g2 reverse'] / a.pipe['g1 analytic']).toFixed(1)} / ×${(b.pipe['g2 reverse'] / b.pipe['g1 analytic']).toFixed(1)} g1.`,
+      `Through runSolver (\`sgd run\`, metrics at t included), track = reverse costs ×${(a.pipe['g2 reverse'] / a.pipe['g1 analytic']).toFixed(2)} / ×${(b.pipe['g2 reverse'] / b.pipe['g1 analytic']).toFixed(2)} g1.`,
   );
   return rows;
 }

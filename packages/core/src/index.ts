@@ -37,7 +37,7 @@ export * from './codegen/wasm/memory-limit.ts';
 export * from './codegen/wasm/run-memory.ts';
 export { KernelMemory } from './codegen/wasm/kernel-memory.ts';
 export { loadBinaryen } from './codegen/wasm/binaryen-module.ts';
-export { RunBuffers } from './codegen/run-buffers.ts';
+export { RunBuffers, type RunBlock } from './codegen/run-buffers.ts';
 export * from './problem/problem.ts';
 export * from './problem/layout.ts';
 export * from './problem/instance.ts';

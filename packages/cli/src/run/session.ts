@@ -8,6 +8,7 @@ import {
   buildDerivativeGraphs,
   checkWasmRun,
   setKernelBackend,
+  checkReverseTapeMemory,
   WasmMemoryLimitError,
   type BackendChoice,
   compileStepProgram,
@@ -134,6 +135,14 @@ export function createSession(
   const wantsJacobian = tracksJacobian({ problem, settings }) && (problem.report === undefined || problem.report.metrics.length === 0 || problem.report.metrics.includes('jacobian_error'));
   // First: the solver's checks of its inputs (compileStepProgram) come before any reference is computed from them.
   const program = compileStepProgram(problem, graphs, instance, solver, registry);
+  // The reverse tape's size is known once the step map is: what it keeps depends on Φ.
+  if (settings.track === 'reverse') {
+    try {
+      checkReverseTapeMemory(program, kernels, settings.iterations, settings.checkpointing);
+    } catch (error) {
+      throw error instanceof WasmMemoryLimitError ? new UserError(`${file}: error: ${error.message}`) : error;
+    }
+  }
   if (!reference) {
     // A NaN or infinity at x₀ is named here, before the reference works from it.
     checkStartPoint(kernels, file);

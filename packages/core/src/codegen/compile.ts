@@ -40,7 +40,8 @@ export type Kernel = (
 export type OffsetKernel = (x: number, th: number, t: number, u: number, idx: number, count: number, out: number, h: number) => void;
 
 /**
- * One result a kernel writes at `out[offset ...]`: `fixed` plus the batch mean of `sampled`.
+ * One result a kernel writes at `out[offset ...]` (or `u[offset ...]`, see `into`): `fixed` plus
+ * the batch mean of `sampled`, or that value added to what the buffer holds (see `accumulate`).
  * @category Code generation
  */
 export interface KernelOutput {
@@ -50,8 +51,19 @@ export interface KernelOutput {
   readonly sampled: Node | null;
   /** Entry count. */
   readonly size: number;
-  /** First position in `out`. */
+  /** First position in `out` (in `into`, when given). */
   readonly offset: number;
+  /**
+   * The argument buffer the result goes to: `out` (the default), or `u`, so that a kernel can
+   * write one result and add another into a buffer of its own (the fused adjoint step writes
+   * λ_k into `out` and adds ∂θΦᵀλ into the gradient passed as `u`).
+   */
+  readonly into?: 'out' | 'u';
+  /**
+   * When true the result is added into the buffer, term by term as it is computed (the fixed
+   * part, then each batch entry's weighted term), instead of replacing it: nothing is cleared.
+   */
+  readonly accumulate?: boolean;
 }
 
 /**

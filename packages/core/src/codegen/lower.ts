@@ -30,7 +30,10 @@ function directScatter(node: Node): Node | undefined {
   return node.op === 'scatter' || node.op === 'scatterRow' ? node.args[0] : undefined;
 }
 
-const OUT: LoopBuffer = { kind: 'argument', name: 'out' };
+/** The argument buffer an output is written to. */
+function target(output: KernelOutput): LoopBuffer {
+  return { kind: 'argument', name: output.into ?? 'out' };
+}
 
 /** Where a lowered node's value is: a scalar expression (a local), a buffer, or a prepared offset. */
 type Binding =
@@ -93,7 +96,7 @@ class KernelLowering implements LoweringContext {
     });
     const batch = this.block(() => {
       const weight = this.let(binary('div', constant(1), fromIndex({ op: 'count' })));
-      for (const output of sampled) if (!output.fixed) this.clear(output);
+      for (const output of sampled) if (!output.fixed && !output.accumulate) this.clear(output);
       this.loopOver({ op: 'count' }, (q) => this.perSample(sampled, { sample: this.letIndex({ op: 'batchEntry', at: q }), weight }));
     });
     this.emit({ kind: 'if', condition: { op: 'equal', left: { op: 'count' }, right: indexConst(1) }, then: single, otherwise: batch });
@@ -136,14 +139,15 @@ class KernelLowering implements LoweringContext {
     return buffer;
   }
 
-  /** Writes the fixed part of an output; clears an output that is zero. */
+  /** Writes the fixed part of an output (adds it, for an accumulating output); clears an output that is zero. */
   private storeFixed(output: KernelOutput): void {
     const { fixed, sampled } = output;
     if (!fixed) {
-      if (!sampled) this.clear(output);
+      if (!sampled && !output.accumulate) this.clear(output);
       return;
     }
-    if (directScatter(fixed)) {
+    if (output.accumulate) this.storeOutput(fixed, output, true, null);
+    else if (directScatter(fixed)) {
       this.clear(output);
       this.storeOutput(fixed, output, true, null);
     } else this.storeOutput(fixed, output, false, null);
@@ -152,7 +156,7 @@ class KernelLowering implements LoweringContext {
   /** Adds the sample-dependent part: assigned for a batch of one without a fixed part, otherwise added (weighted in a batch). */
   private storeSampled(output: KernelOutput, weight: LoopExpr | null): void {
     const sampled = output.sampled as Node;
-    if (weight || output.fixed) return this.storeOutput(sampled, output, true, weight);
+    if (weight || output.fixed || output.accumulate) return this.storeOutput(sampled, output, true, weight);
     if (directScatter(sampled)) {
       this.clear(output);
       return this.storeOutput(sampled, output, true, null);
@@ -160,10 +164,11 @@ class KernelLowering implements LoweringContext {
     this.storeOutput(sampled, output, false, null);
   }
 
-  /** Stores `node` into the output's slice of `out`, assigned or added (times `weight` when given). */
-  private storeOutput(node: Node, { offset }: KernelOutput, accumulate: boolean, weight: LoopExpr | null): void {
+  /** Stores `node` into the output's slice of its buffer, assigned or added (times `weight` when given). */
+  private storeOutput(node: Node, output: KernelOutput, accumulate: boolean, weight: LoopExpr | null): void {
+    const buffer = target(output);
     const put = (j: LoopIndex, value: LoopExpr): void =>
-      this.emit(store(OUT, indexAdd(indexConst(offset), j), weight ? binary('mul', weight, value) : value, accumulate));
+      this.emit(store(buffer, indexAdd(indexConst(output.offset), j), weight ? binary('mul', weight, value) : value, accumulate));
     if (isScalar(node.shape)) return put(indexConst(0), this.scalar(node));
     const [g, i] = node.args;
     // A gradient with respect to θ of a per-sample term is one entry or row: touch only that.
@@ -175,8 +180,9 @@ class KernelLowering implements LoweringContext {
     this.loop(sizeOf(node.shape), (j) => put(j, this.element(node, j)));
   }
 
-  private clear({ size, offset }: KernelOutput): void {
-    if (size > 0) this.emit({ kind: 'zero', buffer: OUT, start: offset, end: offset + size });
+  private clear(output: KernelOutput): void {
+    const { size, offset } = output;
+    if (size > 0) this.emit({ kind: 'zero', buffer: target(output), start: offset, end: offset + size });
   }
 
   // --- LoweringContext ---

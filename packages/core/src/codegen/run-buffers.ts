@@ -4,6 +4,20 @@
  * them by offset and copies nothing; ordinary typed arrays on JavaScript.
  */
 import type { CompiledKernel } from './compile.ts';
+import { checkWasmMemory } from './wasm/memory-limit.ts';
+
+/**
+ * A block of bytes from {@link RunBuffers.block}: views are made on `buffer` from byte `offset`.
+ * @category Code generation
+ */
+export interface RunBlock {
+  /** The buffer holding the block (the run's memory on WebAssembly). */
+  readonly buffer: ArrayBufferLike;
+  /** The block's first byte in `buffer` (16-aligned). */
+  readonly offset: number;
+  /** Gives the block back (on WebAssembly, for a later block to reuse); its views must not be used after. */
+  release(): void;
+}
 
 /**
  * Allocates buffers next to a kernel's memory.
@@ -23,6 +37,20 @@ export class RunBuffers {
   int32(entries: number): Int32Array {
     const memory = this.kernel.memory;
     return memory ? memory.int32(entries) : new Int32Array(entries);
+  }
+
+  /**
+   * One zeroed block of `bytes` for views of several types: an `ArrayBuffer` of its own on
+   * JavaScript; on WebAssembly a block of the run's memory (views on it are passed to kernels by
+   * offset), refused with a `WasmMemoryLimitError` naming `what` and the size before
+   * anything is allocated when it cannot fit, and given back by `release` for a later block to reuse.
+   */
+  block(bytes: number, what: string): RunBlock {
+    const memory = this.kernel.memory;
+    if (!memory) return { buffer: new ArrayBuffer(bytes), offset: 0, release: () => undefined };
+    checkWasmMemory(bytes, what);
+    const offset = memory.reserve(bytes, what);
+    return { buffer: memory.memory.buffer, offset, release: () => memory.release(offset, bytes) };
   }
 
   /** `values` itself on JavaScript; a copy in the run's memory on WebAssembly. */

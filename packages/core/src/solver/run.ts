@@ -357,7 +357,10 @@ export function runSolver(
       }));
     }
   }
-  if (divergence) return { iterations: divergence.quantity === 'iterate' ? k : divergence.iteration, x: Float64Array.from(stepper.x), trace, divergence };
+  if (divergence) {
+    tape?.release();
+    return { iterations: divergence.quantity === 'iterate' ? k : divergence.iteration, x: Float64Array.from(stepper.x), trace, divergence };
+  }
   const iterations = k;
   tape?.end(iterations);
   let jacobian: Float64Array | undefined;
@@ -386,6 +389,8 @@ export function runSolver(
     if (tape && spec.jacobian !== false) reportJacobian = reportJacobianByPullback(program, kernels, at, tape);
     reports = splitReports(program, kernels.parameters, reportValues(program, kernels, at), reportJacobian);
   }
+  // The tape's block goes back to the run's memory: the next trajectory's tape reuses it.
+  tape?.release();
   return { iterations, x, jacobian, trace, peakStoredStates: tape?.peakStoredStates, reports, implicitSolve: implicit?.solve, fixedPoint, ...(stop ? { stop } : {}) };
 }
 

@@ -6,6 +6,8 @@
  * - `step`:    s' = mean over the batch of Φ(s, θ; ξ)
  * - `forward`: t' = ∂ₛΦ·t + ∂θΦ·u  (one tangent column; the SGD′ recursion is this with u = e_p)
  * - `reverse`: [∂ₛΦᵀ w, ∂θΦᵀ w]     (one adjoint; w sits in the tangent buffer)
+ * - `adjoint`: λ' = ∂ₛΦᵀ λ, g += ∂θΦᵀ λ (the reverse sweep's fused step: λ in `t`, λ' into
+ *              `out`, g in `u`, added in place)
  * - `init`, `initForward`, `initReverse`: s₀ = I(x₀, θ), ∂θI·u and ∂θIᵀ w (the states' starts)
  * - `report`, `reportForward`, `reportReverse`: R(s, θ), ∂ₛR·t + ∂θR·u and [∂ₛRᵀ w, ∂θRᵀ w]
  */
@@ -15,7 +17,7 @@ import { tangentOf } from '../derive/graphs.ts';
 import type { DerivativeGraphs } from '../derive/graphs.ts';
 import { inputResolver } from '../derive/input-resolver.ts';
 import { IRShapeError, type IRBuilder } from '../ir/builder.ts';
-import { inputKey, type Node } from '../ir/node.ts';
+import { inputKey, topologicalOrder, type Node } from '../ir/node.ts';
 import { formatShape, sizeOf, type Shape } from '../ir/shape.ts';
 import { splitBySample } from '../ir/split.ts';
 import type { PluginRegistry } from '../plugin/registry.ts';
@@ -112,6 +114,16 @@ export interface StepProgram {
   readonly forward: CompiledKernel;
   /** out = [∂ₛΦᵀ w (stateSize entries), ∂θΦᵀ w (P entries)]. */
   readonly reverse: CompiledKernel;
+  /**
+   * One step of the reverse sweep in one call: out = ∂ₛΦᵀ λ (stateSize entries) for λ in `t`, and
+   * ∂θΦᵀ λ added into `u` (P entries, the gradient being accumulated) term by term.
+   */
+  readonly adjoint: CompiledKernel;
+  /**
+   * Whether the adjoint step reads the state s. False when Φ is affine in s (a gradient step on
+   * a quadratic): ∂ₛΦ and ∂θΦ are then the same at every iterate and the reverse tape stores none.
+   */
+  readonly adjointReadsState: boolean;
   /** s₀ = I(x₀, θ): x₀ in the `x` buffer (D entries), out stateSize entries. */
   readonly init: CompiledKernel;
   /** ∂θs₀·u (x₀ in `x`; stateSize entries). The vars' own starts do not depend on θ. */
@@ -244,6 +256,11 @@ export function compileStepProgram(
     step: compile(slots.map((s) => output(s.next, s.size, s.offset))),
     forward: compile(slots.map((s, k) => output(tangents[k], s.size, s.offset))),
     reverse: compile([...slots.map((s, k) => output(adjoints[k], s.size, s.offset)), ...paramOutputs(adjoints.slice(slots.length), stateSize)]),
+    adjoint: compile([
+      ...slots.map((s, k) => output(adjoints[k], s.size, s.offset)),
+      ...paramOutputs(adjoints.slice(slots.length), 0).map((o): KernelOutput => ({ ...o, into: 'u', accumulate: true })),
+    ]),
+    adjointReadsState: readsAny(adjoints, new Set(slots.map((s) => s.node))),
     init: compile(
       slots.map((s) => output(s.init, s.size, s.offset)),
       resolveInit,
@@ -321,6 +338,11 @@ function stepMapContext(problem: Problem, graphs: DerivativeGraphs, solver: Solv
     iteration: () => hyper('iteration', 'k', []),
   };
   return { ctx, states, hyperNodes, schedules };
+}
+
+/** Whether any of `roots` reads one of `inputs`. */
+function readsAny(roots: readonly (Node | null)[], inputs: ReadonlySet<Node>): boolean {
+  return topologicalOrder(roots.filter((r): r is Node => r !== null)).some((n) => inputs.has(n));
 }
 
 function isNode(value: Node | Shape): value is Node {

@@ -30,6 +30,19 @@ export interface StepperCheckpoint {
 }
 
 /**
+ * How the iterations of a run of `program` get their inputs: `stochastic` when each draws its
+ * batch from the sample stream (else the batch is every outcome, fixed); `count` the batch size;
+ * `batch` the length of the batch buffer; `draws` when preparing an iteration draws from a random
+ * stream at all (a sampled batch or noise).
+ * @category Solvers and tracking
+ */
+export function iterationInputs(program: StepProgram, kernels: ProblemKernels): { readonly stochastic: boolean; readonly count: number; readonly batch: number; readonly draws: boolean } {
+  const stochastic = program.solver.sampling === 'stochastic' && kernels.problem.sample !== undefined;
+  const count = stochastic ? (kernels.problem.sample?.batch ?? 1) : kernels.outcomes;
+  return { stochastic, count, batch: stochastic ? count : kernels.everyOutcome.length, draws: stochastic || program.hypers.some((h) => h.kind === 'noise') };
+}
+
+/**
  * One run's iterate and streams.
  * @category Solvers and tracking
  */
@@ -51,7 +64,13 @@ export class Stepper {
   private readonly noise: RandomStream;
   private readonly schedules: ReadonlyArray<{ offset: number; evaluate: Schedule; isStep: boolean }>;
   private readonly stepSchedule?: Schedule;
-  private readonly stochastic: boolean;
+  /** Whether each iteration draws its batch from the sample stream (otherwise the batch is every outcome, fixed). */
+  readonly stochastic: boolean;
+  /**
+   * Whether `prepare(k)` draws from the random streams (a sampled batch, or noise); when not, it
+   * depends on k alone and can be called again for any k, in any order, with the same result.
+   */
+  readonly draws: boolean;
   private readonly empty = new Float64Array(0);
   private readonly noBatch = new Int32Array(0);
   /** On WebAssembly: the step kernel by byte offsets, and the offsets of s, the spare state, θ, h and the batch. */
@@ -79,9 +98,11 @@ export class Stepper {
     this.h = buffers.float64(program.hyperSize);
     this.theta = buffers.place(instance.theta);
     this.start(instance.x0);
-    this.stochastic = program.solver.sampling === 'stochastic' && problem.sample !== undefined;
-    this.count = this.stochastic ? (problem.sample?.batch ?? 1) : kernels.outcomes;
-    this.idx = buffers.int32(this.stochastic ? this.count : kernels.everyOutcome.length);
+    const inputs = iterationInputs(program, kernels);
+    this.stochastic = inputs.stochastic;
+    this.draws = inputs.draws;
+    this.count = inputs.count;
+    this.idx = buffers.int32(inputs.batch);
     if (!this.stochastic) this.idx.set(kernels.everyOutcome);
     const step = program.step.direct;
     if (step) this.direct = { step, s: this.s.byteOffset, spare: this.spare.byteOffset, theta: this.theta.byteOffset, h: this.h.byteOffset, idx: this.idx.byteOffset };
@@ -165,6 +186,17 @@ export class Stepper {
     return this.s.subarray(0, this.kernels.dimension);
   }
 
+  /** The random streams' positions (a checkpoint without the iterate). */
+  streams(): Pick<StepperCheckpoint, 'samples' | 'noise'> {
+    return { samples: this.samples.save(), noise: this.noise.save() };
+  }
+
+  /** Returns the random streams to positions {@link Stepper.streams} gave. */
+  restoreStreams(streams: Pick<StepperCheckpoint, 'samples' | 'noise'>): void {
+    this.samples.restore(streams.samples);
+    this.noise.restore(streams.noise);
+  }
+
   /** A copy of where the run is, before iteration k. */
   checkpoint(k: number): StepperCheckpoint {
     return { k, state: Float64Array.from(this.s), samples: this.samples.save(), noise: this.noise.save() };
@@ -173,7 +205,6 @@ export class Stepper {
   /** Returns to a checkpoint. */
   restore(checkpoint: StepperCheckpoint): void {
     this.s.set(checkpoint.state);
-    this.samples.restore(checkpoint.samples);
-    this.noise.restore(checkpoint.noise);
+    this.restoreStreams(checkpoint);
   }
 }

@@ -6,7 +6,9 @@
  *
  * The memory is shared (backed by a `SharedArrayBuffer`): growing a shared memory never moves
  * or detaches it, so every view handed out stays valid when a later kernel or buffer needs more
- * room. Allocation is a bump pointer: a run's buffers live as long as the run.
+ * room. Allocation is a bump pointer: a run's buffers live as long as the run, except blocks
+ * given back with `release` (the reverse tape's, one per trajectory), which the next request
+ * that fits reuses, so an outer loop of many tracked runs does not grow the memory each time.
  */
 import { align16 } from './emit-wasm.ts';
 import { checkWasmMemory, WASM_MAX_BYTES } from './memory-limit.ts';
@@ -41,8 +43,15 @@ export class KernelMemory {
     return a.buffer === this.current || this.buffers.has(a.buffer);
   }
 
+  /** Blocks given back by `release`, by byte offset with their (16-aligned) length. */
+  private readonly released: Array<{ readonly offset: number; readonly bytes: number }> = [];
+  /** Released blocks handed out again, by offset, with their whole length (kept whole when released anew). */
+  private readonly reused = new Map<number, number>();
+
   /** Reserves `bytes` (16-aligned, zero-filled) and returns their byte offset; grows the memory when needed. */
   reserve(bytes: number, what: string): number {
+    const reused = this.reuse(align16(bytes));
+    if (reused !== undefined) return reused;
     const offset = this.top;
     const end = offset + align16(bytes);
     checkWasmMemory(end, what);
@@ -54,6 +63,30 @@ export class KernelMemory {
     }
     this.top = end;
     return offset;
+  }
+
+  /**
+   * Gives back a block from `reserve` (its offset and the bytes asked for); its views must no
+   * longer be used. The smallest released block that fits serves a later request.
+   */
+  release(offset: number, bytes: number): void {
+    const whole = this.reused.get(offset) ?? align16(bytes);
+    this.reused.delete(offset);
+    this.released.push({ offset, bytes: whole });
+  }
+
+  /** The smallest released block of at least `bytes`, zero-filled up to `bytes`, taken off the list. */
+  private reuse(bytes: number): number | undefined {
+    let best = -1;
+    for (let k = 0; k < this.released.length; k++) {
+      const block = this.released[k]!;
+      if (block.bytes >= bytes && (best < 0 || block.bytes < this.released[best]!.bytes)) best = k;
+    }
+    if (best < 0) return undefined;
+    const [block] = this.released.splice(best, 1);
+    new Uint8Array(this.current, block!.offset, bytes).fill(0);
+    this.reused.set(block!.offset, block!.bytes);
+    return block!.offset;
   }
 
   /** A zeroed `Float64Array` of `entries` in this memory. */

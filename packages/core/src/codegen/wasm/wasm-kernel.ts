@@ -60,7 +60,8 @@ export function compileWasmKernel(kernel: LoopKernel, shared?: KernelMemory): Wa
   const use = (name: ArgumentBuffer): boolean => staged.has(name);
   const [useX, useTh, useT, useU, useH, useOut] = ARGUMENTS.map(use) as [boolean, boolean, boolean, boolean, boolean, boolean];
   const writesOut = written.has('out');
-  if ([...written].some((name) => name !== 'out')) throw new Error('a kernel writes an argument other than out');
+  const writesU = written.has('u');
+  if ([...written].some((name) => name !== 'out' && name !== 'u')) throw new Error('a kernel writes an argument other than out and u');
   const staging = shared ? sharedStaging(shared) : ownStaging(memory, emitted.layout, kernel.data);
 
   const room = (used: boolean, a: Float64Array): number => (used && !staging.owns(a) ? align16(a.length * 8) : 0);
@@ -97,11 +98,14 @@ export function compileWasmKernel(kernel: LoopKernel, shared?: KernelMemory): Wa
       }
     }
     call(ox, oth, ot, ou, oidx, count, oout, oh);
-    if (writesOut && !staging.owns(out)) {
-      const from = oout / 8;
-      const f64 = staging.f64;
-      for (let k = 0; k < out.length; k++) out[k] = f64[from + k]!;
-    }
+    if (writesOut && !staging.owns(out)) copyBack(out, oout);
+    if (writesU && !staging.owns(u)) copyBack(u, ou);
+  };
+  /** Copies a written argument back from where it was staged. */
+  const copyBack = (a: Float64Array, at: number): void => {
+    const from = at / 8;
+    const f64 = staging.f64;
+    for (let k = 0; k < a.length; k++) a[k] = f64[from + k]!;
   };
   let text: string | undefined;
   return {
