@@ -17,7 +17,8 @@
 import type Binaryen from 'binaryen';
 import { binaryen } from './binaryen-module.ts';
 import type { ElementwiseFunction } from '../../ir/functions.ts';
-import type { LoopBuffer, LoopCondition, LoopExpr, LoopIndex, LoopKernel, LoopLocal, LoopStatement } from '../loop-ir.ts';
+import { readsArgument } from '../direction-loops.ts';
+import type { DirectionKernelLoops, LoopBuffer, LoopCondition, LoopExpr, LoopIndex, LoopKernel, LoopLocal, LoopStatement } from '../loop-ir.ts';
 import { wasmFeatures } from './math.ts';
 import { nativeFunctionName } from './native-functions.ts';
 import { vectorizableElement, vectorizableLoop } from './vectorize.ts';
@@ -54,6 +55,11 @@ export interface EmittedWasm {
   readonly imports: Readonly<Record<string, (z: number, w?: number) => number>>;
   /** Names of the functions imported from module `math` (the shared instance of `math.ts`). */
   readonly math: readonly string[];
+  /**
+   * Bytes of scratch a call of the exported `directions` function needs at its `scratch`
+   * argument (present when the module has that function).
+   */
+  readonly directionScratchBytes?: number;
 }
 
 /** The module as WAT, for tests and curious users. */
@@ -93,10 +99,14 @@ export function staticLayout(kernel: LoopKernel): WasmStaticLayout {
  * Emits `kernel` as an optimized WebAssembly module with SIMD. With `placed` (the offsets a run's
  * `KernelMemory` gave its data arrays and scratch buffers), the module imports that shared memory
  * as `env.memory`; without, it has a memory of its own, laid out by {@link staticLayout} and
- * exported as `memory`.
+ * exported as `memory`. With `directions` (the kernel's all-directions variant), the module also
+ * exports `directions(x, th, t, u, idx, count, out, h, from, to, scratch)`: columns [from, to)
+ * of `t` and `out` in one call, `u` the caller's direction buffer (P zeros, left as it was), its
+ * scratch buffers at the caller's `scratch` ({@link EmittedWasm.directionScratchBytes} bytes), so
+ * that concurrent calls with their own `u` and `scratch` on disjoint ranges touch disjoint memory.
  * @category Code generation
  */
-export function emitWasm(kernel: LoopKernel, placed?: WasmStaticLayout): EmittedWasm {
+export function emitWasm(kernel: LoopKernel, placed?: WasmStaticLayout, directions?: DirectionKernelLoops): EmittedWasm {
   const module = new binaryen.Module();
   try {
     module.setFeatures(wasmFeatures());
@@ -112,9 +122,19 @@ export function emitWasm(kernel: LoopKernel, placed?: WasmStaticLayout): Emitted
     const params = binaryen.createType(Array.from({ length: 8 }, () => binaryen.i32));
     module.addFunction('kernel', params, binaryen.none, body.vars, body.statements(kernel.body));
     module.addFunctionExport('kernel', 'kernel');
+    let directionScratchBytes: number | undefined;
+    if (directions) {
+      const own = staticLayout({ ...kernel, data: [] });
+      const scratch = own.scratch.map((offset) => offset - WASM_STATIC_BASE);
+      directionScratchBytes = own.end - WASM_STATIC_BASE;
+      const range = new KernelBody(module, { ...layout, scratch }, functions, imports, math, DIRECTION_PARAMS);
+      const rangeParams = binaryen.createType(Array.from({ length: DIRECTION_PARAMS }, () => binaryen.i32));
+      module.addFunction('directions', rangeParams, binaryen.none, range.vars, range.statements(directions.body));
+      module.addFunctionExport('directions', 'directions');
+    }
     if (!module.validate()) throw new Error('the WebAssembly emitter produced an invalid module');
     module.optimize();
-    return { binary: module.emitBinary(), layout, imports, math: [...math] };
+    return { binary: module.emitBinary(), layout, imports, math: [...math], directionScratchBytes };
   } finally {
     module.dispose();
   }
@@ -131,6 +151,11 @@ function functionName(module: Binaryen.Module, f: ElementwiseFunction, k: number
 }
 
 const PARAMS = { x: 0, th: 1, t: 2, u: 3, idx: 4, count: 5, out: 6, h: 7 } as const;
+/** The all-directions function's parameters after the kernel's 8: the range [from, to) and the call's scratch. */
+const FROM = 8;
+const TO = 9;
+const SCRATCH = 10;
+const DIRECTION_PARAMS = 11;
 const MINUS_INFINITY = -Infinity;
 
 /** The statements of one kernel function, with its locals. */
@@ -141,13 +166,22 @@ class KernelBody {
   /** Vector versions of locals declared in the loop body being vectorized. */
   private lanes = new Map<number, number>();
   private labels = 0;
+  /** The locals holding the `t` and `out` columns inside a `directions` loop (the parameters outside). */
+  private columns: { readonly t: number; readonly out: number } | undefined;
+  /** The locals holding the current block [from, to) inside a `directionBlocks` loop. */
+  private block: { readonly from: number; readonly to: number } | undefined;
 
+  /**
+   * @param params - 8 for `kernel`; 11 (`DIRECTION_PARAMS`) for `directions`, whose scratch
+   *   buffers are at `layout.scratch` bytes from its `scratch` parameter
+   */
   constructor(
     private readonly m: Binaryen.Module,
     private readonly layout: WasmStaticLayout,
     private readonly functions: readonly string[],
     private readonly imports: Record<string, (z: number, w?: number) => number>,
     private readonly math: Set<string>,
+    private readonly params = 8,
   ) {}
 
   /** Calls function `name` of the kernel's table: a `math:` one is imported from the shared math instance on first use. */
@@ -167,7 +201,7 @@ class KernelBody {
   }
 
   private fresh(type: Binaryen.Type): number {
-    return 8 + this.vars.push(type) - 1;
+    return this.params + this.vars.push(type) - 1;
   }
 
   private local(l: LoopLocal): number {
@@ -201,11 +235,74 @@ class KernelBody {
         return this.reduce(s);
       case 'if':
         return m.if(this.condition(s.condition), this.statements(s.then), this.statements(s.otherwise));
+      case 'directions':
+        return this.directions(s.column, s.body);
+      case 'directionBlocks':
+        return this.directionBlocks(s.size, s.body);
       default: {
         const unknown: never = s;
         throw new Error(`unknown loop statement ${JSON.stringify(unknown)}`);
       }
     }
+  }
+
+  /** `for (p = from; p < to; p++) { t, out ← column p; u[p] = 1; body; u[p] = 0 }` over the current block or the call's range. */
+  private directions(column: number, body: readonly LoopStatement[]): Binaryen.ExpressionRef {
+    const m = this.m;
+    if (this.params !== DIRECTION_PARAMS || this.columns) throw new Error('a direction loop outside the all-directions function, or nested');
+    const i32 = (local: number): Binaryen.ExpressionRef => m.local.get(local, binaryen.i32);
+    const p = this.fresh(binaryen.i32);
+    const end = this.fresh(binaryen.i32);
+    const columns = { t: this.fresh(binaryen.i32), out: this.fresh(binaryen.i32) };
+    const columnBytes = column * 8;
+    const direction = (): Binaryen.ExpressionRef => m.i32.add(i32(PARAMS.u), m.i32.shl(i32(p), m.i32.const(3)));
+    const setsDirection = readsArgument(body, 'u');
+    this.columns = columns;
+    const inner = this.statements(body);
+    this.columns = undefined;
+    const label = `P${this.labels++}`;
+    const next = (local: number): Binaryen.ExpressionRef => m.local.set(local, m.i32.add(i32(local), m.i32.const(columnBytes)));
+    const step = m.block(null, [
+      ...(setsDirection ? [m.f64.store(0, 8, direction(), m.f64.const(1))] : []),
+      inner,
+      ...(setsDirection ? [m.f64.store(0, 8, direction(), m.f64.const(0))] : []),
+      next(columns.t),
+      next(columns.out),
+      m.local.set(p, m.i32.add(i32(p), m.i32.const(1))),
+    ]);
+    return m.block(`${label}_done`, [
+      m.local.set(p, i32(this.block ? this.block.from : FROM)),
+      m.local.set(end, i32(this.block ? this.block.to : TO)),
+      m.local.set(columns.t, m.i32.add(i32(PARAMS.t), m.i32.mul(i32(p), m.i32.const(columnBytes)))),
+      m.local.set(columns.out, m.i32.add(i32(PARAMS.out), m.i32.mul(i32(p), m.i32.const(columnBytes)))),
+      m.loop(`${label}_next`, m.block(null, [m.br(`${label}_done`, m.i32.ge_u(i32(p), i32(end))), step, m.br(`${label}_next`)])),
+    ]);
+  }
+
+  /** `for (b = from; b < to; b = end) { end = min(b + size, to); body }`, the body's direction loops over [b, end). */
+  private directionBlocks(size: number, body: readonly LoopStatement[]): Binaryen.ExpressionRef {
+    const m = this.m;
+    if (this.params !== DIRECTION_PARAMS || this.block || this.columns) throw new Error('direction blocks outside the all-directions function, or nested');
+    const i32 = (local: number): Binaryen.ExpressionRef => m.local.get(local, binaryen.i32);
+    const block = { from: this.fresh(binaryen.i32), to: this.fresh(binaryen.i32) };
+    this.block = block;
+    const inner = this.statements(body);
+    this.block = undefined;
+    const label = `B${this.labels++}`;
+    const bounded = m.i32.add(i32(block.from), m.i32.const(size));
+    return m.block(`${label}_done`, [
+      m.local.set(block.from, i32(FROM)),
+      m.loop(
+        `${label}_next`,
+        m.block(null, [
+          m.br(`${label}_done`, m.i32.ge_u(i32(block.from), i32(TO))),
+          m.local.set(block.to, m.select(m.i32.lt_u(bounded, i32(TO)), m.i32.add(i32(block.from), m.i32.const(size)), i32(TO))),
+          inner,
+          m.local.set(block.from, i32(block.to)),
+          m.br(`${label}_next`),
+        ]),
+      ),
+    ]);
   }
 
   /**
@@ -266,12 +363,16 @@ class KernelBody {
     const m = this.m;
     const scaled = index.op === 'const' ? m.i32.const(index.value * 8) : m.i32.shl(this.index(index), m.i32.const(3));
     switch (buffer.kind) {
-      case 'argument':
+      case 'argument': {
         if (!Object.hasOwn(PARAMS, buffer.name)) throw new Error('not a kernel argument buffer');
-        return [0, m.i32.add(m.local.get(PARAMS[buffer.name], binaryen.i32), scaled)];
+        const { columns } = this;
+        const base = columns && (buffer.name === 't' || buffer.name === 'out') ? columns[buffer.name] : PARAMS[buffer.name];
+        return [0, m.i32.add(m.local.get(base, binaryen.i32), scaled)];
+      }
       case 'data':
         return [this.layout.data[buffer.index]!, scaled];
       case 'scratch':
+        if (this.params === DIRECTION_PARAMS) return [this.layout.scratch[buffer.index]!, m.i32.add(m.local.get(SCRATCH, binaryen.i32), scaled)];
         return [this.layout.scratch[buffer.index]!, scaled];
       default: {
         const unknown: never = buffer;
