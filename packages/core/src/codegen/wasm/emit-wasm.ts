@@ -165,6 +165,8 @@ class KernelBody {
   private readonly scalars = new Map<number, number>();
   /** Vector versions of locals declared in the loop body being vectorized. */
   private lanes = new Map<number, number>();
+  /** v128 locals holding splats of scalar locals, for the vector loop being built. */
+  private splats = new Map<number, { readonly scalar: number; readonly vector: number }>();
   private labels = 0;
   /** The locals holding the `t` and `out` columns inside a `directions` loop (the parameters outside). */
   private columns: { readonly t: number; readonly out: number } | undefined;
@@ -317,8 +319,8 @@ class KernelBody {
     const scalar = (): Binaryen.ExpressionRef => this.statements(body);
     if (!vectorizableLoop(body, j)) return m.block(null, [...setup, this.counted(index, n, 1, scalar())]);
     const lanes = m.block(null, body.map((s) => this.laneStatement(s, j)));
-    this.lanes = new Map();
-    return m.block(null, [...setup, this.counted(index, n, 2, lanes), m.if(m.i32.lt_u(m.local.get(index, binaryen.i32), m.local.get(n, binaryen.i32)), scalar())]);
+    const splats = this.endLanes();
+    return m.block(null, [...setup, ...splats, this.counted(index, n, 2, lanes), m.if(m.i32.lt_u(m.local.get(index, binaryen.i32), m.local.get(n, binaryen.i32)), scalar())]);
   }
 
   /** `while (j + step ≤ n) { body; j += step }`. */
@@ -347,10 +349,11 @@ class KernelBody {
     const acc = this.fresh(binaryen.v128);
     const accGet = (): Binaryen.ExpressionRef => m.local.get(acc, binaryen.v128);
     const element = this.laneExpr(s.element, s.index);
-    this.lanes = new Map();
+    const splats = this.endLanes();
     const laneStep = m.local.set(acc, sum ? m.f64x2.add(accGet(), element) : m.f64x2.max(accGet(), element));
     return m.block(null, [
       ...setup,
+      ...splats,
       m.local.set(acc, m.f64x2.splat(m.f64.const(sum ? 0 : MINUS_INFINITY))),
       this.counted(index, n, 2, laneStep),
       m.local.set(target, combine(m.f64x2.extract_lane(accGet(), 0), m.f64x2.extract_lane(accGet(), 1))),
@@ -499,6 +502,28 @@ class KernelBody {
     }
   }
 
+  /**
+   * The v128 local holding a scalar local of the enclosing code in both lanes, set once before the
+   * vector loop being built (by {@link KernelBody.endLanes}) rather than splatted per iteration.
+   */
+  private splatOf(local: LoopLocal): number {
+    let splat = this.splats.get(local.id);
+    if (splat === undefined) {
+      splat = { scalar: this.local(local), vector: this.fresh(binaryen.v128) };
+      this.splats.set(local.id, splat);
+    }
+    return splat.vector;
+  }
+
+  /** Ends building a vector loop: forgets its lane locals, returns the splats to run before it. */
+  private endLanes(): Binaryen.ExpressionRef[] {
+    const m = this.m;
+    const sets = [...this.splats.values()].map(({ scalar, vector }) => m.local.set(vector, m.f64x2.splat(m.local.get(scalar, binaryen.f64))));
+    this.lanes = new Map();
+    this.splats = new Map();
+    return sets;
+  }
+
   /** A statement of a vectorized loop body, for lanes j and j + 1. */
   private laneStatement(s: LoopStatement, j: LoopLocal<'i32'>): Binaryen.ExpressionRef {
     const m = this.m;
@@ -524,8 +549,8 @@ class KernelBody {
       case 'fromIndex':
         return splat(this.expr(e));
       case 'local': {
-        const v = this.lanes.get(e.local.id);
-        return v === undefined ? splat(this.expr(e)) : m.local.get(v, binaryen.v128);
+        const v = this.lanes.get(e.local.id) ?? this.splatOf(e.local);
+        return m.local.get(v, binaryen.v128);
       }
       case 'load': {
         if (!this.dependsOn(e.index, j)) return splat(this.expr(e));
@@ -534,6 +559,8 @@ class KernelBody {
       }
       case 'binary': {
         if (e.operator === 'pow') return this.perLane([e.left, e.right], j, (a, b) => m.call(this.pow(), [a, b!], binaryen.f64));
+        // a + (−b) is a − b in IEEE arithmetic, to the bit: one instruction less per pair of lanes.
+        if (e.operator === 'add' && e.right.op === 'unary' && e.right.operator === 'neg') return m.f64x2.sub(this.laneExpr(e.left, j), this.laneExpr(e.right.arg, j));
         const left = this.laneExpr(e.left, j);
         const right = this.laneExpr(e.right, j);
         return m.f64x2[e.operator](left, right);
