@@ -323,14 +323,16 @@ class KernelBody {
     return m.block(null, [...setup, ...splats, this.counted(index, n, 2, lanes), m.if(m.i32.lt_u(m.local.get(index, binaryen.i32), m.local.get(n, binaryen.i32)), scalar())]);
   }
 
-  /** `while (j + step ≤ n) { body; j += step }`. */
+  /**
+   * `while (j + step ≤ n) { body; j += step }`, rotated: one test before the loop, then the test
+   * at the bottom of each iteration (one branch per iteration instead of two).
+   */
   private counted(index: number, n: number, step: number, body: Binaryen.ExpressionRef): Binaryen.ExpressionRef {
     const m = this.m;
     const label = `L${this.labels++}`;
-    const done = m.i32.gt_u(m.i32.add(m.local.get(index, binaryen.i32), m.i32.const(step)), m.local.get(n, binaryen.i32));
-    return m.block(`${label}_done`, [
-      m.loop(`${label}_next`, m.block(null, [m.br(`${label}_done`, done), body, m.local.set(index, m.i32.add(m.local.get(index, binaryen.i32), m.i32.const(step))), m.br(`${label}_next`)])),
-    ]);
+    const more = (): Binaryen.ExpressionRef => m.i32.le_u(m.i32.add(m.local.get(index, binaryen.i32), m.i32.const(step)), m.local.get(n, binaryen.i32));
+    const advance = m.local.set(index, m.i32.add(m.local.get(index, binaryen.i32), m.i32.const(step)));
+    return m.if(more(), m.loop(`${label}_next`, m.block(null, [body, advance, m.br(`${label}_next`, more())])));
   }
 
   private reduce(s: Extract<LoopStatement, { kind: 'reduce' }>): Binaryen.ExpressionRef {
