@@ -371,7 +371,11 @@ function renameIndex(e: LoopIndex, from: LoopLocal<'i32'>, to: LoopLocal<'i32'>)
   }
 }
 
-function renameExpr(e: LoopExpr, from: LoopLocal<'i32'>, to: LoopLocal<'i32'>): LoopExpr {
+/**
+ * `e` with the integer local `from` replaced by `to` (an emitter evaluating one element at two indices).
+ * @category Code generation
+ */
+export function renameExpr(e: LoopExpr, from: LoopLocal<'i32'>, to: LoopLocal<'i32'>): LoopExpr {
   switch (e.op) {
     case 'const':
     case 'local':

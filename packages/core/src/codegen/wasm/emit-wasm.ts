@@ -8,16 +8,18 @@
  * {@link WASM_STATIC_BASE}, laid out here; arguments are placed by the caller (`wasm-kernel.ts`).
  *
  * Innermost unit-stride loops and reductions run in f64x2 lanes (`vectorize.ts`), with a scalar
- * tail for an odd extent. A sum reduction adds the even-indexed terms in lane 0 and the odd-indexed
- * ones in lane 1, each in increasing index order, then lane 0 + lane 1, then the last term when the
- * extent is odd: a fixed order, so results are deterministic (and differ from the JavaScript
- * backend's left-to-right sum in the last bits). Max reductions are exact in any order.
+ * tail for an odd extent. A sum reduction keeps two vector accumulators, so two chains of adds run
+ * at once: four partial sums s0..s3 of the terms of index 4k, 4k+1, 4k+2, 4k+3, each in increasing
+ * index order; when two terms remain after the last group of four, they go to s0 and s1; then
+ * (s0 + s2) + (s1 + s3), then the last term when the extent is odd: a fixed order, so results are
+ * deterministic (and differ from the JavaScript backend's left-to-right sum in the last bits). Max
+ * reductions are exact in any order.
  * @module
  */
 import type Binaryen from 'binaryen';
 import { binaryen } from './binaryen-module.ts';
 import type { ElementwiseFunction } from '../../ir/functions.ts';
-import { readsArgument } from '../direction-loops.ts';
+import { readsArgument, renameExpr } from '../direction-loops.ts';
 import type { DirectionKernelLoops, LoopBuffer, LoopCondition, LoopExpr, LoopIndex, LoopKernel, LoopLocal, LoopStatement } from '../loop-ir.ts';
 import { wasmFeatures } from './math.ts';
 import { nativeFunctionName } from './native-functions.ts';
@@ -167,6 +169,8 @@ class KernelBody {
   private lanes = new Map<number, number>();
   /** v128 locals holding splats of scalar locals, for the vector loop being built. */
   private splats = new Map<number, { readonly scalar: number; readonly vector: number }>();
+  /** Ids (negative, apart from the loop IR's) of the index locals that evaluate a reduction's element two terms ahead. */
+  private shiftedIds = 0;
   private labels = 0;
   /** The locals holding the `t` and `out` columns inside a `directions` loop (the parameters outside). */
   private columns: { readonly t: number; readonly out: number } | undefined;
@@ -348,17 +352,30 @@ class KernelBody {
     if (!vectorizableElement(s.element, s.index)) {
       return m.block(null, [...setup, m.local.set(target, m.f64.const(sum ? 0 : MINUS_INFINITY)), this.counted(index, n, 1, step())]);
     }
-    const acc = this.fresh(binaryen.v128);
-    const accGet = (): Binaryen.ExpressionRef => m.local.get(acc, binaryen.v128);
-    const element = this.laneExpr(s.element, s.index);
+    // Two vector accumulators (terms 4k, 4k+1 and 4k+2, 4k+3): two independent chains of adds, since
+    // one chain waits out the add's latency at every term.
+    const ahead: LoopLocal<'i32'> = { id: --this.shiftedIds, type: 'i32' };
+    const accs = [this.fresh(binaryen.v128), this.fresh(binaryen.v128)] as const;
+    const accGet = (k: 0 | 1): Binaryen.ExpressionRef => m.local.get(accs[k], binaryen.v128);
+    const add = (k: 0 | 1, element: Binaryen.ExpressionRef): Binaryen.ExpressionRef => m.local.set(accs[k], sum ? m.f64x2.add(accGet(k), element) : m.f64x2.max(accGet(k), element));
+    const pair = m.block(null, [
+      m.local.set(this.local(ahead), m.i32.add(m.local.get(index, binaryen.i32), m.i32.const(2))),
+      add(0, this.laneExpr(s.element, s.index)),
+      add(1, this.laneExpr(renameExpr(s.element, s.index, ahead), ahead)),
+    ]);
+    const single = add(0, this.laneExpr(s.element, s.index));
     const splats = this.endLanes();
-    const laneStep = m.local.set(acc, sum ? m.f64x2.add(accGet(), element) : m.f64x2.max(accGet(), element));
+    const start = m.f64x2.splat(m.f64.const(sum ? 0 : MINUS_INFINITY));
+    const lanes = sum ? m.f64x2.add(accGet(0), accGet(1)) : m.f64x2.max(accGet(0), accGet(1));
     return m.block(null, [
       ...setup,
       ...splats,
-      m.local.set(acc, m.f64x2.splat(m.f64.const(sum ? 0 : MINUS_INFINITY))),
-      this.counted(index, n, 2, laneStep),
-      m.local.set(target, combine(m.f64x2.extract_lane(accGet(), 0), m.f64x2.extract_lane(accGet(), 1))),
+      m.local.set(accs[0], start),
+      m.local.set(accs[1], m.f64x2.splat(m.f64.const(sum ? 0 : MINUS_INFINITY))),
+      this.counted(index, n, 4, pair),
+      m.if(m.i32.le_u(m.i32.add(m.local.get(index, binaryen.i32), m.i32.const(2)), m.local.get(n, binaryen.i32)), m.block(null, [single, m.local.set(index, m.i32.add(m.local.get(index, binaryen.i32), m.i32.const(2)))])),
+      m.local.set(accs[0], lanes),
+      m.local.set(target, combine(m.f64x2.extract_lane(accGet(0), 0), m.f64x2.extract_lane(accGet(0), 1))),
       m.if(m.i32.lt_u(m.local.get(index, binaryen.i32), m.local.get(n, binaryen.i32)), step()),
     ]);
   }
