@@ -197,9 +197,9 @@ class DirectionRewriter {
     const varying = list.filter((s) => this.varying.statement(s));
     if (varying.length === 0) return invariant;
     const k = varying.findIndex((s) => s.kind === 'if' && !this.varying.condition(s.condition));
-    if (k >= 0) {
-      const branch = varying[k] as Extract<LoopStatement, { kind: 'if' }>;
-      const before = varying.slice(0, k);
+    const branch = k >= 0 ? (varying[k] as Extract<LoopStatement, { kind: 'if' }>) : undefined;
+    const before = varying.slice(0, Math.max(0, k));
+    if (branch && !this.writesWhatIsRead([...branch.then, ...branch.otherwise], before)) {
       const after = varying.slice(k + 1);
       const then = this.block([...before, ...branch.then, ...after], inBlocks);
       const otherwise = this.block([...before, ...branch.otherwise, ...after], inBlocks);
@@ -225,6 +225,15 @@ class DirectionRewriter {
     for (const u of units) if (!Array.isArray(u) && !this.writtenBeforeRead(u.body)) return undefined;
     const statements = units.map((u): LoopStatement => (Array.isArray(u) ? this.directions(u) : { kind: 'loop', index: u.index, extent: u.extent, body: this.block(u.body, true) }));
     return inBlocks ? statements : [{ kind: 'directionBlocks', size: this.blockSize, body: statements }];
+  }
+
+  /**
+   * Whether an invariant statement of `branch` (which moves ahead of `earlier` when `earlier` moves
+   * into the branch) writes a buffer a statement of `earlier` reads.
+   */
+  private writesWhatIsRead(branch: readonly LoopStatement[], earlier: readonly LoopStatement[]): boolean {
+    const read = new Set(earlier.flatMap((s) => [...accessOf(s).readBuffers]));
+    return branch.some((s) => !this.varying.statement(s) && [...accessOf(s).writtenBuffers].some((key) => read.has(key)));
   }
 
   /** Whether a loop body has invariant work worth computing once per iteration rather than once per direction. */
