@@ -29,6 +29,7 @@ export * from './codegen/lowering.ts';
 export * from './codegen/lower.ts';
 export * from './codegen/emit-js.ts';
 export * from './codegen/compile.ts';
+export { directionLoops } from './codegen/direction-loops.ts';
 export * from './codegen/backend.ts';
 export { emitWasm, staticLayout, WASM_STATIC_BASE, type EmittedWasm, type WasmStaticLayout } from './codegen/wasm/emit-wasm.ts';
 export { WASM_MATH_FUNCTIONS } from './codegen/wasm/math.ts';

@@ -10,7 +10,8 @@ import type { Node } from '../ir/node.ts';
 import { resolveBackend, runKernelMemory, type Backend } from './backend.ts';
 import { emitJavaScript } from './emit-js.ts';
 import type { InputResolver } from './layout.ts';
-import type { LoopKernel } from './loop-ir.ts';
+import { directionLoops } from './direction-loops.ts';
+import type { DirectionKernelLoops, LoopKernel } from './loop-ir.ts';
 import { lowerKernel } from './lower.ts';
 import type { KernelMemory } from './wasm/kernel-memory.ts';
 import { compileWasmKernel } from './wasm/wasm-kernel.ts';
@@ -38,6 +39,49 @@ export type Kernel = (
  * @category Code generation
  */
 export type OffsetKernel = (x: number, th: number, t: number, u: number, idx: number, count: number, out: number, h: number) => void;
+
+/**
+ * The all-directions variant of a forward kernel on JavaScript: columns [from, to) of `t` (J_k,
+ * tangent-major) into the same columns of `out` (J_{k+1}), `u` a direction buffer of P zeros (set
+ * to e_p for column p, zeros again on return).
+ * @category Code generation
+ */
+export type DirectionKernel = (
+  x: Float64Array,
+  th: Float64Array,
+  t: Float64Array,
+  u: Float64Array,
+  idx: Int32Array,
+  count: number,
+  out: Float64Array,
+  h: Float64Array,
+  from: number,
+  to: number,
+) => void;
+
+/**
+ * The all-directions variant on WebAssembly, by byte offsets into the run's memory: as
+ * {@link DirectionKernel}, plus `scratch`, where the call keeps its scratch buffers
+ * ({@link CompiledDirections.scratchBytes} bytes, 16-aligned). Two calls may run at once (on two
+ * threads sharing the memory) on disjoint ranges when each has its own `u` and `scratch`.
+ * @category Code generation
+ */
+export type DirectionOffsetKernel = (x: number, th: number, t: number, u: number, idx: number, count: number, out: number, h: number, from: number, to: number, scratch: number) => void;
+
+/**
+ * A forward kernel's all-directions variant, as compiled.
+ * @category Code generation
+ */
+export interface CompiledDirections {
+  /** The loop IR it was compiled from. */
+  readonly loops: DirectionKernelLoops;
+  /** On JavaScript: the variant (its scratch bound in its closure, so one call at a time). */
+  readonly run?: DirectionKernel;
+  /** On WebAssembly in a run's memory: the variant by byte offsets. */
+  readonly direct?: DirectionOffsetKernel;
+  /** Bytes of scratch a call of `direct` needs (0 on JavaScript). */
+  readonly scratchBytes: number;
+}
 
 /**
  * One result a kernel writes at `out[offset ...]` (or `u[offset ...]`, see `into`): `fixed` plus
@@ -86,6 +130,8 @@ export interface CompiledKernel {
   readonly memory?: KernelMemory;
   /** The same kernel taking byte offsets into {@link CompiledKernel.memory} (present exactly when `memory` is). */
   readonly direct?: OffsetKernel;
+  /** Its all-directions variant, when compiled with {@link CompileOptions.directions}. */
+  readonly directions?: CompiledDirections;
 }
 
 /**
@@ -95,6 +141,11 @@ export interface CompiledKernel {
 export interface CompileOptions {
   /** The code generator (default: see `resolveBackend`). */
   readonly backend?: Backend;
+  /**
+   * For a forward kernel t' = ∂ₛΦ·t + ∂θΦ·u: also compile its all-directions variant
+   * (`direction-loops.ts`), for columns of `column` entries (the state size).
+   */
+  readonly directions?: { readonly column: number };
 }
 
 /**
@@ -103,13 +154,16 @@ export interface CompileOptions {
  */
 export function compileKernel(outputs: readonly KernelOutput[], resolve: InputResolver, functions: FunctionTable, options: CompileOptions = {}): CompiledKernel {
   const loops = lowerKernel(outputs, resolve, functions);
+  const directionLoopIR = options.directions && directionLoops(loops.body, options.directions.column);
   if (resolveBackend(options.backend) === 'wasm') {
     const memory = runKernelMemory();
-    const wasm = compileWasmKernel(loops, memory);
+    const wasm = compileWasmKernel(loops, memory, directionLoopIR);
+    const range = directionLoopIR && wasm.directions;
     return {
       run: wasm.run,
       memory,
       direct: memory && wasm.direct,
+      directions: range && { loops: directionLoopIR, direct: memory && range.run, scratchBytes: range.scratchBytes },
       get source(): string {
         return wasm.text;
       },
@@ -118,6 +172,12 @@ export function compileKernel(outputs: readonly KernelOutput[], resolve: InputRe
     };
   }
   const source = emitJavaScript(loops);
+  const fns = loops.functions.map((f) => f.evaluate);
   const factory = new Function('data', 'fns', source) as (data: readonly Float64Array[], fns: Array<(z: number) => number>) => Kernel;
-  return { run: factory(loops.data, loops.functions.map((f) => f.evaluate)), source, loops, backend: 'js' };
+  const directions = directionLoopIR && {
+    loops: directionLoopIR,
+    run: (new Function('data', 'fns', emitJavaScript(loops, directionLoopIR)) as (data: readonly Float64Array[], fns: Array<(z: number) => number>) => DirectionKernel)(loops.data, fns),
+    scratchBytes: 0,
+  };
+  return { run: factory(loops.data, fns), source, loops, backend: 'js', directions };
 }

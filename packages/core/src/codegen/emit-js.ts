@@ -7,7 +7,8 @@
  * {@link integerLiteral}: nothing the loop IR holds can become an identifier or a string.
  */
 import { integerLiteral, numberLiteral } from './literal.ts';
-import type { ArgumentBuffer, LoopBuffer, LoopCondition, LoopExpr, LoopIndex, LoopLocal, LoopKernel, LoopStatement } from './loop-ir.ts';
+import { readsArgument } from './direction-loops.ts';
+import type { ArgumentBuffer, DirectionKernelLoops, LoopBuffer, LoopCondition, LoopExpr, LoopIndex, LoopLocal, LoopKernel, LoopStatement } from './loop-ir.ts';
 
 /** The kernel's float parameters, spelled as the emitted function declares them. */
 const ARGUMENT_NAMES: Readonly<Record<ArgumentBuffer, string>> = { x: 'x', th: 'th', t: 't', u: 'u', h: 'h', out: 'out' };
@@ -18,10 +19,19 @@ const INFINITY = numberLiteral(Infinity);
 const MINUS_INFINITY = numberLiteral(-Infinity);
 
 /**
- * The source of the factory `(data, fns) => kernel` for `kernel`.
+ * Inside a `directions` loop: the variables holding the current direction and its column's first
+ * index, which `t` and `out` are indexed from (emission is synchronous; set and restored there).
+ */
+let column: { readonly p: string; readonly start: string } | undefined;
+/** Inside a `directionBlocks` loop: the variables holding the current block's bounds. */
+let block: { readonly from: string; readonly to: string } | undefined;
+
+/**
+ * The source of the factory `(data, fns) => kernel` for `kernel`; with `directions`, of the
+ * factory of its all-directions variant `(x, th, t, u, idx, count, out, h, from, to)` instead.
  * @category Code generation
  */
-export function emitJavaScript(kernel: LoopKernel): string {
+export function emitJavaScript(kernel: LoopKernel, directions?: DirectionKernelLoops): string {
   const prelude = [
     ...kernel.data.map((_, k) => `const D${k} = data[${integerLiteral(k)}];`),
     ...kernel.functions.map((_, k) => `const f${k} = fns[${integerLiteral(k)}];`),
@@ -31,8 +41,8 @@ export function emitJavaScript(kernel: LoopKernel): string {
     '"use strict";',
     'const sq = (v) => v * v;',
     ...prelude,
-    'return function kernel(x, th, t, u, idx, count, out, h) {',
-    ...statements(kernel.body, '  ', kernel),
+    directions ? 'return function directions(x, th, t, u, idx, count, out, h, from, to) {' : 'return function kernel(x, th, t, u, idx, count, out, h) {',
+    ...statements(directions ? directions.body : kernel.body, '  ', kernel),
     '};',
   ].join('\n');
 }
@@ -49,10 +59,11 @@ function statement(s: LoopStatement, indent: string, kernel: LoopKernel): string
     case 'letIndex':
       return [`${indent}const ${name(s.local)} = ${index(s.value)};`];
     case 'store':
-      return [`${indent}${buffer(s.buffer)}[${index(s.index)}] ${s.accumulate ? '+=' : '='} ${expr(s.value)};`];
+      return [`${indent}${entry(s.buffer, s.index)} ${s.accumulate ? '+=' : '='} ${expr(s.value)};`];
     case 'zero': {
       const whole = s.buffer.kind === 'scratch' && s.start === 0 && s.end === kernel.scratch[s.buffer.index];
-      const range = whole ? '' : `, ${integerLiteral(s.start)}, ${integerLiteral(s.end)}`;
+      const shift = column && s.buffer.kind === 'argument' && s.buffer.name === 'out' ? `${column.start} + ` : '';
+      const range = whole ? '' : `, ${shift}${integerLiteral(s.start)}, ${shift}${integerLiteral(s.end)}`;
       return [`${indent}${buffer(s.buffer)}.fill(0${range});`];
     }
     case 'loop':
@@ -71,7 +82,50 @@ function statement(s: LoopStatement, indent: string, kernel: LoopKernel): string
         ...statements(s.otherwise, inner, kernel),
         `${indent}}`,
       ];
+    case 'directions':
+      return directionLoop(s.column, s.body, indent, kernel);
+    case 'directionBlocks': {
+      if (block || column) throw new Error('direction blocks nested');
+      block = { from: 'b0', to: 'b1' };
+      try {
+        return [
+          `${indent}for (let b0 = from, b1 = 0; b0 < to; b0 = b1) {`,
+          `${inner}b1 = Math.min(b0 + ${integerLiteral(s.size)}, to);`,
+          ...statements(s.body, inner, kernel),
+          `${indent}}`,
+        ];
+      } finally {
+        block = undefined;
+      }
+    }
   }
+}
+
+/** A `directions` loop: column p of `t` and `out` from `p · column`, u = e_p around the body when it reads u. */
+function directionLoop(size: number, body: readonly LoopStatement[], indent: string, kernel: LoopKernel): string[] {
+  if (column) throw new Error('direction loops nested');
+  const inner = indent + '  ';
+  const range = block ?? { from: 'from', to: 'to' };
+  const sets = readsArgument(body, 'u');
+  column = { p: 'p', start: 'c' };
+  try {
+    return [
+      `${indent}for (let p = ${range.from}; p < ${range.to}; p++) {`,
+      `${inner}const c = p * ${integerLiteral(size)};`,
+      ...(sets ? [`${inner}u[p] = 1;`] : []),
+      ...statements(body, inner, kernel),
+      ...(sets ? [`${inner}u[p] = 0;`] : []),
+      `${indent}}`,
+    ];
+  } finally {
+    column = undefined;
+  }
+}
+
+/** `buffer[index]`, the index taken from the current column for `t` and `out` inside a direction loop. */
+function entry(ref: LoopBuffer, at: LoopIndex): string {
+  const shifted = column && ref.kind === 'argument' && (ref.name === 't' || ref.name === 'out');
+  return `${buffer(ref)}[${shifted ? `${column!.start} + ` : ''}${index(at)}]`;
 }
 
 function forHeader(local: LoopLocal<'i32'>, extent: LoopIndex, indent: string): string {
@@ -103,7 +157,7 @@ function expr(e: LoopExpr): string {
     case 'local':
       return name(e.local);
     case 'load':
-      return `${buffer(e.buffer)}[${index(e.index)}]`;
+      return entry(e.buffer, e.index);
     case 'fromIndex':
       return factor(e.index, true);
     case 'binary':

@@ -151,7 +151,21 @@ export type LoopStatement =
       readonly element: LoopExpr;
     }
   /** Runs `then` when `condition` holds, `otherwise` when not. */
-  | { readonly kind: 'if'; readonly condition: LoopCondition; readonly then: readonly LoopStatement[]; readonly otherwise: readonly LoopStatement[] };
+  | { readonly kind: 'if'; readonly condition: LoopCondition; readonly then: readonly LoopStatement[]; readonly otherwise: readonly LoopStatement[] }
+  /**
+   * Only in a kernel's all-directions variant ({@link DirectionKernelLoops}): runs `body` once per
+   * θ-direction p of the current range (the call's [from, to), or the enclosing `directionBlocks`
+   * block of it), in increasing p. Inside, the arguments `t` and `out` mean their column p (`column`
+   * entries from `p · column`) and `u` holds e_p: the kernel sets `u[p] = 1` before the body and
+   * back to 0 after it. Never nested.
+   */
+  | { readonly kind: 'directions'; readonly column: number; readonly body: readonly LoopStatement[] }
+  /**
+   * Only in a kernel's all-directions variant: runs `body` for consecutive blocks of at most `size`
+   * directions of the call's range, so that the `directions` statements inside it iterate over one
+   * block (a block's columns stay in cache across the loop that encloses them). Never nested.
+   */
+  | { readonly kind: 'directionBlocks'; readonly size: number; readonly body: readonly LoopStatement[] };
 
 /**
  * A whole kernel in loop IR: what it binds when compiled, and what one call runs.
@@ -165,5 +179,21 @@ export interface LoopKernel {
   /** Entry counts of the scratch buffers, in the order `scratch` buffer refs index them. */
   readonly scratch: readonly number[];
   /** What one call runs. */
+  readonly body: readonly LoopStatement[];
+}
+
+/**
+ * The all-directions variant of a forward kernel t' = ∂ₛΦ·t + ∂θΦ·u: one call computes the
+ * columns p ∈ [from, to) of J_{k+1} from those of J_k (tangent-major, `column` entries each),
+ * with u = e_p for each. It shares its kernel's data arrays, functions and scratch sizes; each
+ * call has its own scratch (the caller passes where). What does not depend on the direction is
+ * computed once per call (or once per sample, or per block of directions and sample), not once
+ * per column (`direction-loops.ts`).
+ * @category Code generation
+ */
+export interface DirectionKernelLoops {
+  /** Entries of one column of `t` and `out` (the state size). */
+  readonly column: number;
+  /** What one call runs: statements of the loop IR with `directions` and `directionBlocks` in them. */
   readonly body: readonly LoopStatement[];
 }

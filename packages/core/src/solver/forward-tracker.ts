@@ -1,10 +1,13 @@
 /**
  * Forward derivative tracking, the SGD′ recursion J_{k+1} = ∂ₛΦ·J_k + ∂θΦ from J₀ = ∂θs₀
- * (zero unless a solver state starts at an expression of θ), one θ direction at a time. The Jacobian is stored tangent-major: column p (∂s/∂θ_p) is contiguous, so each
- * kernel call streams one column, and two buffers alternate so nothing is copied or allocated.
- * On WebAssembly both buffers and the direction live in the run's memory, next to the state.
+ * (zero unless a solver state starts at an expression of θ). The Jacobian is stored
+ * tangent-major: column p (∂s/∂θ_p) is contiguous, and two buffers alternate so nothing is
+ * copied or allocated. On WebAssembly both buffers, the direction and the scratch of the forward
+ * kernel's all-directions variant live in the run's memory, next to the state, and a step is one
+ * call of that variant over every direction (what does not depend on the direction computed once);
+ * on JavaScript a step calls the forward kernel once per direction.
  */
-import type { OffsetKernel } from '../codegen/compile.ts';
+import type { DirectionOffsetKernel } from '../codegen/compile.ts';
 import { RunBuffers } from '../codegen/run-buffers.ts';
 import type { Stepper } from './stepper.ts';
 
@@ -18,8 +21,8 @@ export class ForwardTracker {
   private currentColumns: Float64Array[];
   private nextColumns: Float64Array[];
   private readonly direction: Float64Array;
-  /** On WebAssembly: the forward kernel by byte offsets, and where J_k and J_{k+1} start. */
-  private readonly direct?: { readonly forward: OffsetKernel; current: number; next: number; readonly columnBytes: number; readonly direction: number };
+  /** On WebAssembly: the all-directions forward kernel by byte offsets, where J_k and J_{k+1} start, the direction and the call's scratch. */
+  private readonly direct?: { readonly forward: DirectionOffsetKernel; current: number; next: number; readonly direction: number; readonly scratch: number };
 
   /** @param stepper - the run whose iterates are differentiated, at its start s₀ (J₀ = ∂θs₀) */
   constructor(private readonly stepper: Stepper) {
@@ -32,8 +35,11 @@ export class ForwardTracker {
     this.currentColumns = columns(this.current);
     this.nextColumns = columns(this.next);
     this.direction = buffers.float64(P);
-    const forward = stepper.program.forward.direct;
-    if (forward) this.direct = { forward, current: this.current.byteOffset, next: this.next.byteOffset, columnBytes: S * 8, direction: this.direction.byteOffset };
+    const directions = stepper.program.forward.directions;
+    if (directions?.direct) {
+      const scratch = directions.scratchBytes > 0 ? buffers.float64(directions.scratchBytes / 8).byteOffset : 0;
+      this.direct = { forward: directions.direct, current: this.current.byteOffset, next: this.next.byteOffset, direction: this.direction.byteOffset, scratch };
+    }
     if (stepper.program.initDependsOnTheta) {
       const { theta } = stepper;
       const { x0 } = stepper.kernels.instance;
@@ -61,17 +67,10 @@ export class ForwardTracker {
     [this.currentColumns, this.nextColumns] = [this.nextColumns, this.currentColumns];
   }
 
-  /** `update` on WebAssembly: columns, direction, state, θ and batch passed as offsets into the run's memory. */
+  /** `update` on WebAssembly: one call for every direction, J_k, J_{k+1}, direction, state, θ and batch passed as offsets into the run's memory. */
   private updateByOffsets(direct: NonNullable<ForwardTracker['direct']>): void {
-    const { stepper, direction } = this;
-    const { s, theta, idx, h } = stepper.offsets();
-    const { forward, columnBytes } = direct;
-    const at = direct.direction;
-    for (let p = 0; p < direction.length; p++) {
-      direction[p] = 1;
-      forward(s, theta, direct.current + p * columnBytes, at, idx, stepper.count, direct.next + p * columnBytes, h);
-      direction[p] = 0;
-    }
+    const { s, theta, idx, h } = this.stepper.offsets();
+    direct.forward(s, theta, direct.current, direct.direction, idx, this.stepper.count, direct.next, h, 0, this.direction.length, direct.scratch);
     [this.current, this.next] = [this.next, this.current];
     [this.currentColumns, this.nextColumns] = [this.nextColumns, this.currentColumns];
     [direct.current, direct.next] = [direct.next, direct.current];

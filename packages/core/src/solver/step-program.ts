@@ -4,14 +4,15 @@
  * reported quantities, and the kernels derived from the one IR the solver wrote:
  *
  * - `step`:    s' = mean over the batch of Φ(s, θ; ξ)
- * - `forward`: t' = ∂ₛΦ·t + ∂θΦ·u  (one tangent column; the SGD′ recursion is this with u = e_p)
+ * - `forward`: t' = ∂ₛΦ·t + ∂θΦ·u  (one tangent column; the SGD′ recursion is this with u = e_p),
+ *   with its all-directions variant (every column of a range of directions in one call)
  * - `reverse`: [∂ₛΦᵀ w, ∂θΦᵀ w]     (one adjoint; w sits in the tangent buffer)
  * - `adjoint`: λ' = ∂ₛΦᵀ λ, g += ∂θΦᵀ λ (the reverse sweep's fused step: λ in `t`, λ' into
  *              `out`, g in `u`, added in place)
  * - `init`, `initForward`, `initReverse`: s₀ = I(x₀, θ), ∂θI·u and ∂θIᵀ w (the states' starts)
  * - `report`, `reportForward`, `reportReverse`: R(s, θ), ∂ₛR·t + ∂θR·u and [∂ₛRᵀ w, ∂θRᵀ w]
  */
-import { compileKernel, type CompiledKernel, type KernelOutput } from '../codegen/compile.ts';
+import { compileKernel, type CompiledKernel, type CompileOptions, type KernelOutput } from '../codegen/compile.ts';
 import { jvp, vjp } from '../diff/engine.ts';
 import { tangentOf } from '../derive/graphs.ts';
 import type { DerivativeGraphs } from '../derive/graphs.ts';
@@ -110,7 +111,7 @@ export interface StepProgram {
   readonly initDependsOnTheta: boolean;
   /** s' = Φ(s). */
   readonly step: CompiledKernel;
-  /** t' = ∂ₛΦ·t + ∂θΦ·u. */
+  /** t' = ∂ₛΦ·t + ∂θΦ·u, with `directions`: columns [from, to) of ∂θs in one call (u = e_p for column p). */
   readonly forward: CompiledKernel;
   /** out = [∂ₛΦᵀ w (stateSize entries), ∂θΦᵀ w (P entries)]. */
   readonly reverse: CompiledKernel;
@@ -240,7 +241,7 @@ export function compileStepProgram(
     state: new Map([...graphs.vars.entries.map((e) => [`var:${e.name}`, e.offset] as [string, number]), ...slots.map((s) => [inputKey(s.node.input!), s.offset] as [string, number])]),
     params: paramOffsets,
   });
-  const compile = (outs: KernelOutput[], locate = resolve): CompiledKernel => compileKernel(outs, locate, registry.functions);
+  const compile = (outs: KernelOutput[], locate = resolve, options: CompileOptions = {}): CompiledKernel => compileKernel(outs, locate, registry.functions, options);
   const paramOutputs = (nodes: readonly (Node | null)[], at: number): KernelOutput[] => graphs.params.entries.map((e, k) => output(nodes[k], e.size, at + e.offset));
   return {
     solver,
@@ -254,7 +255,11 @@ export function compileStepProgram(
     gradientStep: states.length === 0 && isGradientStep(vars, map.next, graphs.gradX),
     initDependsOnTheta: initTangents.some((t) => t !== null),
     step: compile(slots.map((s) => output(s.next, s.size, s.offset))),
-    forward: compile(slots.map((s, k) => output(tangents[k], s.size, s.offset))),
+    forward: compile(
+      slots.map((s, k) => output(tangents[k], s.size, s.offset)),
+      resolve,
+      { directions: { column: stateSize } },
+    ),
     reverse: compile([...slots.map((s, k) => output(adjoints[k], s.size, s.offset)), ...paramOutputs(adjoints.slice(slots.length), stateSize)]),
     adjoint: compile([
       ...slots.map((s, k) => output(adjoints[k], s.size, s.offset)),

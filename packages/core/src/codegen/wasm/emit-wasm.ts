@@ -8,16 +8,19 @@
  * {@link WASM_STATIC_BASE}, laid out here; arguments are placed by the caller (`wasm-kernel.ts`).
  *
  * Innermost unit-stride loops and reductions run in f64x2 lanes (`vectorize.ts`), with a scalar
- * tail for an odd extent. A sum reduction adds the even-indexed terms in lane 0 and the odd-indexed
- * ones in lane 1, each in increasing index order, then lane 0 + lane 1, then the last term when the
- * extent is odd: a fixed order, so results are deterministic (and differ from the JavaScript
- * backend's left-to-right sum in the last bits). Max reductions are exact in any order.
+ * tail for an odd extent. A sum reduction keeps two vector accumulators, so two chains of adds run
+ * at once: four partial sums s0..s3 of the terms of index 4k, 4k+1, 4k+2, 4k+3, each in increasing
+ * index order; when two terms remain after the last group of four, they go to s0 and s1; then
+ * (s0 + s2) + (s1 + s3), then the last term when the extent is odd: a fixed order, so results are
+ * deterministic (and differ from the JavaScript backend's left-to-right sum in the last bits). Max
+ * reductions are exact in any order.
  * @module
  */
 import type Binaryen from 'binaryen';
 import { binaryen } from './binaryen-module.ts';
 import type { ElementwiseFunction } from '../../ir/functions.ts';
-import type { LoopBuffer, LoopCondition, LoopExpr, LoopIndex, LoopKernel, LoopLocal, LoopStatement } from '../loop-ir.ts';
+import { readsArgument, renameExpr } from '../direction-loops.ts';
+import type { DirectionKernelLoops, LoopBuffer, LoopCondition, LoopExpr, LoopIndex, LoopKernel, LoopLocal, LoopStatement } from '../loop-ir.ts';
 import { wasmFeatures } from './math.ts';
 import { nativeFunctionName } from './native-functions.ts';
 import { vectorizableElement, vectorizableLoop } from './vectorize.ts';
@@ -54,6 +57,11 @@ export interface EmittedWasm {
   readonly imports: Readonly<Record<string, (z: number, w?: number) => number>>;
   /** Names of the functions imported from module `math` (the shared instance of `math.ts`). */
   readonly math: readonly string[];
+  /**
+   * Bytes of scratch a call of the exported `directions` function needs at its `scratch`
+   * argument (present when the module has that function).
+   */
+  readonly directionScratchBytes?: number;
 }
 
 /** The module as WAT, for tests and curious users. */
@@ -93,10 +101,14 @@ export function staticLayout(kernel: LoopKernel): WasmStaticLayout {
  * Emits `kernel` as an optimized WebAssembly module with SIMD. With `placed` (the offsets a run's
  * `KernelMemory` gave its data arrays and scratch buffers), the module imports that shared memory
  * as `env.memory`; without, it has a memory of its own, laid out by {@link staticLayout} and
- * exported as `memory`.
+ * exported as `memory`. With `directions` (the kernel's all-directions variant), the module also
+ * exports `directions(x, th, t, u, idx, count, out, h, from, to, scratch)`: columns [from, to)
+ * of `t` and `out` in one call, `u` the caller's direction buffer (P zeros, left as it was), its
+ * scratch buffers at the caller's `scratch` ({@link EmittedWasm.directionScratchBytes} bytes), so
+ * that concurrent calls with their own `u` and `scratch` on disjoint ranges touch disjoint memory.
  * @category Code generation
  */
-export function emitWasm(kernel: LoopKernel, placed?: WasmStaticLayout): EmittedWasm {
+export function emitWasm(kernel: LoopKernel, placed?: WasmStaticLayout, directions?: DirectionKernelLoops): EmittedWasm {
   const module = new binaryen.Module();
   try {
     module.setFeatures(wasmFeatures());
@@ -112,9 +124,19 @@ export function emitWasm(kernel: LoopKernel, placed?: WasmStaticLayout): Emitted
     const params = binaryen.createType(Array.from({ length: 8 }, () => binaryen.i32));
     module.addFunction('kernel', params, binaryen.none, body.vars, body.statements(kernel.body));
     module.addFunctionExport('kernel', 'kernel');
+    let directionScratchBytes: number | undefined;
+    if (directions) {
+      const own = staticLayout({ ...kernel, data: [] });
+      const scratch = own.scratch.map((offset) => offset - WASM_STATIC_BASE);
+      directionScratchBytes = own.end - WASM_STATIC_BASE;
+      const range = new KernelBody(module, { ...layout, scratch }, functions, imports, math, DIRECTION_PARAMS);
+      const rangeParams = binaryen.createType(Array.from({ length: DIRECTION_PARAMS }, () => binaryen.i32));
+      module.addFunction('directions', rangeParams, binaryen.none, range.vars, range.statements(directions.body));
+      module.addFunctionExport('directions', 'directions');
+    }
     if (!module.validate()) throw new Error('the WebAssembly emitter produced an invalid module');
     module.optimize();
-    return { binary: module.emitBinary(), layout, imports, math: [...math] };
+    return { binary: module.emitBinary(), layout, imports, math: [...math], directionScratchBytes };
   } finally {
     module.dispose();
   }
@@ -131,6 +153,11 @@ function functionName(module: Binaryen.Module, f: ElementwiseFunction, k: number
 }
 
 const PARAMS = { x: 0, th: 1, t: 2, u: 3, idx: 4, count: 5, out: 6, h: 7 } as const;
+/** The all-directions function's parameters after the kernel's 8: the range [from, to) and the call's scratch. */
+const FROM = 8;
+const TO = 9;
+const SCRATCH = 10;
+const DIRECTION_PARAMS = 11;
 const MINUS_INFINITY = -Infinity;
 
 /** The statements of one kernel function, with its locals. */
@@ -140,14 +167,27 @@ class KernelBody {
   private readonly scalars = new Map<number, number>();
   /** Vector versions of locals declared in the loop body being vectorized. */
   private lanes = new Map<number, number>();
+  /** v128 locals holding splats of scalar locals, for the vector loop being built. */
+  private splats = new Map<number, { readonly scalar: number; readonly vector: number }>();
+  /** Ids (negative, apart from the loop IR's) of the index locals that evaluate a reduction's element two terms ahead. */
+  private shiftedIds = 0;
   private labels = 0;
+  /** The locals holding the `t` and `out` columns inside a `directions` loop (the parameters outside). */
+  private columns: { readonly t: number; readonly out: number } | undefined;
+  /** The locals holding the current block [from, to) inside a `directionBlocks` loop. */
+  private block: { readonly from: number; readonly to: number } | undefined;
 
+  /**
+   * @param params - 8 for `kernel`; 11 (`DIRECTION_PARAMS`) for `directions`, whose scratch
+   *   buffers are at `layout.scratch` bytes from its `scratch` parameter
+   */
   constructor(
     private readonly m: Binaryen.Module,
     private readonly layout: WasmStaticLayout,
     private readonly functions: readonly string[],
     private readonly imports: Record<string, (z: number, w?: number) => number>,
     private readonly math: Set<string>,
+    private readonly params = 8,
   ) {}
 
   /** Calls function `name` of the kernel's table: a `math:` one is imported from the shared math instance on first use. */
@@ -167,7 +207,7 @@ class KernelBody {
   }
 
   private fresh(type: Binaryen.Type): number {
-    return 8 + this.vars.push(type) - 1;
+    return this.params + this.vars.push(type) - 1;
   }
 
   private local(l: LoopLocal): number {
@@ -201,11 +241,74 @@ class KernelBody {
         return this.reduce(s);
       case 'if':
         return m.if(this.condition(s.condition), this.statements(s.then), this.statements(s.otherwise));
+      case 'directions':
+        return this.directions(s.column, s.body);
+      case 'directionBlocks':
+        return this.directionBlocks(s.size, s.body);
       default: {
         const unknown: never = s;
         throw new Error(`unknown loop statement ${JSON.stringify(unknown)}`);
       }
     }
+  }
+
+  /** `for (p = from; p < to; p++) { t, out ← column p; u[p] = 1; body; u[p] = 0 }` over the current block or the call's range. */
+  private directions(column: number, body: readonly LoopStatement[]): Binaryen.ExpressionRef {
+    const m = this.m;
+    if (this.params !== DIRECTION_PARAMS || this.columns) throw new Error('a direction loop outside the all-directions function, or nested');
+    const i32 = (local: number): Binaryen.ExpressionRef => m.local.get(local, binaryen.i32);
+    const p = this.fresh(binaryen.i32);
+    const end = this.fresh(binaryen.i32);
+    const columns = { t: this.fresh(binaryen.i32), out: this.fresh(binaryen.i32) };
+    const columnBytes = column * 8;
+    const direction = (): Binaryen.ExpressionRef => m.i32.add(i32(PARAMS.u), m.i32.shl(i32(p), m.i32.const(3)));
+    const setsDirection = readsArgument(body, 'u');
+    this.columns = columns;
+    const inner = this.statements(body);
+    this.columns = undefined;
+    const label = `P${this.labels++}`;
+    const next = (local: number): Binaryen.ExpressionRef => m.local.set(local, m.i32.add(i32(local), m.i32.const(columnBytes)));
+    const step = m.block(null, [
+      ...(setsDirection ? [m.f64.store(0, 8, direction(), m.f64.const(1))] : []),
+      inner,
+      ...(setsDirection ? [m.f64.store(0, 8, direction(), m.f64.const(0))] : []),
+      next(columns.t),
+      next(columns.out),
+      m.local.set(p, m.i32.add(i32(p), m.i32.const(1))),
+    ]);
+    return m.block(`${label}_done`, [
+      m.local.set(p, i32(this.block ? this.block.from : FROM)),
+      m.local.set(end, i32(this.block ? this.block.to : TO)),
+      m.local.set(columns.t, m.i32.add(i32(PARAMS.t), m.i32.mul(i32(p), m.i32.const(columnBytes)))),
+      m.local.set(columns.out, m.i32.add(i32(PARAMS.out), m.i32.mul(i32(p), m.i32.const(columnBytes)))),
+      m.loop(`${label}_next`, m.block(null, [m.br(`${label}_done`, m.i32.ge_u(i32(p), i32(end))), step, m.br(`${label}_next`)])),
+    ]);
+  }
+
+  /** `for (b = from; b < to; b = end) { end = min(b + size, to); body }`, the body's direction loops over [b, end). */
+  private directionBlocks(size: number, body: readonly LoopStatement[]): Binaryen.ExpressionRef {
+    const m = this.m;
+    if (this.params !== DIRECTION_PARAMS || this.block || this.columns) throw new Error('direction blocks outside the all-directions function, or nested');
+    const i32 = (local: number): Binaryen.ExpressionRef => m.local.get(local, binaryen.i32);
+    const block = { from: this.fresh(binaryen.i32), to: this.fresh(binaryen.i32) };
+    this.block = block;
+    const inner = this.statements(body);
+    this.block = undefined;
+    const label = `B${this.labels++}`;
+    const bounded = m.i32.add(i32(block.from), m.i32.const(size));
+    return m.block(`${label}_done`, [
+      m.local.set(block.from, i32(FROM)),
+      m.loop(
+        `${label}_next`,
+        m.block(null, [
+          m.br(`${label}_done`, m.i32.ge_u(i32(block.from), i32(TO))),
+          m.local.set(block.to, m.select(m.i32.lt_u(bounded, i32(TO)), m.i32.add(i32(block.from), m.i32.const(size)), i32(TO))),
+          inner,
+          m.local.set(block.from, i32(block.to)),
+          m.br(`${label}_next`),
+        ]),
+      ),
+    ]);
   }
 
   /**
@@ -220,18 +323,20 @@ class KernelBody {
     const scalar = (): Binaryen.ExpressionRef => this.statements(body);
     if (!vectorizableLoop(body, j)) return m.block(null, [...setup, this.counted(index, n, 1, scalar())]);
     const lanes = m.block(null, body.map((s) => this.laneStatement(s, j)));
-    this.lanes = new Map();
-    return m.block(null, [...setup, this.counted(index, n, 2, lanes), m.if(m.i32.lt_u(m.local.get(index, binaryen.i32), m.local.get(n, binaryen.i32)), scalar())]);
+    const splats = this.endLanes();
+    return m.block(null, [...setup, ...splats, this.counted(index, n, 2, lanes), m.if(m.i32.lt_u(m.local.get(index, binaryen.i32), m.local.get(n, binaryen.i32)), scalar())]);
   }
 
-  /** `while (j + step ≤ n) { body; j += step }`. */
+  /**
+   * `while (j + step ≤ n) { body; j += step }`, rotated: one test before the loop, then the test
+   * at the bottom of each iteration (one branch per iteration instead of two).
+   */
   private counted(index: number, n: number, step: number, body: Binaryen.ExpressionRef): Binaryen.ExpressionRef {
     const m = this.m;
     const label = `L${this.labels++}`;
-    const done = m.i32.gt_u(m.i32.add(m.local.get(index, binaryen.i32), m.i32.const(step)), m.local.get(n, binaryen.i32));
-    return m.block(`${label}_done`, [
-      m.loop(`${label}_next`, m.block(null, [m.br(`${label}_done`, done), body, m.local.set(index, m.i32.add(m.local.get(index, binaryen.i32), m.i32.const(step))), m.br(`${label}_next`)])),
-    ]);
+    const more = (): Binaryen.ExpressionRef => m.i32.le_u(m.i32.add(m.local.get(index, binaryen.i32), m.i32.const(step)), m.local.get(n, binaryen.i32));
+    const advance = m.local.set(index, m.i32.add(m.local.get(index, binaryen.i32), m.i32.const(step)));
+    return m.if(more(), m.loop(`${label}_next`, m.block(null, [body, advance, m.br(`${label}_next`, more())])));
   }
 
   private reduce(s: Extract<LoopStatement, { kind: 'reduce' }>): Binaryen.ExpressionRef {
@@ -247,16 +352,30 @@ class KernelBody {
     if (!vectorizableElement(s.element, s.index)) {
       return m.block(null, [...setup, m.local.set(target, m.f64.const(sum ? 0 : MINUS_INFINITY)), this.counted(index, n, 1, step())]);
     }
-    const acc = this.fresh(binaryen.v128);
-    const accGet = (): Binaryen.ExpressionRef => m.local.get(acc, binaryen.v128);
-    const element = this.laneExpr(s.element, s.index);
-    this.lanes = new Map();
-    const laneStep = m.local.set(acc, sum ? m.f64x2.add(accGet(), element) : m.f64x2.max(accGet(), element));
+    // Two vector accumulators (terms 4k, 4k+1 and 4k+2, 4k+3): two independent chains of adds, since
+    // one chain waits out the add's latency at every term.
+    const ahead: LoopLocal<'i32'> = { id: --this.shiftedIds, type: 'i32' };
+    const accs = [this.fresh(binaryen.v128), this.fresh(binaryen.v128)] as const;
+    const accGet = (k: 0 | 1): Binaryen.ExpressionRef => m.local.get(accs[k], binaryen.v128);
+    const add = (k: 0 | 1, element: Binaryen.ExpressionRef): Binaryen.ExpressionRef => m.local.set(accs[k], sum ? m.f64x2.add(accGet(k), element) : m.f64x2.max(accGet(k), element));
+    const pair = m.block(null, [
+      m.local.set(this.local(ahead), m.i32.add(m.local.get(index, binaryen.i32), m.i32.const(2))),
+      add(0, this.laneExpr(s.element, s.index)),
+      add(1, this.laneExpr(renameExpr(s.element, s.index, ahead), ahead)),
+    ]);
+    const single = add(0, this.laneExpr(s.element, s.index));
+    const splats = this.endLanes();
+    const start = m.f64x2.splat(m.f64.const(sum ? 0 : MINUS_INFINITY));
+    const lanes = sum ? m.f64x2.add(accGet(0), accGet(1)) : m.f64x2.max(accGet(0), accGet(1));
     return m.block(null, [
       ...setup,
-      m.local.set(acc, m.f64x2.splat(m.f64.const(sum ? 0 : MINUS_INFINITY))),
-      this.counted(index, n, 2, laneStep),
-      m.local.set(target, combine(m.f64x2.extract_lane(accGet(), 0), m.f64x2.extract_lane(accGet(), 1))),
+      ...splats,
+      m.local.set(accs[0], start),
+      m.local.set(accs[1], m.f64x2.splat(m.f64.const(sum ? 0 : MINUS_INFINITY))),
+      this.counted(index, n, 4, pair),
+      m.if(m.i32.le_u(m.i32.add(m.local.get(index, binaryen.i32), m.i32.const(2)), m.local.get(n, binaryen.i32)), m.block(null, [single, m.local.set(index, m.i32.add(m.local.get(index, binaryen.i32), m.i32.const(2)))])),
+      m.local.set(accs[0], lanes),
+      m.local.set(target, combine(m.f64x2.extract_lane(accGet(0), 0), m.f64x2.extract_lane(accGet(0), 1))),
       m.if(m.i32.lt_u(m.local.get(index, binaryen.i32), m.local.get(n, binaryen.i32)), step()),
     ]);
   }
@@ -266,12 +385,16 @@ class KernelBody {
     const m = this.m;
     const scaled = index.op === 'const' ? m.i32.const(index.value * 8) : m.i32.shl(this.index(index), m.i32.const(3));
     switch (buffer.kind) {
-      case 'argument':
+      case 'argument': {
         if (!Object.hasOwn(PARAMS, buffer.name)) throw new Error('not a kernel argument buffer');
-        return [0, m.i32.add(m.local.get(PARAMS[buffer.name], binaryen.i32), scaled)];
+        const { columns } = this;
+        const base = columns && (buffer.name === 't' || buffer.name === 'out') ? columns[buffer.name] : PARAMS[buffer.name];
+        return [0, m.i32.add(m.local.get(base, binaryen.i32), scaled)];
+      }
       case 'data':
         return [this.layout.data[buffer.index]!, scaled];
       case 'scratch':
+        if (this.params === DIRECTION_PARAMS) return [this.layout.scratch[buffer.index]!, m.i32.add(m.local.get(SCRATCH, binaryen.i32), scaled)];
         return [this.layout.scratch[buffer.index]!, scaled];
       default: {
         const unknown: never = buffer;
@@ -398,6 +521,28 @@ class KernelBody {
     }
   }
 
+  /**
+   * The v128 local holding a scalar local of the enclosing code in both lanes, set once before the
+   * vector loop being built (by {@link KernelBody.endLanes}) rather than splatted per iteration.
+   */
+  private splatOf(local: LoopLocal): number {
+    let splat = this.splats.get(local.id);
+    if (splat === undefined) {
+      splat = { scalar: this.local(local), vector: this.fresh(binaryen.v128) };
+      this.splats.set(local.id, splat);
+    }
+    return splat.vector;
+  }
+
+  /** Ends building a vector loop: forgets its lane locals, returns the splats to run before it. */
+  private endLanes(): Binaryen.ExpressionRef[] {
+    const m = this.m;
+    const sets = [...this.splats.values()].map(({ scalar, vector }) => m.local.set(vector, m.f64x2.splat(m.local.get(scalar, binaryen.f64))));
+    this.lanes = new Map();
+    this.splats = new Map();
+    return sets;
+  }
+
   /** A statement of a vectorized loop body, for lanes j and j + 1. */
   private laneStatement(s: LoopStatement, j: LoopLocal<'i32'>): Binaryen.ExpressionRef {
     const m = this.m;
@@ -423,8 +568,8 @@ class KernelBody {
       case 'fromIndex':
         return splat(this.expr(e));
       case 'local': {
-        const v = this.lanes.get(e.local.id);
-        return v === undefined ? splat(this.expr(e)) : m.local.get(v, binaryen.v128);
+        const v = this.lanes.get(e.local.id) ?? this.splatOf(e.local);
+        return m.local.get(v, binaryen.v128);
       }
       case 'load': {
         if (!this.dependsOn(e.index, j)) return splat(this.expr(e));
@@ -433,6 +578,8 @@ class KernelBody {
       }
       case 'binary': {
         if (e.operator === 'pow') return this.perLane([e.left, e.right], j, (a, b) => m.call(this.pow(), [a, b!], binaryen.f64));
+        // a + (−b) is a − b in IEEE arithmetic, to the bit: one instruction less per pair of lanes.
+        if (e.operator === 'add' && e.right.op === 'unary' && e.right.operator === 'neg') return m.f64x2.sub(this.laneExpr(e.left, j), this.laneExpr(e.right.arg, j));
         const left = this.laneExpr(e.left, j);
         const right = this.laneExpr(e.right, j);
         return m.f64x2[e.operator](left, right);

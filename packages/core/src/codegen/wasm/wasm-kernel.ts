@@ -8,8 +8,8 @@
  * memory is copied into a staging area before the call, and `out` copied back after it; a call
  * allocates nothing (the staging area and the views on it are renewed only when they grow).
  */
-import type { Kernel, OffsetKernel } from '../compile.ts';
-import type { ArgumentBuffer, LoopExpr, LoopIndex, LoopKernel, LoopStatement } from '../loop-ir.ts';
+import type { DirectionOffsetKernel, Kernel, OffsetKernel } from '../compile.ts';
+import type { ArgumentBuffer, DirectionKernelLoops, LoopExpr, LoopIndex, LoopKernel, LoopStatement } from '../loop-ir.ts';
 import { align16, emitWasm, wasmText, type WasmStaticLayout } from './emit-wasm.ts';
 import type { KernelMemory } from './kernel-memory.ts';
 import { checkWasmMemory } from './memory-limit.ts';
@@ -25,6 +25,8 @@ export interface WasmKernel {
   readonly memory: WebAssembly.Memory;
   /** The exported function itself: byte offsets into `memory`, no staging. */
   readonly direct: OffsetKernel;
+  /** The all-directions variant by byte offsets, and the scratch bytes a call needs (when compiled with one). */
+  readonly directions?: { readonly run: DirectionOffsetKernel; readonly scratchBytes: number };
 }
 
 const ARGUMENTS: readonly ArgumentBuffer[] = ['x', 'th', 't', 'u', 'h', 'out'];
@@ -41,8 +43,11 @@ interface Staging {
   i32: Int32Array;
 }
 
-/** Compiles `kernel` to WebAssembly and instantiates it, in the run memory `shared` when given. */
-export function compileWasmKernel(kernel: LoopKernel, shared?: KernelMemory): WasmKernel {
+/**
+ * Compiles `kernel` to WebAssembly and instantiates it, in the run memory `shared` when given;
+ * with `directions`, its all-directions variant too (a second function of the same module).
+ */
+export function compileWasmKernel(kernel: LoopKernel, shared?: KernelMemory, directions?: DirectionKernelLoops): WasmKernel {
   const staticBytes = kernel.data.reduce((n, d) => n + align16(d.length * 8), 0) + kernel.scratch.reduce((n, s) => n + align16(s * 8), 0);
   checkWasmMemory(staticBytes, 'a kernel with its data arrays and scratch buffers');
   const placed: WasmStaticLayout | undefined = shared && {
@@ -50,7 +55,7 @@ export function compileWasmKernel(kernel: LoopKernel, shared?: KernelMemory): Wa
     scratch: kernel.scratch.map((entries) => shared.reserve(entries * 8, 'a kernel scratch buffer')),
     end: 0,
   };
-  const emitted = emitWasm(kernel, placed);
+  const emitted = emitWasm(kernel, placed, directions);
   const env = shared ? { ...emitted.imports, memory: shared.memory } : emitted.imports;
   const instance = new WebAssembly.Instance(new WebAssembly.Module(emitted.binary), { env, math: wasmMathFunctions() });
   const memory = shared ? shared.memory : (instance.exports['memory'] as WebAssembly.Memory);
@@ -108,10 +113,12 @@ export function compileWasmKernel(kernel: LoopKernel, shared?: KernelMemory): Wa
     for (let k = 0; k < a.length; k++) a[k] = f64[from + k]!;
   };
   let text: string | undefined;
+  const range = instance.exports['directions'] as DirectionOffsetKernel | undefined;
   return {
     run,
     memory,
     direct: call,
+    directions: range && { run: range, scratchBytes: emitted.directionScratchBytes ?? 0 },
     get text(): string {
       text ??= wasmText(emitted.binary);
       return text;
@@ -246,6 +253,10 @@ function argumentUse(body: readonly LoopStatement[]): { read: Set<ArgumentBuffer
           condition(s.condition);
           statements(s.then);
           statements(s.otherwise);
+          break;
+        case 'directions':
+        case 'directionBlocks':
+          statements(s.body);
           break;
         default: {
           const unknown: never = s;

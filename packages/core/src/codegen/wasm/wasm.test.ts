@@ -1,6 +1,6 @@
 /**
  * Tests of the WebAssembly backend on loop IR written by hand: vectorized loops compute what the
- * JavaScript emitter computes, bit for bit; sums follow the stated two-lane order (checked against
+ * JavaScript emitter computes, bit for bit; sums follow the stated four-partial-sum order (checked against
  * that order computed in the test); loops with a cross-iteration hazard are not vectorized;
  * arguments that live in the kernel's memory are used in place; a function registered under a
  * built-in's name but computing something else is called through its own `evaluate`; the memory
@@ -76,8 +76,8 @@ describe('the WebAssembly backend', () => {
     }
   });
 
-  it('a sum adds even-indexed terms in lane 0 and odd ones in lane 1, then lane 0 + lane 1, then the odd last term', () => {
-    for (const n of [5, 6, 33]) {
+  it('a sum adds terms 4k, 4k+1, 4k+2, 4k+3 in four partial sums, the next pair into the first two, then (s0 + s2) + (s1 + s3), then the odd last term', () => {
+    for (const n of [1, 2, 5, 6, 7, 8, 33, 34]) {
       const terms = values(n, 7);
       const kernel: LoopKernel = {
         data: [],
@@ -88,14 +88,16 @@ describe('the WebAssembly backend', () => {
           store(OUT, indexConst(0), valueOf(total)),
         ],
       };
-      let even = 0;
-      let odd = 0;
-      const pairs = n - (n % 2);
-      for (let k = 0; k < pairs; k += 2) {
-        even += terms[k]! * 3;
-        odd += terms[k + 1]! * 3;
+      const partial = [0, 0, 0, 0];
+      let k = 0;
+      for (; k + 4 <= n; k += 4) for (let r = 0; r < 4; r++) partial[r]! += terms[k + r]! * 3;
+      if (k + 2 <= n) {
+        partial[0]! += terms[k]! * 3;
+        partial[1]! += terms[k + 1]! * 3;
+        k += 2;
       }
-      const expected = n % 2 === 1 ? even + odd + terms[n - 1]! * 3 : even + odd;
+      const lanes = partial[0]! + partial[2]! + (partial[1]! + partial[3]!);
+      const expected = k < n ? lanes + terms[k]! * 3 : lanes;
       expect(run(compileWasmKernel(kernel).run, terms, EMPTY, 1)[0]).toBe(expected);
     }
   });
