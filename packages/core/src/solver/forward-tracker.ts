@@ -2,10 +2,12 @@
  * Forward derivative tracking, the SGD′ recursion J_{k+1} = ∂ₛΦ·J_k + ∂θΦ from J₀ = ∂θs₀
  * (zero unless a solver state starts at an expression of θ), one θ direction at a time. The Jacobian is stored tangent-major: column p (∂s/∂θ_p) is contiguous, so each
  * kernel call streams one column, and two buffers alternate so nothing is copied or allocated.
- * On WebAssembly both buffers and the direction live in the run's memory, next to the state.
+ * On WebAssembly both buffers and the direction live in the run's memory, next to the state, and
+ * a large run shares each step's columns with a second thread (`forward-threads.ts`).
  */
 import type { OffsetKernel } from '../codegen/compile.ts';
 import { RunBuffers } from '../codegen/run-buffers.ts';
+import { forwardWorker, type ForwardThreads, type ForwardWorker } from './forward-threads.ts';
 import type { Stepper } from './stepper.ts';
 
 /**
@@ -20,9 +22,19 @@ export class ForwardTracker {
   private readonly direction: Float64Array;
   /** On WebAssembly: the forward kernel by byte offsets, and where J_k and J_{k+1} start. */
   private readonly direct?: { readonly forward: OffsetKernel; current: number; next: number; readonly columnBytes: number; readonly direction: number };
+  /** On WebAssembly with two threads: the worker computing columns [half, P) of each step. */
+  readonly worker?: ForwardWorker;
+  /** `columnsByOffsets` over a range, bound once (the worker hands back the chunks it has not taken). */
+  private readonly columnRange: (from: number, to: number) => void = (from, to) => this.columnsByOffsets(this.direct!, from, to);
 
-  /** @param stepper - the run whose iterates are differentiated, at its start s₀ (J₀ = ∂θs₀) */
-  constructor(private readonly stepper: Stepper) {
+  /**
+   * @param stepper - the run whose iterates are differentiated, at its start s₀ (J₀ = ∂θs₀)
+   * @param threads - 1, 2, or 0 (auto, by the work per step); default: the run's `threads` option (`setForwardThreads`)
+   */
+  constructor(
+    private readonly stepper: Stepper,
+    threads?: ForwardThreads,
+  ) {
     const S = stepper.program.stateSize;
     const P = stepper.kernels.parameters;
     const buffers = new RunBuffers(stepper.program.forward);
@@ -33,7 +45,10 @@ export class ForwardTracker {
     this.nextColumns = columns(this.next);
     this.direction = buffers.float64(P);
     const forward = stepper.program.forward.direct;
-    if (forward) this.direct = { forward, current: this.current.byteOffset, next: this.next.byteOffset, columnBytes: S * 8, direction: this.direction.byteOffset };
+    if (forward) {
+      this.direct = { forward, current: this.current.byteOffset, next: this.next.byteOffset, columnBytes: S * 8, direction: this.direction.byteOffset };
+      this.worker = forwardWorker(stepper.program.forward, P, S, stepper.count, threads);
+    }
     if (stepper.program.initDependsOnTheta) {
       const { theta } = stepper;
       const { x0 } = stepper.kernels.instance;
@@ -61,20 +76,30 @@ export class ForwardTracker {
     [this.currentColumns, this.nextColumns] = [this.nextColumns, this.currentColumns];
   }
 
-  /** `update` on WebAssembly: columns, direction, state, θ and batch passed as offsets into the run's memory. */
+  /** `update` on WebAssembly: columns [0, half) here and [half, P) shared with the worker when there is one, else all here. */
   private updateByOffsets(direct: NonNullable<ForwardTracker['direct']>): void {
+    const { stepper, worker } = this;
+    const { s, theta, idx, h } = stepper.offsets();
+    if (worker?.begin(s, theta, idx, stepper.count, h, direct.current, direct.next)) {
+      this.columnsByOffsets(direct, 0, worker.half);
+      worker.finish(this.columnRange);
+    } else this.columnsByOffsets(direct, 0, this.direction.length);
+    [this.current, this.next] = [this.next, this.current];
+    [this.currentColumns, this.nextColumns] = [this.nextColumns, this.currentColumns];
+    [direct.current, direct.next] = [direct.next, direct.current];
+  }
+
+  /** J_{k+1} columns [from, to) on WebAssembly (the worker runs the same loop over its range). */
+  private columnsByOffsets(direct: NonNullable<ForwardTracker['direct']>, from: number, to: number): void {
     const { stepper, direction } = this;
     const { s, theta, idx, h } = stepper.offsets();
     const { forward, columnBytes } = direct;
     const at = direct.direction;
-    for (let p = 0; p < direction.length; p++) {
+    for (let p = from; p < to; p++) {
       direction[p] = 1;
       forward(s, theta, direct.current + p * columnBytes, at, idx, stepper.count, direct.next + p * columnBytes, h);
       direction[p] = 0;
     }
-    [this.current, this.next] = [this.next, this.current];
-    [this.currentColumns, this.nextColumns] = [this.nextColumns, this.currentColumns];
-    [direct.current, direct.next] = [direct.next, direct.current];
   }
 
   /** ∂θx_k (the var rows of J_k), tangent-major: P columns of length D. */

@@ -1,0 +1,232 @@
+/**
+ * Both cores for forward tracking on WebAssembly: the Jacobian's P columns of a step split in
+ * two ranges, [0, half) computed by the main thread and [half, P) by one worker thread
+ * (`forward-worker.mjs`), both in the run's shared memory. Each column is computed by the same
+ * code from the same inputs (the worker's kernel is a second compilation of the same loop IR,
+ * with scratch buffers of its own), so J is bit-identical whatever the thread count.
+ *
+ * The threads meet through a control block of 32-bit integers on a `SharedArrayBuffer`: per
+ * step the main thread writes the step's byte offsets, bumps `GO` and wakes the worker, runs its
+ * range, then waits for `DONE`; each side spins briefly before sleeping in `Atomics.wait`, since a
+ * step lasts tens to hundreds of microseconds and a sleep–wake costs some tens. Nothing allocates
+ * per step. The worker is started once per forward kernel of a run, without blocking (the first
+ * steps run on one thread until it is ready), is `unref`'d (it never keeps the process alive) and
+ * is stopped when the run ends ({@link KernelMemory.onEnd}).
+ */
+import { availableParallelism } from 'node:os';
+import { isMainThread, Worker } from 'node:worker_threads';
+import type { CompiledKernel } from '../codegen/compile.ts';
+import type { LoopIndex, LoopKernel, LoopStatement } from '../codegen/loop-ir.ts';
+import type { KernelMemory } from '../codegen/wasm/kernel-memory.ts';
+import { nativeFunctionName, wasmMathModule } from '../codegen/wasm/native-functions.ts';
+import { compileWasmKernelCopy } from '../codegen/wasm/wasm-kernel.ts';
+
+/**
+ * The work per step from which `threads = 0` (auto) splits forward tracking over two threads:
+ * P × the forward kernel's inner-loop iterations per column ({@link forwardKernelWork}). Measured
+ * on SGD′ least squares (2 cores; 2 threads against 1 in one process, steady state): n = 100,
+ * d = 50 (work 1.0·10⁴, ≈ 4 µs per step on one thread) is 2.3× slower on two threads; the two
+ * break even near work 6·10⁴ (≈ 25 µs per step); n = 1000, d = 200 (work 4.0·10⁵, ≈ 150 µs) is
+ * 1.7× faster. The threshold sits at twice the break-even, for a loaded machine.
+ * @category Solvers and tracking
+ */
+export const FORWARD_THREADS_THRESHOLD = 120_000;
+
+/**
+ * The values of the solve option `threads`: 0 (auto: two threads from {@link FORWARD_THREADS_THRESHOLD}), 1 or 2.
+ * @category Solvers and tracking
+ */
+export type ForwardThreads = 0 | 1 | 2;
+
+let runThreads: ForwardThreads = 0;
+
+/**
+ * Sets the thread count of the forward tracking of the runs that follow (the solve option
+ * `threads`; a session sets it when it is built, next to the backend): 0 is auto.
+ * @category Solvers and tracking
+ */
+export function setForwardThreads(threads: ForwardThreads): void {
+  runThreads = threads;
+}
+
+/** Iterations of a busy wait before sleeping: about 100 µs of `Atomics.load`s. */
+const SPINS = 50_000;
+
+/** Slots of the control block (`forward-worker.mjs` reads the same layout): `CLAIM + j` and `DONE + j` for chunk j on their own cache lines. */
+const SLOT = { GO: 0, STOP: 1, S: 2, THETA: 3, IDX: 4, COUNT: 5, H: 6, CURRENT: 7, NEXT: 8, STATE: 16, CLAIM: 32, DONE: 48 } as const;
+const CONTROL_INTS = 64;
+/** The worker's range is cut in at most this many chunks (at least {@link MIN_CHUNK} columns each). */
+const MAX_CHUNKS = 8;
+const MIN_CHUNK = 4;
+const READY = 1;
+const FAILED = 2;
+
+/**
+ * The forward kernel's inner-loop iterations for one column with a batch of `count`: each
+ * statement counts once per iteration of the loops around it, a reduction once per term, a
+ * branch as its longer side; an extent that is not a constant or the batch length counts as 1.
+ * @category Solvers and tracking
+ */
+export function forwardKernelWork(kernel: LoopKernel, count: number): number {
+  const extent = (e: LoopIndex): number => {
+    if (e.op === 'const') return e.value;
+    if (e.op === 'count') return count;
+    if (e.op === 'add') return extent(e.left) + extent(e.right);
+    if (e.op === 'mul') return extent(e.left) * extent(e.right);
+    return 1;
+  };
+  const work = (statements: readonly LoopStatement[]): number =>
+    statements.reduce((total, s) => {
+      if (s.kind === 'loop') return total + extent(s.extent) * work(s.body);
+      if (s.kind === 'reduce') return total + extent(s.extent);
+      if (s.kind === 'if') return total + Math.max(work(s.then), work(s.otherwise));
+      return total + 1;
+    }, 0);
+  return work(kernel.body);
+}
+
+/**
+ * The worker thread computing columns [half, P) of a forward kernel's steps. Its range is cut in
+ * chunks it claims one at a time; the main thread, done with [0, half), takes the chunks still
+ * unclaimed (from the last one down) and waits only for those the worker has claimed. A worker
+ * that is asleep, not yet scheduled or slow (a loaded machine) thus costs at most one chunk of
+ * waiting, and the step never waits for a thread that does not run.
+ *
+ * A claim is a compare-and-swap of the chunk's slot from the previous step's number to this
+ * step's, so each chunk is computed exactly once per step, by either thread, and a worker late
+ * by a step or more claims nothing.
+ * @category Solvers and tracking
+ */
+export class ForwardWorker {
+  /** The main thread computes columns [0, half) and the chunks of [half, P) the worker has not claimed. */
+  readonly half: number;
+  /** Steps the worker took part in (it claimed at least one chunk); tests and benchmarks read it. */
+  sharedSteps = 0;
+  private readonly control = new Int32Array(new SharedArrayBuffer(CONTROL_INTS * 4));
+  /** Chunk j is columns [bounds[j], bounds[j + 1]). */
+  private readonly bounds: Int32Array;
+  private readonly thread: Worker;
+  private step = 0;
+  private stopped = false;
+
+  /**
+   * Starts the worker (it is ready some milliseconds later; until then {@link ForwardWorker.begin} declines).
+   * @param module - the worker's own copy of the forward kernel, compiled for `memory`
+   * @param memory - the run's memory
+   * @param columns - P
+   * @param stateSize - a column's length
+   */
+  constructor(module: WebAssembly.Module, memory: KernelMemory, columns: number, stateSize: number) {
+    this.half = Math.ceil(columns / 2);
+    const count = Math.max(1, Math.min(MAX_CHUNKS, Math.floor((columns - this.half) / MIN_CHUNK)));
+    this.bounds = Int32Array.from({ length: count + 1 }, (_, j) => this.half + Math.round((j * (columns - this.half)) / count));
+    const direction = memory.float64(columns, 'a forward-tracking direction').byteOffset;
+    const workerData = {
+      memory: memory.memory,
+      kernel: module,
+      math: wasmMathModule(),
+      control: this.control.buffer,
+      direction,
+      chunks: Array.from(this.bounds),
+      columns,
+      columnBytes: stateSize * 8,
+      spins: SPINS,
+    };
+    this.thread = new Worker(new URL('./forward-worker.mjs', import.meta.url), { workerData, execArgv: [] });
+    this.thread.unref();
+    // A worker that cannot start never sets `STATE`: the tracker stays on one thread.
+    this.thread.on('error', () => (this.stopped = true));
+    memory.onEnd(() => this.stop());
+  }
+
+  /** Whether the worker takes steps (it has started and not failed or been stopped). */
+  get ready(): boolean {
+    return !this.stopped && Atomics.load(this.control, SLOT.STATE) === READY;
+  }
+
+  /**
+   * Offers the worker columns [half, P) of this step (byte offsets of s, θ, the batch, h, J_k and
+   * J_{k+1}; `count` the batch length); false when it is not ready, and the caller computes every
+   * column. After true, the caller computes [0, half), then calls {@link ForwardWorker.finish}.
+   */
+  begin(s: number, theta: number, idx: number, count: number, h: number, current: number, next: number): boolean {
+    if (!this.ready) return false;
+    const c = this.control;
+    c[SLOT.S] = s;
+    c[SLOT.THETA] = theta;
+    c[SLOT.IDX] = idx;
+    c[SLOT.COUNT] = count;
+    c[SLOT.H] = h;
+    c[SLOT.CURRENT] = current;
+    c[SLOT.NEXT] = next;
+    Atomics.store(c, SLOT.GO, ++this.step);
+    Atomics.notify(c, SLOT.GO);
+    return true;
+  }
+
+  /**
+   * Completes the step {@link ForwardWorker.begin} started: `columns(from, to)` computes the
+   * chunks the worker has not claimed (and, should the worker have failed, those it had), then
+   * this waits for the worker's.
+   */
+  finish(columns: (from: number, to: number) => void): void {
+    const c = this.control;
+    const { bounds, step } = this;
+    let j = bounds.length - 2;
+    for (; j >= 0 && Atomics.compareExchange(c, SLOT.CLAIM + j, step - 1, step) === step - 1; j--) columns(bounds[j], bounds[j + 1]);
+    if (j < 0) return;
+    // The worker claims in increasing order and marks each chunk when done: its last chunk done means all are.
+    let spin = 0;
+    for (let done = Atomics.load(c, SLOT.DONE + j); done !== step; done = Atomics.load(c, SLOT.DONE + j)) {
+      if (++spin > SPINS) {
+        Atomics.wait(c, SLOT.DONE + j, done);
+        spin = 0;
+      }
+    }
+    this.sharedSteps++;
+    if (Atomics.load(c, SLOT.STATE) === FAILED) {
+      this.stop();
+      columns(bounds[0], bounds[j + 1]);
+    }
+  }
+
+  /** Stops the worker (between steps): it leaves its loop and the thread is terminated. */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    Atomics.store(this.control, SLOT.STOP, 1);
+    Atomics.store(this.control, SLOT.GO, ++this.step);
+    Atomics.notify(this.control, SLOT.GO);
+    void this.thread.terminate();
+  }
+}
+
+/** The worker of each forward kernel of a run (`null`: it cannot have one). */
+const workers = new WeakMap<CompiledKernel, ForwardWorker | null>();
+
+/**
+ * The worker that shares `forward`'s columns, or `undefined` to stay on one thread: on
+ * JavaScript kernels (they cannot share memory); when the kernel imports an elementwise function
+ * from JavaScript (a plugin's `evaluate`, which cannot be rebuilt in another thread; `Math.pow`
+ * can); with `threads` 1; with 0 (auto) when P × the kernel's work per column is below
+ * {@link FORWARD_THREADS_THRESHOLD}, when this is itself a worker thread (a run already spread
+ * over threads, as Monte Carlo and sweep workers are) or when the machine has one core.
+ * @param forward - the run's forward kernel
+ * @param columns - P, the θ-directions
+ * @param stateSize - a column's length
+ * @param count - the batch length
+ * @param threads - the thread count asked for (default: {@link setForwardThreads}'s)
+ * @category Solvers and tracking
+ */
+export function forwardWorker(forward: CompiledKernel, columns: number, stateSize: number, count: number, threads: ForwardThreads = runThreads): ForwardWorker | undefined {
+  const memory = forward.memory;
+  if (!memory || threads === 1 || columns < 2) return undefined;
+  if (threads === 0 && !(isMainThread && availableParallelism() >= 2 && columns * forwardKernelWork(forward.loops, count) >= FORWARD_THREADS_THRESHOLD)) return undefined;
+  let worker = workers.get(forward);
+  if (worker === undefined) {
+    const copy = forward.loops.functions.every((f) => nativeFunctionName(f) !== null) ? compileWasmKernelCopy(forward.loops, memory) : undefined;
+    worker = copy && copy.imports.every((name) => name === 'pow') ? new ForwardWorker(copy.module, memory, columns, stateSize) : null;
+    workers.set(forward, worker);
+  }
+  return worker ?? undefined;
+}

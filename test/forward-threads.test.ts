@@ -1,0 +1,166 @@
+/**
+ * Forward tracking on two threads (`forward-threads.ts`, `forward-worker.mjs`): the Jacobian's
+ * columns of each step split between the main thread and a worker sharing the run's WebAssembly
+ * memory give J bit for bit the same as one thread, after many steps, on least squares and on a
+ * nonlinear problem with a minibatch, native functions and `pow`; the worker stays out where it
+ * cannot help (a plugin's JavaScript function in the kernel, small work per step with `threads = 0`),
+ * and a run that ends stops it while its trackers go on alone.
+ */
+import { ContainerModule } from 'inversify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  FUNCTIONS,
+  FORWARD_THREADS_THRESHOLD,
+  ForwardTracker,
+  forwardKernelWork,
+  loadBinaryen,
+  setKernelBackend,
+  Stepper,
+  type ElementwiseFunction,
+  type ForwardThreads,
+  type PluginRegistry,
+} from '@sgdiff/core';
+import { checkEnvironment, createSession, type RunSession } from '@sgdiff/cli';
+import { compileSgd } from '@sgdiff/dsl';
+import { defaultRegistry } from '@sgdiff/plugins';
+
+const SEED = 3;
+
+function session(lines: string[], registry: PluginRegistry = defaultRegistry()): RunSession {
+  const { problem, diagnostics } = compileSgd([...lines, ''].join('\n'), 'threads.sgd', checkEnvironment(registry));
+  if (!problem) throw new Error(diagnostics.map((d) => d.message).join('; '));
+  return createSession(problem, registry, SEED, 'threads.sgd');
+}
+
+const leastSquares = (n: number, d: number): string[] => [
+  `dim n = ${n}`,
+  `dim d = ${d}`,
+  'data A : R[n, d] ~ normal(0, 1)',
+  'param theta : R[n] ~ normal(0, 1)',
+  'var x : R[d] ~ normal(0, 1)',
+  'sample i ~ uniform(n)',
+  'minimize f(x, theta; i) = 0.5 * (A[i] . x - theta[i])^2',
+  `solve sgd { step = ${0.4 / d}  track = forward  backend = wasm }`,
+];
+
+/** Weighted logistic loss with a smooth non-quadratic term (its derivative calls `pow`), minibatches of 3. */
+const nonlinear = [
+  'dim n = 30',
+  'dim d = 11',
+  'data X : R[n, d] ~ normal(0, 0.5)',
+  'data y : R[n] ~ normal(0, 1)',
+  'param a : R[n] ~ uniform(0.5, 1.5)',
+  'var w : R[d] ~ normal(0, 0.1)',
+  'sample i ~ uniform(n, batch = 3)',
+  'minimize f(w, a; i) = a[i] * softplus(-y[i] * (X[i] . w)) + 0.01 * (1 + norm2(w))^1.5 + 0.05 * sigmoid(X[i] . w)',
+  'solve sgd { step = 0.3  track = forward  backend = wasm }',
+];
+
+/** One trajectory: its stepper and tracker (on `threads`), stepped as `runSolver` steps it. */
+function trajectory(s: RunSession, threads: ForwardThreads) {
+  const stepper = new Stepper(s.program, s.kernels, s.reference, SEED, 0, s.problem.builder.functions);
+  const tracker = new ForwardTracker(stepper, threads);
+  let k = 0;
+  return {
+    stepper,
+    tracker,
+    steps(count: number): void {
+      for (let end = k + count; k < end; k++) {
+        stepper.prepare(k);
+        tracker.update();
+        stepper.advance();
+      }
+    },
+  };
+}
+
+/** Resolves once the tracker's worker has started (it starts without blocking the run). */
+async function workerReady(tracker: ForwardTracker): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!tracker.worker!.ready) {
+    if (Date.now() > deadline) throw new Error('the forward-tracking worker did not start within 20 s');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** The doubles' bit patterns, so that equality is bit for bit (NaN and −0 included). */
+const bits = (a: Float64Array): BigUint64Array => new BigUint64Array(Float64Array.from(a).buffer);
+
+/** Runs `steps` on one thread and on two, in the same run memory, and returns both with the worker's share. */
+async function oneAndTwo(s: RunSession, steps: number) {
+  const one = trajectory(s, 1);
+  const two = trajectory(s, 2);
+  expect(one.tracker.worker).toBeUndefined();
+  expect(two.tracker.worker).toBeDefined();
+  await workerReady(two.tracker);
+  one.steps(steps);
+  two.steps(steps);
+  return { one, two };
+}
+
+beforeAll(loadBinaryen);
+afterAll(() => setKernelBackend(undefined));
+
+describe('forward tracking on two threads', () => {
+  it('gives the bits of one thread on least squares after 400 steps, the worker computing part of the columns', async () => {
+    const s = session(leastSquares(64, 12));
+    const { one, two } = await oneAndTwo(s, 400);
+    expect(bits(two.tracker.stateJacobian())).toEqual(bits(one.tracker.stateJacobian()));
+    expect(bits(two.stepper.s)).toEqual(bits(one.stepper.s));
+    // The worker took part in some steps (it claims chunks of [half, P) as they come; the main thread takes those it has not).
+    expect(two.tracker.worker!.sharedSteps).toBeGreaterThan(0);
+    // Not a trivially equal pair: J moved away from zero in every column.
+    const J = one.tracker.jacobian();
+    for (let p = 0; p < 64; p++) expect(Math.max(...J.subarray(p * 12, (p + 1) * 12).map(Math.abs))).toBeGreaterThan(1e-6);
+  });
+
+  it('gives the bits of one thread on a nonlinear problem with minibatches, native functions and pow', async () => {
+    const s = session(nonlinear);
+    // The forward kernel imports Math.pow from JavaScript, which the worker rebuilds.
+    expect(s.program.forward.source).toMatch(/\(import "env" "pow"/);
+    const { one, two } = await oneAndTwo(s, 300);
+    expect(bits(two.tracker.stateJacobian())).toEqual(bits(one.tracker.stateJacobian()));
+    expect(bits(two.stepper.s)).toEqual(bits(one.stepper.s));
+    expect(two.tracker.worker!.sharedSteps).toBeGreaterThan(0);
+    expect(Math.max(...one.tracker.jacobian().map(Math.abs))).toBeGreaterThan(1e-3);
+  });
+
+  it('goes on alone, with the same bits, once the run has ended and stopped its worker', async () => {
+    const s = session(leastSquares(20, 6));
+    const { one, two } = await oneAndTwo(s, 50);
+    setKernelBackend(undefined);
+    expect(two.tracker.worker!.ready).toBe(false);
+    const shared = two.tracker.worker!.sharedSteps;
+    one.steps(50);
+    two.steps(50);
+    expect(two.tracker.worker!.sharedSteps).toBe(shared);
+    expect(bits(two.tracker.stateJacobian())).toEqual(bits(one.tracker.stateJacobian()));
+  });
+
+  it('stays on one thread when the forward kernel calls a JavaScript function (a plugin’s), with threads = 2', () => {
+    const cube: ElementwiseFunction = { name: 'cube', doc: 'z³.', evaluate: (z) => z * z * z, derivative: (b, z) => b.mul(b.const(3), b.mul(z, z)) };
+    const registry = defaultRegistry([new ContainerModule(({ bind }) => void bind(FUNCTIONS).toConstantValue(cube))]);
+    const s = session(
+      ['dim n = 8', 'data A : R[n, 3] ~ normal(0, 1)', 'param theta : R[n] ~ normal(0, 1)', 'var x : R[3] = 0', 'sample i ~ uniform(n)', 'minimize f(x, theta; i) = 0.25 * cube(A[i] . x - theta[i]) ^ 2', 'solve sgd { step = 0.01  track = forward  backend = wasm }'],
+      registry,
+    );
+    expect(s.program.forward.source).toMatch(/\(import "env" "f\d+"/);
+    const two = trajectory(s, 2);
+    expect(two.tracker.worker).toBeUndefined();
+    two.steps(20);
+    expect(Number.isFinite(two.tracker.jacobian()[0])).toBe(true);
+  });
+
+  it('on auto (threads = 0), splits by the work per step: not at n = 100, d = 50, from n = 1000, d = 200', () => {
+    const small = session(leastSquares(100, 50));
+    // Least squares' forward column: t copied to out, the dot product a·t and the update of out (d each), plus a few scalars.
+    const work = forwardKernelWork(small.program.forward.loops, 1);
+    expect(work).toBeGreaterThanOrEqual(3 * 50);
+    expect(work).toBeLessThan(3 * 50 + 10);
+    expect(100 * work).toBeLessThan(FORWARD_THREADS_THRESHOLD);
+    expect(trajectory(small, 0).tracker.worker).toBeUndefined();
+    const large = session(leastSquares(1000, 200));
+    expect(1000 * forwardKernelWork(large.program.forward.loops, 1)).toBeGreaterThanOrEqual(FORWARD_THREADS_THRESHOLD);
+    expect(trajectory(large, 0).tracker.worker).toBeDefined();
+  });
+});
