@@ -49,8 +49,12 @@ export function setForwardThreads(threads: ForwardThreads): void {
   runThreads = threads;
 }
 
-/** Iterations of a busy wait before sleeping: about 100 µs of `Atomics.load`s. */
-const SPINS = 50_000;
+/**
+ * Iterations of a busy wait before sleeping in `Atomics.wait`: an `Atomics.load` costs 10–20 ns
+ * (measured), so some 30–60 µs, the gap between two steps of a large run; a run that pauses
+ * longer costs the waiting thread no more than that before it sleeps.
+ */
+const SPINS = 3000;
 
 /** Slots of the control block (`forward-worker.mjs` reads the same layout): `CLAIM + j` and `DONE + j` for chunk j on their own cache lines. */
 const SLOT = { GO: 0, STOP: 1, S: 2, THETA: 3, IDX: 4, COUNT: 5, H: 6, CURRENT: 7, NEXT: 8, STATE: 16, CLAIM: 32, DONE: 48 } as const;
