@@ -106,6 +106,12 @@ export class ForwardWorker {
   readonly half: number;
   /** Steps the worker took part in (it claimed at least one chunk); tests and benchmarks read it. */
   sharedSteps = 0;
+  /**
+   * Whether the main thread takes the chunks the worker has not claimed (the default). Without,
+   * each step waits for the worker's whole range: what a test that must see the worker's own bits
+   * sets, since on a loaded machine the main thread may otherwise take every chunk.
+   */
+  stealing = true;
   private readonly control = new Int32Array(new SharedArrayBuffer(CONTROL_INTS * 4));
   /** Chunk j is columns [bounds[j], bounds[j + 1]). */
   private readonly bounds: Int32Array;
@@ -177,7 +183,7 @@ export class ForwardWorker {
     const c = this.control;
     const { bounds, step } = this;
     let j = bounds.length - 2;
-    for (; j >= 0 && Atomics.compareExchange(c, SLOT.CLAIM + j, step - 1, step) === step - 1; j--) columns(bounds[j], bounds[j + 1]);
+    if (this.stealing) for (; j >= 0 && Atomics.compareExchange(c, SLOT.CLAIM + j, step - 1, step) === step - 1; j--) columns(bounds[j], bounds[j + 1]);
     if (j < 0) return;
     // The worker claims in increasing order and marks each chunk when done: its last chunk done means all are.
     let spin = 0;
