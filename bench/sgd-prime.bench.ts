@@ -146,7 +146,7 @@ class InPlaceSgdPrime {
 function waitForWorker(tracker: ForwardTracker): void {
   const nap = new Int32Array(new SharedArrayBuffer(4));
   const deadline = Date.now() + 20_000;
-  while (!tracker.worker?.ready) {
+  while (!tracker.split?.ready) {
     if (Date.now() > deadline) throw new Error('SGD′ bench: the forward-tracking worker did not start within 20 s');
     Atomics.wait(nap, 0, 0, 2);
   }
@@ -246,7 +246,7 @@ export function sgdPrimeBenchmark(): string[] {
     const kernelBytes = bytesPerCall(() => framework.kernelsOnly(), 5 * calls);
     const wasmKernelBytes = bytesPerCall(() => wasm.kernelsOnly(), 5 * calls);
     const twoBytes = bytesPerCall(() => wasmTwo.step(k2++), 5 * calls);
-    const shared = wasmTwo.tracker.worker?.sharedSteps ?? 0;
+    const shared = wasmTwo.tracker.split?.sharedSteps ?? 0;
     rows.push(
       `SGD′ step (forward), least squares n=${n} d=${d}: framework ${t.framework.toFixed(0)} ns/step, hand loop ${t.hand.toFixed(0)} ns/step, ` +
         `ratio ${(t.framework / t.hand).toFixed(2)}x (target ≤ 1.30x); allocated ${bytes.toFixed(1)} B/step (target 0; hand loop ${handBytes.toFixed(1)}, ` +
@@ -261,7 +261,7 @@ export function sgdPrimeBenchmark(): string[] {
         `framework wasm ${vs(t.wasm, t.inPlace)} the fastest JS loop${n === 100 ? ' (target ≤ 0.30x)' : ''}, ${vs(t.wasm, t.handWasm)} the hand WebAssembly loop, ${vs(t.wasm, t.framework)} framework js; ` +
         `${numpyText}; framework wasm allocated ${wasmBytes.toFixed(1)} B/step (without the sample draw ${wasmKernelBytes.toFixed(1)}); all agree with the hand loop to 1e-12 after ${CHECK_STEPS} steps`,
     );
-    const autoThreads = wasmAuto.tracker.worker ? 2 : 1;
+    const autoThreads = wasmAuto.tracker.split ? 2 : 1;
     const numpyRatio = (ns: number): string => (typeof numpy === 'number' ? `, ${vs(ns, numpy)} NumPy` : '');
     rows.push(
       `SGD′ step (forward), n=${n} d=${d}, both cores (wasm): threads = 0 (auto) runs on ${autoThreads} thread${autoThreads > 1 ? 's' : ''} ` +

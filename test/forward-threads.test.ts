@@ -7,12 +7,14 @@
  * and a run that ends stops it while its trackers go on alone.
  */
 import { ContainerModule } from 'inversify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   FUNCTIONS,
   FORWARD_THREADS_THRESHOLD,
+  ForwardSplit,
   ForwardTracker,
   forwardKernelWork,
+  type ForwardThread,
   loadBinaryen,
   setKernelBackend,
   Stepper,
@@ -77,7 +79,7 @@ function trajectory(s: RunSession, threads: ForwardThreads) {
 /** Resolves once the tracker's worker has started (it starts without blocking the run). */
 async function workerReady(tracker: ForwardTracker): Promise<void> {
   const deadline = Date.now() + 20_000;
-  while (!tracker.worker!.ready) {
+  while (!tracker.split!.ready) {
     if (Date.now() > deadline) throw new Error('the forward-tracking worker did not start within 20 s');
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
@@ -94,15 +96,16 @@ const bits = (a: Float64Array): BigUint64Array => new BigUint64Array(Float64Arra
 async function oneAndTwo(s: RunSession, steps: number) {
   const one = trajectory(s, 1);
   const two = trajectory(s, 2);
-  expect(one.tracker.worker).toBeUndefined();
-  const worker = two.tracker.worker!;
-  expect(worker).toBeDefined();
+  expect(one.tracker.split).toBeUndefined();
+  const split = two.tracker.split!;
+  expect(split).toBeDefined();
+  expect(split.timed).toBe(false);
   await workerReady(two.tracker);
   one.steps(steps);
-  worker.stealing = false;
+  split.stealing = false;
   two.steps(steps / 2);
-  expect(worker.sharedSteps).toBe(steps / 2);
-  worker.stealing = true;
+  expect(split.sharedSteps).toBe(steps / 2);
+  split.stealing = true;
   two.steps(steps / 2);
   return { one, two };
 }
@@ -135,11 +138,11 @@ describe('forward tracking on two threads', () => {
     const s = session(leastSquares(20, 6));
     const { one, two } = await oneAndTwo(s, 50);
     setKernelBackend(undefined);
-    expect(two.tracker.worker!.ready).toBe(false);
-    const shared = two.tracker.worker!.sharedSteps;
+    expect(two.tracker.split!.ready).toBe(false);
+    const shared = two.tracker.split!.sharedSteps;
     one.steps(50);
     two.steps(50);
-    expect(two.tracker.worker!.sharedSteps).toBe(shared);
+    expect(two.tracker.split!.sharedSteps).toBe(shared);
     expect(bits(two.tracker.stateJacobian())).toEqual(bits(one.tracker.stateJacobian()));
   });
 
@@ -152,7 +155,7 @@ describe('forward tracking on two threads', () => {
     );
     expect(s.program.forward.source).toMatch(/\(import "env" "f\d+"/);
     const two = trajectory(s, 2);
-    expect(two.tracker.worker).toBeUndefined();
+    expect(two.tracker.split).toBeUndefined();
     two.steps(20);
     expect(Number.isFinite(two.tracker.jacobian()[0])).toBe(true);
   });
@@ -164,9 +167,54 @@ describe('forward tracking on two threads', () => {
     expect(work).toBeGreaterThanOrEqual(3 * 50);
     expect(work).toBeLessThan(3 * 50 + 10);
     expect(100 * work).toBeLessThan(FORWARD_THREADS_THRESHOLD);
-    expect(trajectory(small, 0).tracker.worker).toBeUndefined();
+    expect(trajectory(small, 0).tracker.split).toBeUndefined();
     const large = session(leastSquares(1000, 200));
     expect(1000 * forwardKernelWork(large.program.forward.loops, 1)).toBeGreaterThanOrEqual(FORWARD_THREADS_THRESHOLD);
-    expect(trajectory(large, 0).tracker.worker).toBeDefined();
+    expect(trajectory(large, 0).tracker.split?.timed).toBe(true);
+  });
+});
+
+describe('auto times two threads against one', () => {
+  /** A thread stand-in that is always ready and counts the steps posted to it. */
+  const thread = (): ForwardThread & { posted: number } => {
+    const stub = { half: 1, ready: true, posted: 0, post: () => void stub.posted++, complete: () => true, stop: () => undefined };
+    return stub as unknown as ForwardThread & { posted: number };
+  };
+  /** Steps `split` through `steps` steps with a clock that advances `two` or `one` ms per step, by whether the step was split. */
+  function run(split: ForwardSplit, steps: number, two: number, one: number): void {
+    let clock = 0;
+    const now = vi.spyOn(performance, 'now').mockImplementation(() => clock);
+    try {
+      for (let k = 0; k < steps; k++) {
+        const shared = split.begin(0, 0, 0, 1, 0, 0, 0);
+        if (shared) split.finish(() => undefined);
+        clock += shared ? two : one;
+      }
+    } finally {
+      now.mockRestore();
+    }
+  }
+
+  // A cycle: a window of 32 steps on two threads, one of 32 on one, then 32 windows (1024 steps) on the faster.
+  it('runs on two threads when a window of them took less than 0.95 of a window on one', () => {
+    const t = thread();
+    const split = new ForwardSplit(t, true);
+    run(split, 32 + 32 + 1024, 0.9, 1);
+    expect(t.posted).toBe(32 + 1024);
+    expect(split.sharedSteps).toBe(t.posted);
+  });
+
+  it('runs on one thread otherwise, and times both again after 32 windows', () => {
+    const t = thread();
+    const split = new ForwardSplit(t, true);
+    run(split, 32 + 32 + 1024 + 32 + 1, 0.96, 1);
+    // The two windows on two threads (the second cycle's), then its first step on one.
+    expect(t.posted).toBe(32 + 32);
+  });
+
+  it('with threads = 2 splits every step', () => {
+    const t = thread();
+    run(new ForwardSplit(t, false), 500, 2, 1);
+    expect(t.posted).toBe(500);
   });
 });

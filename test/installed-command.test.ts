@@ -96,7 +96,7 @@ describe('the forward-tracking thread of the built command', () => {
     const script = `
       import { createRequire } from 'node:module';
       import { pathToFileURL } from 'node:url';
-      const { ForwardWorker, KernelMemory, loadBinaryen } = await import(${JSON.stringify(join(ROOT, 'packages/cli/dist/core.js'))});
+      const { ForwardThread, KernelMemory, loadBinaryen } = await import(${JSON.stringify(join(ROOT, 'packages/cli/dist/core.js'))});
       await loadBinaryen();
       const binaryenFile = createRequire(${JSON.stringify(join(ROOT, 'packages/core/package.json'))}).resolve('binaryen');
       const binaryen = (await import(pathToFileURL(binaryenFile).href)).default;
@@ -106,7 +106,7 @@ describe('the forward-tracking thread of the built command', () => {
       const parsed = binaryen.parseText(text);
       parsed.setFeatures(binaryen.Features.All);
       const memory = new KernelMemory();
-      const worker = new ForwardWorker(new WebAssembly.Module(parsed.emitBinary()), memory, 2, 1);
+      const worker = new ForwardThread(new WebAssembly.Module(parsed.emitBinary()), memory, 2, 1);
       const start = Date.now();
       while (!worker.ready && Date.now() - start < 20000) await new Promise((r) => setTimeout(r, 5));
       if (!worker.ready) throw new Error('the worker did not start');

@@ -57,13 +57,19 @@ export function setForwardThreads(threads: ForwardThreads): void {
 const SPINS = 3000;
 
 /** Slots of the control block (`forward-worker.mjs` reads the same layout): `CLAIM + j` and `DONE + j` for chunk j on their own cache lines. */
-const SLOT = { GO: 0, STOP: 1, S: 2, THETA: 3, IDX: 4, COUNT: 5, H: 6, CURRENT: 7, NEXT: 8, STATE: 16, CLAIM: 32, DONE: 48 } as const;
+const SLOT = { GO: 0, STOP: 1, S: 2, THETA: 3, IDX: 4, COUNT: 5, H: 6, CURRENT: 7, NEXT: 8, STATE: 16, WORKER_ASLEEP: 17, MAIN_ASLEEP: 18, CLAIM: 32, DONE: 48 } as const;
 const CONTROL_INTS = 64;
 /** The worker's range is cut in at most this many chunks (at least {@link MIN_CHUNK} columns each). */
 const MAX_CHUNKS = 8;
 const MIN_CHUNK = 4;
 const READY = 1;
 const FAILED = 2;
+/** Steps per timed window of auto's policy ({@link ForwardSplit}). */
+const WINDOW = 32;
+/** Windows run with the chosen thread count before timing both again. */
+const RUN_WINDOWS = 32;
+/** Two threads are chosen when their window took less than this fraction of one thread's. */
+const MARGIN = 0.95;
 
 /**
  * The forward kernel's inner-loop iterations for one column with a batch of `count`: each
@@ -90,28 +96,19 @@ export function forwardKernelWork(kernel: LoopKernel, count: number): number {
 }
 
 /**
- * The worker thread computing columns [half, P) of a forward kernel's steps. Its range is cut in
- * chunks it claims one at a time; the main thread, done with [0, half), takes the chunks still
- * unclaimed (from the last one down) and waits only for those the worker has claimed. A worker
- * that is asleep, not yet scheduled or slow (a loaded machine) thus costs at most one chunk of
- * waiting, and the step never waits for a thread that does not run.
+ * The worker thread of a forward kernel, computing the columns [half, P) of its steps. Its range is
+ * cut in chunks it claims one at a time; the main thread, done with [0, half), takes the chunks
+ * still unclaimed (from the last one down) and waits only for those the worker has claimed. A
+ * worker that is asleep, not yet scheduled or slow thus costs at most one chunk of waiting.
  *
  * A claim is a compare-and-swap of the chunk's slot from the previous step's number to this
  * step's, so each chunk is computed exactly once per step, by either thread, and a worker late
  * by a step or more claims nothing.
  * @category Solvers and tracking
  */
-export class ForwardWorker {
+export class ForwardThread {
   /** The main thread computes columns [0, half) and the chunks of [half, P) the worker has not claimed. */
   readonly half: number;
-  /** Steps the worker took part in (it claimed at least one chunk); tests and benchmarks read it. */
-  sharedSteps = 0;
-  /**
-   * Whether the main thread takes the chunks the worker has not claimed (the default). Without,
-   * each step waits for the worker's whole range: what a test that must see the worker's own bits
-   * sets, since on a loaded machine the main thread may otherwise take every chunk.
-   */
-  stealing = true;
   private readonly control = new Int32Array(new SharedArrayBuffer(CONTROL_INTS * 4));
   /** Chunk j is columns [bounds[j], bounds[j + 1]). */
   private readonly bounds: Int32Array;
@@ -120,7 +117,7 @@ export class ForwardWorker {
   private stopped = false;
 
   /**
-   * Starts the worker (it is ready some milliseconds later; until then {@link ForwardWorker.begin} declines).
+   * Starts the worker (it is ready some milliseconds later, see {@link ForwardThread.ready}).
    * @param module - the worker's own copy of the forward kernel, compiled for `memory`
    * @param memory - the run's memory
    * @param columns - P
@@ -144,7 +141,7 @@ export class ForwardWorker {
     };
     this.thread = new Worker(new URL('./forward-worker.mjs', import.meta.url), { workerData, execArgv: [] });
     this.thread.unref();
-    // A worker that cannot start never sets `STATE`: the tracker stays on one thread.
+    // A worker that cannot start never sets `STATE`: its trackers stay on one thread.
     this.thread.on('error', () => (this.stopped = true));
     memory.onEnd(() => this.stop());
   }
@@ -154,13 +151,8 @@ export class ForwardWorker {
     return !this.stopped && Atomics.load(this.control, SLOT.STATE) === READY;
   }
 
-  /**
-   * Offers the worker columns [half, P) of this step (byte offsets of s, θ, the batch, h, J_k and
-   * J_{k+1}; `count` the batch length); false when it is not ready, and the caller computes every
-   * column. After true, the caller computes [0, half), then calls {@link ForwardWorker.finish}.
-   */
-  begin(s: number, theta: number, idx: number, count: number, h: number, current: number, next: number): boolean {
-    if (!this.ready) return false;
+  /** Hands the worker the step with these byte offsets of s, θ, the batch, h, J_k and J_{k+1} (`count`: the batch length). Only when {@link ForwardThread.ready}. */
+  post(s: number, theta: number, idx: number, count: number, h: number, current: number, next: number): void {
     const c = this.control;
     c[SLOT.S] = s;
     c[SLOT.THETA] = theta;
@@ -170,34 +162,36 @@ export class ForwardWorker {
     c[SLOT.CURRENT] = current;
     c[SLOT.NEXT] = next;
     Atomics.store(c, SLOT.GO, ++this.step);
-    Atomics.notify(c, SLOT.GO);
-    return true;
+    // A wake-up is a system call (and may hand this core to the worker): only when it sleeps.
+    if (Atomics.load(c, SLOT.WORKER_ASLEEP) !== 0) Atomics.notify(c, SLOT.GO);
   }
 
   /**
-   * Completes the step {@link ForwardWorker.begin} started: `columns(from, to)` computes the
-   * chunks the worker has not claimed (and, should the worker have failed, those it had), then
-   * this waits for the worker's.
+   * Completes the posted step: `columns(from, to)` computes the chunks the worker has not claimed
+   * (none when not `stealing`; and, should the worker have failed, those it had), then this waits
+   * for the worker's. Returns whether the worker computed any.
    */
-  finish(columns: (from: number, to: number) => void): void {
+  complete(columns: (from: number, to: number) => void, stealing: boolean): boolean {
     const c = this.control;
     const { bounds, step } = this;
     let j = bounds.length - 2;
-    if (this.stealing) for (; j >= 0 && Atomics.compareExchange(c, SLOT.CLAIM + j, step - 1, step) === step - 1; j--) columns(bounds[j], bounds[j + 1]);
-    if (j < 0) return;
+    if (stealing) for (; j >= 0 && Atomics.compareExchange(c, SLOT.CLAIM + j, step - 1, step) === step - 1; j--) columns(bounds[j], bounds[j + 1]);
+    if (j < 0) return false;
     // The worker claims in increasing order and marks each chunk when done: its last chunk done means all are.
     let spin = 0;
     for (let done = Atomics.load(c, SLOT.DONE + j); done !== step; done = Atomics.load(c, SLOT.DONE + j)) {
       if (++spin > SPINS) {
+        // Announced before the last look at DONE: the worker stores DONE, then looks here.
+        Atomics.store(c, SLOT.MAIN_ASLEEP, 1);
         Atomics.wait(c, SLOT.DONE + j, done);
+        Atomics.store(c, SLOT.MAIN_ASLEEP, 0);
         spin = 0;
       }
     }
-    this.sharedSteps++;
-    if (Atomics.load(c, SLOT.STATE) === FAILED) {
-      this.stop();
-      columns(bounds[0], bounds[j + 1]);
-    }
+    if (Atomics.load(c, SLOT.STATE) !== FAILED) return true;
+    this.stop();
+    columns(bounds[0], bounds[j + 1]);
+    return false;
   }
 
   /** Stops the worker (between steps): it leaves its loop and the thread is terminated. */
@@ -211,32 +205,128 @@ export class ForwardWorker {
   }
 }
 
-/** The worker of each forward kernel of a run (`null`: it cannot have one). */
-const workers = new WeakMap<CompiledKernel, ForwardWorker | null>();
+/** The policy's phases: timing two threads, timing one, running the faster. */
+const PROBE_TWO = 0;
+const PROBE_ONE = 1;
+const RUN = 2;
 
 /**
- * The worker that shares `forward`'s columns, or `undefined` to stay on one thread: on
+ * A tracker's use of its forward kernel's {@link ForwardThread}: whether each step is split, and
+ * the split itself (`begin`, then the caller's range [0, half), then `finish`).
+ *
+ * With `threads = 2` every step is split once the thread is ready. With auto the split is also
+ * timed, since a second thread only pays when a core is free for it: on a machine shared with
+ * other jobs (more runnable threads than cores) a worker descheduled while it holds a chunk makes
+ * the main thread wait for a scheduler time slice (milliseconds), and waking a sleeping worker may
+ * hand it the main thread's core. Every {@link RUN_WINDOWS} windows of {@link WINDOW} steps, a
+ * window on two threads and one on one are timed (whole steps, from one `begin` to the next), and
+ * the next windows run on two only when those were faster by {@link MARGIN}. The bits do not
+ * depend on any of it.
+ * @category Solvers and tracking
+ */
+export class ForwardSplit {
+  /** Steps the worker took part in (it computed at least one chunk); tests and benchmarks read it. */
+  sharedSteps = 0;
+  /**
+   * Whether the main thread takes the chunks the worker has not claimed (the default). Without,
+   * each split step waits for the worker's whole range: what a test that must see the worker's
+   * own bits sets, since on a loaded machine the main thread may otherwise take every chunk.
+   */
+  stealing = true;
+  private phase = RUN;
+  /** Whether the current window splits its steps. */
+  private two = true;
+  /** Steps left in the current window (timing starts at the first step the thread is ready for). */
+  private left = 1;
+  private since = 0;
+  private twoTime = 0;
+
+  /**
+   * @param thread - the kernel's worker thread
+   * @param timed - whether to time the split against one thread (auto), or split every step (`threads = 2`)
+   */
+  constructor(
+    readonly thread: ForwardThread,
+    readonly timed: boolean,
+  ) {}
+
+  /** The main thread computes columns [0, half); see {@link ForwardThread.half}. */
+  get half(): number {
+    return this.thread.half;
+  }
+
+  /** Whether the worker thread takes steps (see {@link ForwardThread.ready}). */
+  get ready(): boolean {
+    return this.thread.ready;
+  }
+
+  /**
+   * Splits this step (byte offsets of s, θ, the batch, h, J_k and J_{k+1}; `count` the batch
+   * length) when the thread is ready and the policy says so; false: the caller computes every
+   * column. After true, the caller computes [0, half), then calls {@link ForwardSplit.finish}.
+   */
+  begin(s: number, theta: number, idx: number, count: number, h: number, current: number, next: number): boolean {
+    if (!this.thread.ready) return false;
+    if (this.timed && --this.left === 0) this.lap();
+    if (!this.two) return false;
+    this.thread.post(s, theta, idx, count, h, current, next);
+    return true;
+  }
+
+  /** Completes the split step: `columns(from, to)` computes what the worker has not. */
+  finish(columns: (from: number, to: number) => void): void {
+    if (this.thread.complete(columns, this.stealing)) this.sharedSteps++;
+  }
+
+  /** The end of a window: record its time, choose the next window's thread count. */
+  private lap(): void {
+    const now = performance.now();
+    const elapsed = now - this.since;
+    this.since = now;
+    if (this.phase === RUN) {
+      this.phase = PROBE_TWO;
+      this.two = true;
+      this.left = WINDOW;
+    } else if (this.phase === PROBE_TWO) {
+      this.twoTime = elapsed;
+      this.phase = PROBE_ONE;
+      this.two = false;
+      this.left = WINDOW;
+    } else {
+      this.two = this.twoTime < MARGIN * elapsed;
+      this.phase = RUN;
+      this.left = RUN_WINDOWS * WINDOW;
+    }
+  }
+}
+
+/** The worker thread of each forward kernel of a run (`null`: it cannot have one). */
+const threads = new WeakMap<CompiledKernel, ForwardThread | null>();
+
+/**
+ * How a tracker of `forward` splits its steps, or `undefined` to stay on one thread: on
  * JavaScript kernels (they cannot share memory); when the kernel imports an elementwise function
  * from JavaScript (a plugin's `evaluate`, which cannot be rebuilt in another thread; `Math.pow`
  * can); with `threads` 1; with 0 (auto) when P × the kernel's work per column is below
  * {@link FORWARD_THREADS_THRESHOLD}, when this is itself a worker thread (a run already spread
- * over threads, as Monte Carlo and sweep workers are) or when the machine has one core.
+ * over threads, as Monte Carlo and sweep workers are) or when the machine has one core. The
+ * kernel's worker thread is started on first need and shared by its trackers.
  * @param forward - the run's forward kernel
  * @param columns - P, the θ-directions
  * @param stateSize - a column's length
  * @param count - the batch length
- * @param threads - the thread count asked for (default: {@link setForwardThreads}'s)
+ * @param choice - the thread count asked for (default: {@link setForwardThreads}'s)
  * @category Solvers and tracking
  */
-export function forwardWorker(forward: CompiledKernel, columns: number, stateSize: number, count: number, threads: ForwardThreads = runThreads): ForwardWorker | undefined {
+export function forwardSplit(forward: CompiledKernel, columns: number, stateSize: number, count: number, choice: ForwardThreads = runThreads): ForwardSplit | undefined {
   const memory = forward.memory;
-  if (!memory || threads === 1 || columns < 2) return undefined;
-  if (threads === 0 && !(isMainThread && availableParallelism() >= 2 && columns * forwardKernelWork(forward.loops, count) >= FORWARD_THREADS_THRESHOLD)) return undefined;
-  let worker = workers.get(forward);
-  if (worker === undefined) {
+  if (!memory || choice === 1 || columns < 2) return undefined;
+  if (choice === 0 && !(isMainThread && availableParallelism() >= 2 && columns * forwardKernelWork(forward.loops, count) >= FORWARD_THREADS_THRESHOLD)) return undefined;
+  let thread = threads.get(forward);
+  if (thread === undefined) {
     const copy = forward.loops.functions.every((f) => nativeFunctionName(f) !== null) ? compileWasmKernelCopy(forward.loops, memory) : undefined;
-    worker = copy && copy.imports.every((name) => name === 'pow') ? new ForwardWorker(copy.module, memory, columns, stateSize) : null;
-    workers.set(forward, worker);
+    thread = copy && copy.imports.every((name) => name === 'pow') ? new ForwardThread(copy.module, memory, columns, stateSize) : null;
+    threads.set(forward, thread);
   }
-  return worker ?? undefined;
+  return thread ? new ForwardSplit(thread, choice === 0) : undefined;
 }

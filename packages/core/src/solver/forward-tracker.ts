@@ -7,7 +7,7 @@
  */
 import type { OffsetKernel } from '../codegen/compile.ts';
 import { RunBuffers } from '../codegen/run-buffers.ts';
-import { forwardWorker, type ForwardThreads, type ForwardWorker } from './forward-threads.ts';
+import { forwardSplit, type ForwardSplit, type ForwardThreads } from './forward-threads.ts';
 import type { Stepper } from './stepper.ts';
 
 /**
@@ -22,9 +22,9 @@ export class ForwardTracker {
   private readonly direction: Float64Array;
   /** On WebAssembly: the forward kernel by byte offsets, and where J_k and J_{k+1} start. */
   private readonly direct?: { readonly forward: OffsetKernel; current: number; next: number; readonly columnBytes: number; readonly direction: number };
-  /** On WebAssembly with two threads: the worker computing columns [half, P) of each step. */
-  readonly worker?: ForwardWorker;
-  /** `columnsByOffsets` over a range, bound once (the worker hands back the chunks it has not taken). */
+  /** On WebAssembly with two threads: how steps are split with the worker thread computing columns [half, P). */
+  readonly split?: ForwardSplit;
+  /** `columnsByOffsets` over a range, bound once (the split hands back the chunks the worker has not taken). */
   private readonly columnRange: (from: number, to: number) => void = (from, to) => this.columnsByOffsets(this.direct!, from, to);
 
   /**
@@ -47,7 +47,7 @@ export class ForwardTracker {
     const forward = stepper.program.forward.direct;
     if (forward) {
       this.direct = { forward, current: this.current.byteOffset, next: this.next.byteOffset, columnBytes: S * 8, direction: this.direction.byteOffset };
-      this.worker = forwardWorker(stepper.program.forward, P, S, stepper.count, threads);
+      this.split = forwardSplit(stepper.program.forward, P, S, stepper.count, threads);
     }
     if (stepper.program.initDependsOnTheta) {
       const { theta } = stepper;
@@ -78,11 +78,11 @@ export class ForwardTracker {
 
   /** `update` on WebAssembly: columns [0, half) here and [half, P) shared with the worker when there is one, else all here. */
   private updateByOffsets(direct: NonNullable<ForwardTracker['direct']>): void {
-    const { stepper, worker } = this;
+    const { stepper, split } = this;
     const { s, theta, idx, h } = stepper.offsets();
-    if (worker?.begin(s, theta, idx, stepper.count, h, direct.current, direct.next)) {
-      this.columnsByOffsets(direct, 0, worker.half);
-      worker.finish(this.columnRange);
+    if (split?.begin(s, theta, idx, stepper.count, h, direct.current, direct.next)) {
+      this.columnsByOffsets(direct, 0, split.half);
+      split.finish(this.columnRange);
     } else this.columnsByOffsets(direct, 0, this.direction.length);
     [this.current, this.next] = [this.next, this.current];
     [this.currentColumns, this.nextColumns] = [this.nextColumns, this.currentColumns];

@@ -11,7 +11,7 @@
  * direction buffer e_p. Per step, the main thread writes the step's byte offsets into the control
  * block and bumps `GO` to the step's number; this thread spins briefly on `GO`, then sleeps in
  * `Atomics.wait`; it claims its columns chunk by chunk, and after each stores the step's number
- * in the chunk's `DONE` slot and wakes the main thread.
+ * in the chunk's `DONE` slot and wakes the main thread if it sleeps.
  */
 import { workerData } from 'node:worker_threads';
 
@@ -26,6 +26,8 @@ const H = 6;
 const CURRENT = 7;
 const NEXT = 8;
 const STATE = 16;
+const WORKER_ASLEEP = 17;
+const MAIN_ASLEEP = 18;
 const CLAIM = 32;
 const DONE = 48;
 const READY = 1;
@@ -50,7 +52,10 @@ function serve() {
     let spin = 0;
     while (Atomics.load(ctl, GO) === seen) {
       if (++spin > spins) {
+        // Announced before the last look at GO, so the main thread, which bumps GO before it looks here, wakes this thread or it sees GO.
+        Atomics.store(ctl, WORKER_ASLEEP, 1);
         Atomics.wait(ctl, GO, seen);
+        Atomics.store(ctl, WORKER_ASLEEP, 0);
         spin = 0;
       }
     }
@@ -76,7 +81,8 @@ function serve() {
         e[p] = 0;
       }
       Atomics.store(ctl, DONE + j, seen);
-      Atomics.notify(ctl, DONE + j);
+      // A wake-up is a system call: made only when the main thread sleeps (it announces it before its last look at DONE).
+      if (Atomics.load(ctl, MAIN_ASLEEP) !== 0) Atomics.notify(ctl, DONE + j);
     }
   }
 }
