@@ -22,12 +22,16 @@ import { nativeFunctionName, wasmMathModule } from '../codegen/wasm/native-funct
 import { compileWasmKernelCopy } from '../codegen/wasm/wasm-kernel.ts';
 
 /**
- * The work per step from which `threads = 0` (auto) splits forward tracking over two threads:
- * P × the forward kernel's inner-loop iterations per column ({@link forwardKernelWork}). Measured
- * on SGD′ least squares (2 cores; 2 threads against 1 in one process, steady state): n = 100,
- * d = 50 (work 1.0·10⁴, ≈ 4 µs per step on one thread) is 2.3× slower on two threads; the two
- * break even near work 6·10⁴ (≈ 25 µs per step); n = 1000, d = 200 (work 4.0·10⁵, ≈ 150 µs) is
- * 1.7× faster. The threshold sits at twice the break-even, for a loaded machine.
+ * The work per step from which `threads = 0` (auto) considers two threads: P × the forward
+ * kernel's inner-loop iterations per column ({@link forwardKernelWork}). 120 000 is about 30–50 µs
+ * per step of SGD′ least squares on wasm here (0.25–0.4 ns per unit of work: 606 000 at n = 1000,
+ * d = 200 took 150–250 µs on one thread), where halving a step saves more than a split costs: a
+ * few µs of posting, claiming and waiting for the worker's last chunk, and 5–50 µs when a sleeping
+ * worker must be woken. It could not be measured as a break-even on this machine, whose two cores
+ * were shared with three other engineers' jobs (load average 6–10): there, two threads were slower
+ * than one at every size (SGD′ least squares, `threads = 2` against 1 in one process: 2.2× at
+ * n = 100, d = 50; 1.5× at n = 400, d = 100; 1.3–1.4× at n = 1000, d = 200), which is why auto also
+ * times both ({@link ForwardSplit}), and stayed within 0.95–1.02× of one thread.
  * @category Solvers and tracking
  */
 export const FORWARD_THREADS_THRESHOLD = 120_000;
