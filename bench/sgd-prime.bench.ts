@@ -261,10 +261,10 @@ export function sgdPrimeBenchmark(): string[] {
         `framework wasm ${vs(t.wasm, t.inPlace)} the fastest JS loop${n === 100 ? ' (target ≤ 0.30x)' : ''}, ${vs(t.wasm, t.handWasm)} the hand WebAssembly loop, ${vs(t.wasm, t.framework)} framework js; ` +
         `${numpyText}; framework wasm allocated ${wasmBytes.toFixed(1)} B/step (without the sample draw ${wasmKernelBytes.toFixed(1)}); all agree with the hand loop to 1e-12 after ${CHECK_STEPS} steps`,
     );
-    const autoThreads = wasmAuto.tracker.split ? 2 : 1;
+    const auto = wasmAuto.tracker.split ? `may split (timed against one thread; the worker in ${wasmAuto.tracker.split.sharedSteps} steps)` : 'runs on one thread';
     const numpyRatio = (ns: number): string => (typeof numpy === 'number' ? `, ${vs(ns, numpy)} NumPy` : '');
     rows.push(
-      `SGD′ step (forward), n=${n} d=${d}, both cores (wasm): threads = 0 (auto) runs on ${autoThreads} thread${autoThreads > 1 ? 's' : ''} ` +
+      `SGD′ step (forward), n=${n} d=${d}, both cores (wasm): threads = 0 (auto) ${auto} ` +
         `(work per step ${work} ${work >= FORWARD_THREADS_THRESHOLD ? '≥' : '<'} threshold ${FORWARD_THREADS_THRESHOLD}): ${t.wasmAuto.toFixed(0)} ns/step${numpyRatio(t.wasmAuto)}` +
         `${n === 1000 ? ' (target ≤ 0.45x)' : ''}, ${vs(t.wasmAuto, t.wasm)} one thread; threads = 2 forced ${t.wasmTwo.toFixed(0)} ns/step${numpyRatio(t.wasmTwo)}, ` +
         `${vs(t.wasmTwo, t.wasm)} one thread, ${vs(t.wasmTwo, t.inPlace)} the fastest JS loop, the worker in ${shared} steps; ` +
