@@ -6,12 +6,13 @@
  * with scratch buffers of its own), so J is bit-identical whatever the thread count.
  *
  * The threads meet through a control block of 32-bit integers on a `SharedArrayBuffer`: per
- * step the main thread writes the step's byte offsets, bumps `GO` and wakes the worker, runs its
- * range, then waits for `DONE`; each side spins briefly before sleeping in `Atomics.wait`, since a
- * step lasts tens to hundreds of microseconds and a sleep–wake costs some tens. Nothing allocates
- * per step. The worker is started once per forward kernel of a run, without blocking (the first
- * steps run on one thread until it is ready), is `unref`'d (it never keeps the process alive) and
- * is stopped when the run ends ({@link KernelMemory.onEnd}).
+ * step the main thread writes the step's byte offsets and bumps `GO`, runs its range, then takes
+ * the worker's chunks the worker has not claimed and waits for those it has; each side spins
+ * briefly before sleeping in `Atomics.wait`, since a step lasts tens to hundreds of microseconds
+ * and a sleep–wake costs some tens. Nothing allocates per step (auto's timing reads the clock once
+ * per window of steps). The worker is started once per forward kernel of a run, without blocking
+ * (the first steps run on one thread until it is ready), is `unref`'d (it never keeps the process
+ * alive) and is stopped when the run ends ({@link KernelMemory.onEnd}).
  */
 import { availableParallelism } from 'node:os';
 import { isMainThread, Worker } from 'node:worker_threads';
@@ -28,10 +29,11 @@ import { compileWasmKernelCopy } from '../codegen/wasm/wasm-kernel.ts';
  * d = 200 took 150–250 µs on one thread), where halving a step saves more than a split costs: a
  * few µs of posting, claiming and waiting for the worker's last chunk, and 5–50 µs when a sleeping
  * worker must be woken. It could not be measured as a break-even on this machine, whose two cores
- * were shared with three other engineers' jobs (load average 6–10): there, two threads were slower
- * than one at every size (SGD′ least squares, `threads = 2` against 1 in one process: 2.2× at
- * n = 100, d = 50; 1.5× at n = 400, d = 100; 1.3–1.4× at n = 1000, d = 200), which is why auto also
- * times both ({@link ForwardSplit}), and stayed within 0.95–1.02× of one thread.
+ * were shared with three other engineers' jobs (load average 6–12): `threads = 2` against 1 in one
+ * process on SGD′ least squares took 2.2× at n = 100, d = 50, 1.5× at n = 400, d = 100 and
+ * 1.3–1.4× at n = 1000, d = 200 in separate runs, and 0.86× at n = 1000, d = 200 in one
+ * `pnpm bench`: whether a core is free decides, which is why auto also times both
+ * ({@link ForwardSplit}); it stayed within 0.95–1.02× of one thread.
  * @category Solvers and tracking
  */
 export const FORWARD_THREADS_THRESHOLD = 120_000;
