@@ -123,7 +123,10 @@ export class ForwardThread {
   private stopped = false;
 
   /**
-   * Starts the worker (it is ready some milliseconds later, see {@link ForwardThread.ready}).
+   * Starts the worker (it is ready some milliseconds later, see {@link ForwardThread.ready}). Made by
+   * {@link forwardSplit} (hidden from the API pages: `module`'s type is the project's own
+   * declaration of the WebAssembly API, `webassembly.d.ts`).
+   * @hidden
    * @param module - the worker's own copy of the forward kernel, compiled for `memory`
    * @param memory - the run's memory
    * @param columns - P
@@ -224,9 +227,9 @@ const RUN = 2;
  * timed, since a second thread only pays when a core is free for it: on a machine shared with
  * other jobs (more runnable threads than cores) a worker descheduled while it holds a chunk makes
  * the main thread wait for a scheduler time slice (milliseconds), and waking a sleeping worker may
- * hand it the main thread's core. Every {@link RUN_WINDOWS} windows of {@link WINDOW} steps, a
+ * hand it the main thread's core. Every 32 windows of 32 steps (`RUN_WINDOWS`, `WINDOW`), a
  * window on two threads and one on one are timed (whole steps, from one `begin` to the next), and
- * the next windows run on two only when those were faster by {@link MARGIN}. The bits do not
+ * the next windows run on two only when theirs took less than 0.95 (`MARGIN`) of the other's. The bits do not
  * depend on any of it.
  * @category Solvers and tracking
  */
