@@ -31,8 +31,8 @@ import { compileWasmKernelCopy } from '../codegen/wasm/wasm-kernel.ts';
  * worker must be woken. It could not be measured as a break-even on this machine, whose two cores
  * were shared with three other engineers' jobs (load average 6–12): `threads = 2` against 1 in one
  * process on SGD′ least squares took 2.2× at n = 100, d = 50, 1.5× at n = 400, d = 100 and
- * 1.3–1.4× at n = 1000, d = 200 in separate runs, and 0.86× at n = 1000, d = 200 in one
- * `pnpm bench`: whether a core is free decides, which is why auto also times both
+ * 1.3–1.4× at n = 1000, d = 200 in separate runs, and 0.86× and 1.12× at n = 1000, d = 200 in
+ * two `pnpm bench` runs: whether a core is free decides, which is why auto also times both
  * ({@link ForwardSplit}); it stayed within 0.95–1.02× of one thread.
  * @category Solvers and tracking
  */
