@@ -5,7 +5,9 @@
  * loop of the same recursion with the same tangent-major layout (double-buffered, and in place),
  * a hand-written WebAssembly SIMD loop (`hand-wasm.ts`) and a NumPy loop run by `python3`
  * (`numpy_sgd_prime.py`; skipped with a notice where NumPy is missing), as ratios in one run,
- * plus the bytes each step allocates.
+ * plus the bytes each step allocates. On wasm also with both cores (`forward-threads.ts`):
+ * `threads = 0` (auto, as `sgd run` has it: two threads at n = 1000, d = 200, one at n = 100,
+ * d = 50, by the work per step) and 2 forced, their J checked bit for bit against one thread's.
  *
  * Both draw their samples from the same `RandomStream` key, so they see the same i_k and pay
  * the same cost for drawing it; the difference is the framework's own overhead. That draw
@@ -14,7 +16,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { ForwardTracker, RandomStream, setKernelBackend, Stepper } from '@sgdiff/core';
+import { FORWARD_THREADS_THRESHOLD, ForwardTracker, forwardKernelWork, RandomStream, setKernelBackend, Stepper, type ForwardThreads } from '@sgdiff/core';
 import { defaultRegistry } from '@sgdiff/plugins';
 import { createSession, type RunSession } from '@sgdiff/cli';
 import { leastSquaresProblem } from './least-squares.ts';
@@ -40,10 +42,11 @@ interface FrameworkRun {
   readonly tracker: ForwardTracker;
 }
 
-function frameworkRun(session: RunSession): FrameworkRun {
+/** `threads`: the tracker's (1, 2, or 0 for auto by the work per step; only wasm has a second thread). */
+function frameworkRun(session: RunSession, threads: ForwardThreads = 1): FrameworkRun {
   const { program, kernels, reference, problem } = session;
   const stepper = new Stepper(program, kernels, reference, SEED, 0, problem.builder.functions);
-  const tracker = new ForwardTracker(stepper);
+  const tracker = new ForwardTracker(stepper, threads);
   return {
     stepper,
     tracker,
@@ -139,6 +142,16 @@ class InPlaceSgdPrime {
   }
 }
 
+/** Blocks until the tracker's worker has started (it starts without blocking a run; the timed rounds must see it). */
+function waitForWorker(tracker: ForwardTracker): void {
+  const nap = new Int32Array(new SharedArrayBuffer(4));
+  const deadline = Date.now() + 20_000;
+  while (!tracker.split?.ready) {
+    if (Date.now() > deadline) throw new Error('SGD′ bench: the forward-tracking worker did not start within 20 s');
+    Atomics.wait(nap, 0, 0, 2);
+  }
+}
+
 /** NumPy's ns per step for the same recursion, or `null` with the reason when python3 or NumPy is missing. */
 function numpyNsPerStep(n: number, d: number, steps: number): number | string {
   const script = fileURLToPath(new URL('numpy_sgd_prime.py', import.meta.url));
@@ -173,8 +186,13 @@ export function sgdPrimeBenchmark(): string[] {
     const { instance } = session.kernels;
     const framework = frameworkRun(session);
     const wasmProblem = leastSquaresProblem(n, d, registry, `solve sgd { iterations = 1  step = ${STEP}  track = forward  backend = wasm }`);
-    const wasm = frameworkRun(createSession(wasmProblem, registry, SEED, 'bench.sgd'));
-    setKernelBackend(undefined); // later benchmarks compile with compileKernel's default (js)
+    const wasmSession = createSession(wasmProblem, registry, SEED, 'bench.sgd');
+    const wasm = frameworkRun(wasmSession);
+    // Both cores: `threads = 0` (auto) as a run has it, and 2 forced (at n = 100, what the threshold spares).
+    const wasmAuto = frameworkRun(wasmSession, 0);
+    const wasmTwo = frameworkRun(wasmSession, 2);
+    const work = n * forwardKernelWork(wasmSession.program.forward.loops, 1);
+    waitForWorker(wasmTwo.tracker);
     const A = instance.values.get('A') as Float64Array;
     const hand = new HandSgdPrime(A, instance.theta, instance.x0, n, d);
     const inPlace = new InPlaceSgdPrime(A, instance.theta, instance.x0, n, d);
@@ -184,6 +202,8 @@ export function sgdPrimeBenchmark(): string[] {
     for (let k = 0; k < CHECK_STEPS; k++) {
       framework.step(k);
       wasm.step(k);
+      wasmAuto.step(k);
+      wasmTwo.step(k);
       hand.step();
       inPlace.step();
       handWasm.step(handWasmSamples.index(n));
@@ -191,6 +211,10 @@ export function sgdPrimeBenchmark(): string[] {
     const jError = relativeError(framework.tracker.jacobian(), hand.J);
     const xError = relativeError(framework.stepper.x, hand.x);
     if (!(jError <= 1e-12 && xError <= 1e-12)) throw new Error(`SGD′ bench n=${n} d=${d}: framework and hand loop disagree (J: ${jError}, x: ${xError})`);
+    for (const [name, run] of Object.entries({ 'framework on wasm, auto': wasmAuto, 'framework on wasm, 2 threads': wasmTwo })) {
+      const same = Buffer.from(run.tracker.stateJacobian().buffer).equals(Buffer.from(wasm.tracker.stateJacobian().buffer));
+      if (!same) throw new Error(`SGD′ bench n=${n} d=${d}: ${name} and one thread differ in J's bits after ${CHECK_STEPS} steps`);
+    }
     const others = { 'framework on wasm': [wasm.tracker.jacobian(), wasm.stepper.x], 'in-place JS loop': [inPlace.J, inPlace.x], 'hand WebAssembly loop': [handWasm.J, handWasm.x] };
     for (const [name, [J, x]] of Object.entries(others)) {
       const e = Math.max(relativeError(J!, hand.J), relativeError(x!, hand.x));
@@ -200,12 +224,16 @@ export function sgdPrimeBenchmark(): string[] {
     // The step count keeps going across rounds, so the framework's k (schedule input) keeps growing.
     let k = CHECK_STEPS;
     let kw = CHECK_STEPS;
+    let ka = CHECK_STEPS;
+    let k2 = CHECK_STEPS;
     const calls = Math.max(50, Math.round(4e7 / (2 * n * d)));
     const t = compare(
       {
         hand: () => hand.step(),
         framework: () => framework.step(k++),
         wasm: () => wasm.step(kw++),
+        wasmAuto: () => wasmAuto.step(ka++),
+        wasmTwo: () => wasmTwo.step(k2++),
         inPlace: () => inPlace.step(),
         handWasm: () => handWasm.step(handWasmSamples.index(n)),
       },
@@ -217,6 +245,8 @@ export function sgdPrimeBenchmark(): string[] {
     const handBytes = bytesPerCall(() => hand.step(), 5 * calls);
     const kernelBytes = bytesPerCall(() => framework.kernelsOnly(), 5 * calls);
     const wasmKernelBytes = bytesPerCall(() => wasm.kernelsOnly(), 5 * calls);
+    const twoBytes = bytesPerCall(() => wasmTwo.step(k2++), 5 * calls);
+    const shared = wasmTwo.tracker.split?.sharedSteps ?? 0;
     rows.push(
       `SGD′ step (forward), least squares n=${n} d=${d}: framework ${t.framework.toFixed(0)} ns/step, hand loop ${t.hand.toFixed(0)} ns/step, ` +
         `ratio ${(t.framework / t.hand).toFixed(2)}x (target ≤ 1.30x); allocated ${bytes.toFixed(1)} B/step (target 0; hand loop ${handBytes.toFixed(1)}, ` +
@@ -231,6 +261,16 @@ export function sgdPrimeBenchmark(): string[] {
         `framework wasm ${vs(t.wasm, t.inPlace)} the fastest JS loop${n === 100 ? ' (target ≤ 0.30x)' : ''}, ${vs(t.wasm, t.handWasm)} the hand WebAssembly loop, ${vs(t.wasm, t.framework)} framework js; ` +
         `${numpyText}; framework wasm allocated ${wasmBytes.toFixed(1)} B/step (without the sample draw ${wasmKernelBytes.toFixed(1)}); all agree with the hand loop to 1e-12 after ${CHECK_STEPS} steps`,
     );
+    const auto = wasmAuto.tracker.split ? `may split (timed against one thread; the worker in ${wasmAuto.tracker.split.sharedSteps} steps)` : 'runs on one thread';
+    const numpyRatio = (ns: number): string => (typeof numpy === 'number' ? `, ${vs(ns, numpy)} NumPy` : '');
+    rows.push(
+      `SGD′ step (forward), n=${n} d=${d}, both cores (wasm): threads = 0 (auto) ${auto} ` +
+        `(work per step ${work} ${work >= FORWARD_THREADS_THRESHOLD ? '≥' : '<'} threshold ${FORWARD_THREADS_THRESHOLD}): ${t.wasmAuto.toFixed(0)} ns/step${numpyRatio(t.wasmAuto)}` +
+        `${n === 1000 ? ' (target ≤ 0.45x)' : ''}, ${vs(t.wasmAuto, t.wasm)} one thread; threads = 2 forced ${t.wasmTwo.toFixed(0)} ns/step${numpyRatio(t.wasmTwo)}, ` +
+        `${vs(t.wasmTwo, t.wasm)} one thread, ${vs(t.wasmTwo, t.inPlace)} the fastest JS loop, the worker in ${shared} steps; ` +
+        `allocated ${twoBytes.toFixed(1)} B/step; J bit-identical to one thread after ${CHECK_STEPS} steps`,
+    );
+    setKernelBackend(undefined); // the run ends (its worker threads stop); later benchmarks compile with compileKernel's default (js)
   }
   return rows;
 }

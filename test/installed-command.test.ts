@@ -90,6 +90,49 @@ describe('worker threads of the built command', () => {
   });
 });
 
+describe('the forward-tracking thread of the built command', () => {
+  // core.js starts it from its own directory: dist/forward-worker.mjs must be there and start.
+  it('starts from dist/ and instantiates its kernel in the shared memory', () => {
+    const script = `
+      import { createRequire } from 'node:module';
+      import { pathToFileURL } from 'node:url';
+      const { ForwardThread, KernelMemory, loadBinaryen } = await import(${JSON.stringify(join(ROOT, 'packages/cli/dist/core.js'))});
+      await loadBinaryen();
+      const binaryenFile = createRequire(${JSON.stringify(join(ROOT, 'packages/core/package.json'))}).resolve('binaryen');
+      const binaryen = (await import(pathToFileURL(binaryenFile).href)).default;
+      // kernel(x, th, t, u, idx, count, out, h): out[0] = t[0] + u[0] + 1, a column of one entry.
+      const text = '(module (import "env" "memory" (memory 1 65536 shared)) (func (export "kernel") (param i32 i32 i32 i32 i32 i32 i32 i32)' +
+        ' (f64.store (local.get 6) (f64.add (f64.add (f64.load (local.get 2)) (f64.load (local.get 3))) (f64.const 1)))))';
+      const parsed = binaryen.parseText(text);
+      parsed.setFeatures(binaryen.Features.All);
+      const memory = new KernelMemory();
+      const worker = new ForwardThread(new WebAssembly.Module(parsed.emitBinary()), memory, 2, 1);
+      const start = Date.now();
+      while (!worker.ready && Date.now() - start < 20000) await new Promise((r) => setTimeout(r, 5));
+      if (!worker.ready) throw new Error('the worker did not start');
+      memory.end();
+      console.log('ready');
+    `;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('ready');
+  });
+
+  it('runs forward tracking on wasm with threads = 2 and writes the bytes of threads = 1', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sgd-threads-'));
+    const file = join(dir, 'ls.sgd');
+    writeFileSync(file, 'dim n = 40\ndata A : R[n, 8] ~ normal(0, 1)\nparam theta : R[n] ~ normal(0, 1)\nvar x : R[8] = 0\nsample i ~ uniform(n)\nminimize f(x, theta; i) = 0.5 * (A[i] . x - theta[i])^2\nsolve sgd { iterations = 500  step = 0.02  track = forward  backend = wasm }\n');
+    const outs = [1, 2].map((threads) => {
+      const out = join(dir, `threads-${threads}`);
+      const r = sgd(['run', file, '--set', `solve.threads=${threads}`, '--out', out]);
+      expect(r.err).toBe('');
+      expect(r.code).toBe(0);
+      return ['trace.csv', 'result.json'].map((name) => readFileSync(join(out, name), 'utf8'));
+    });
+    expect(outs[1]).toEqual(outs[0]);
+  });
+});
+
 describe('plugins loaded by the built command from outside the repository', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sgd-plugin-'));
   copyFileSync(join(ROOT, 'examples/plugins/heavy-ball.ts'), join(dir, 'heavy-ball.ts'));

@@ -6,7 +6,9 @@
  * - `dist/bin.js`, `dist/worker-entry.mjs` and `dist/sweep-worker-entry.mjs`: the command, its
  *   Monte Carlo worker and its sweep worker, with
  *   `@sgdiff/dsl`, `@sgdiff/plugins` and the CLI bundled in;
- * - `dist/compute-thread.mjs`: the compute thread of `sgd worker` (queue jobs).
+ * - `dist/compute-thread.mjs`: the compute thread of `sgd worker` (queue jobs);
+ * - `dist/forward-worker.mjs`: the second thread of forward tracking (`@sgdiff/core`'s
+ *   `forward-worker.mjs`), started by `core.js` from its own directory.
  * npm packages are bundled too (chevrotain is some 600 files through lodash-es, inversify 260:
  * loading them one by one took most of a second), except the {@link EXTERNAL} ones. Run by the workspace's
  * `prepare` script on install, by `pnpm build`, and by `pnpm sgd` / `sgd` in the repository when
@@ -98,6 +100,9 @@ export async function build() {
     'compute-thread': join(here, 'src/queue/compute-thread.ts'),
   };
   await esbuild({ ...shared, entryPoints: workers, outdir: dist, outExtension: { '.js': '.mjs' }, plugins: [externals] });
+  // core.js starts the forward-tracking thread from `new URL('./forward-worker.mjs', import.meta.url)`:
+  // next to it here as next to forward-threads.ts in the sources (plain JavaScript, only node: imports).
+  await esbuild({ ...shared, entryPoints: { 'forward-worker': join(packagesDir, 'core/src/solver/forward-worker.mjs') }, outdir: dist, outExtension: { '.js': '.mjs' } });
   writeAtomically(stamp, new Date().toISOString() + '\n');
 }
 

@@ -65,6 +65,7 @@ export * from './solver/schedule-kernel.ts';
 export * from './solver/stepper.ts';
 export * from './solver/numerical-fault.ts';
 export * from './solver/forward-tracker.ts';
+export * from './solver/forward-threads.ts';
 export * from './solver/reverse.ts';
 export * from './solver/implicit.ts';
 export * from './solver/gmres.ts';

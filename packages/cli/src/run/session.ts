@@ -7,9 +7,11 @@
 import {
   buildDerivativeGraphs,
   checkWasmRun,
+  setForwardThreads,
   setKernelBackend,
   checkReverseTapeMemory,
   WasmMemoryLimitError,
+  type ForwardThreads,
   type BackendChoice,
   compileStepProgram,
   computeRunReference,
@@ -108,6 +110,7 @@ export function createSession(
   const solver = registry.solvers.get(solve.solver);
   if (!solver) throw new UserError(`${file}: error: unknown solver '${solve.solver}'`);
   // Every kernel of the run is compiled for one backend; a too large problem is refused before anything is drawn.
+  setForwardThreads(Number(solve.options.threads ?? 0) as ForwardThreads);
   if (setKernelBackend(solve.options.backend as BackendChoice) === 'wasm') {
     try {
       checkWasmRun(problem, solve.options.track !== 'none');

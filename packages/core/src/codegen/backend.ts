@@ -51,11 +51,13 @@ let runMemory: KernelMemory | undefined;
  * Sets the backend of every kernel this process compiles without an explicit `backend` option:
  * a run (`sgd run`, `sgd derive --eval`, a worker rebuilding a session) compiles all its kernels
  * for one backend. `auto` is WebAssembly where the runtime has SIMD, JavaScript elsewhere, without
- * a message; `undefined` restores {@link DEFAULT_BACKEND}. Returns the backend chosen.
+ * a message; `undefined` restores {@link DEFAULT_BACKEND}. The previous run ends (its
+ * forward-tracking threads stop). Returns the backend chosen.
  * @category Code generation
  */
 export function setKernelBackend(choice: BackendChoice | undefined, simd: () => boolean = wasmSimdSupported): Backend {
   processBackend = choice === 'auto' ? (simd() ? 'wasm' : 'js') : choice;
+  runMemory?.end();
   runMemory = undefined;
   return processBackend ?? DEFAULT_BACKEND;
 }

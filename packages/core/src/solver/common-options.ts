@@ -13,7 +13,7 @@ import { DEFAULT_REFERENCE_BUDGET_MIB, REFERENCE_MODES } from '../reference/mode
 export const SCHEDULE_VARIABLES: readonly string[] = ['k', 'mu', 'L', 'kappa', 'q'];
 
 /**
- * `iterations`, `track`, `checkpoint`, `backend`, `linear_solver`, `reference`, `reference_budget`, and the hypergradient options (`estimator`, `sid_*`).
+ * `iterations`, `track`, `checkpoint`, `backend`, `threads`, `linear_solver`, `reference`, `reference_budget`, and the hypergradient options (`estimator`, `sid_*`).
  * @category Solvers and tracking
  */
 export const COMMON_SOLVER_OPTIONS: readonly OptionSpec[] = [
@@ -38,6 +38,14 @@ export const COMMON_SOLVER_OPTIONS: readonly OptionSpec[] = [
     default: 'js',
     values: ['js', 'wasm', 'auto'],
     doc: 'Kernel code: JavaScript (js, the default until the whole suite passes on wasm), WebAssembly with 128-bit SIMD (wasm), or auto: wasm where the runtime has WebAssembly SIMD, js elsewhere. The two agree to 1e-12 relative (sums are added in another order); the same as --backend.',
+  },
+  {
+    name: 'threads',
+    type: 'integer',
+    default: 0,
+    min: 0,
+    max: 2,
+    doc: 'Forward tracking on wasm: 1 thread, 2 (the θ-directions of each step split with a worker thread sharing the run memory; the same bits as 1), or 0 (auto: 2 when P times the forward kernel\'s work per column reaches FORWARD_THREADS_THRESHOLD, on a machine with two cores, outside worker threads).',
   },
   {
     name: 'linear_solver',

@@ -4,11 +4,13 @@
  * tangent-major: column p (∂s/∂θ_p) is contiguous, and two buffers alternate so nothing is
  * copied or allocated. On WebAssembly both buffers, the direction and the scratch of the forward
  * kernel's all-directions variant live in the run's memory, next to the state, and a step is one
- * call of that variant over every direction (what does not depend on the direction computed once);
- * on JavaScript a step calls the forward kernel once per direction.
+ * call of that variant over a range of directions (what does not depend on the direction computed
+ * once): over all of them, or over [0, half) while a second thread takes the rest
+ * (`forward-threads.ts`). On JavaScript a step calls the forward kernel once per direction.
  */
 import type { DirectionOffsetKernel } from '../codegen/compile.ts';
 import { RunBuffers } from '../codegen/run-buffers.ts';
+import { forwardSplit, type ForwardSplit, type ForwardThreads } from './forward-threads.ts';
 import type { Stepper } from './stepper.ts';
 
 /**
@@ -23,9 +25,19 @@ export class ForwardTracker {
   private readonly direction: Float64Array;
   /** On WebAssembly: the all-directions forward kernel by byte offsets, where J_k and J_{k+1} start, the direction and the call's scratch. */
   private readonly direct?: { readonly forward: DirectionOffsetKernel; current: number; next: number; readonly direction: number; readonly scratch: number };
+  /** On WebAssembly with two threads: how steps are split with the worker thread computing columns [half, P). */
+  readonly split?: ForwardSplit;
+  /** `columnsByOffsets` over a range, bound once (the split hands back the chunks the worker has not taken). */
+  private readonly columnRange: (from: number, to: number) => void = (from, to) => this.columnsByOffsets(this.direct!, from, to);
 
-  /** @param stepper - the run whose iterates are differentiated, at its start s₀ (J₀ = ∂θs₀) */
-  constructor(private readonly stepper: Stepper) {
+  /**
+   * @param stepper - the run whose iterates are differentiated, at its start s₀ (J₀ = ∂θs₀)
+   * @param threads - 1, 2, or 0 (auto, by the work per step); default: the run's `threads` option (`setForwardThreads`)
+   */
+  constructor(
+    private readonly stepper: Stepper,
+    threads?: ForwardThreads,
+  ) {
     const S = stepper.program.stateSize;
     const P = stepper.kernels.parameters;
     const buffers = new RunBuffers(stepper.program.forward);
@@ -39,6 +51,7 @@ export class ForwardTracker {
     if (directions?.direct) {
       const scratch = directions.scratchBytes > 0 ? buffers.float64(directions.scratchBytes / 8).byteOffset : 0;
       this.direct = { forward: directions.direct, current: this.current.byteOffset, next: this.next.byteOffset, direction: this.direction.byteOffset, scratch };
+      this.split = forwardSplit(stepper.program.forward, P, stepper.count, threads);
     }
     if (stepper.program.initDependsOnTheta) {
       const { theta } = stepper;
@@ -67,14 +80,25 @@ export class ForwardTracker {
     [this.currentColumns, this.nextColumns] = [this.nextColumns, this.currentColumns];
   }
 
-  /** `update` on WebAssembly: one call for every direction, J_k, J_{k+1}, direction, state, θ and batch passed as offsets into the run's memory. */
+  /** `update` on WebAssembly: columns [0, half) here and [half, P) shared with the worker when there is one, else all here. */
   private updateByOffsets(direct: NonNullable<ForwardTracker['direct']>): void {
-    const { s, theta, idx, h } = this.stepper.offsets();
-    direct.forward(s, theta, direct.current, direct.direction, idx, this.stepper.count, direct.next, h, 0, this.direction.length, direct.scratch);
+    const { stepper, split } = this;
+    const { s, theta, idx, h } = stepper.offsets();
+    if (split?.begin(s, theta, idx, stepper.count, h, direct.current, direct.next)) {
+      this.columnsByOffsets(direct, 0, split.half);
+      split.finish(this.columnRange);
+    } else this.columnsByOffsets(direct, 0, this.direction.length);
     [this.current, this.next] = [this.next, this.current];
     [this.currentColumns, this.nextColumns] = [this.nextColumns, this.currentColumns];
     [direct.current, direct.next] = [direct.next, direct.current];
   }
+
+  /** J_{k+1} columns [from, to) on WebAssembly, in one call (the worker calls its copy over its chunks). */
+  private columnsByOffsets(direct: NonNullable<ForwardTracker['direct']>, from: number, to: number): void {
+    const { s, theta, idx, h } = this.stepper.offsets();
+    direct.forward(s, theta, direct.current, direct.direction, idx, this.stepper.count, direct.next, h, from, to, direct.scratch);
+  }
+
 
   /** ∂θx_k (the var rows of J_k), tangent-major: P columns of length D. */
   jacobian(): Float64Array {

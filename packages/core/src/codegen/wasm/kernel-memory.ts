@@ -37,6 +37,8 @@ export class KernelMemory {
   private readonly buffers = new Set<ArrayBufferLike>([this.current]);
   /** Data arrays already copied in, with their byte offsets: kernels binding the same array share one copy. */
   private readonly placed = new WeakMap<Float64Array, number>();
+  /** What to stop when the run ends (its forward-tracking threads). */
+  private readonly endings: Array<() => void> = [];
 
   /** Whether `a` is a view on this memory (then its `byteOffset` is its address). */
   owns(a: ArrayBufferView): boolean {
@@ -109,5 +111,15 @@ export class KernelMemory {
     new Float64Array(this.current, offset, data.length).set(data);
     this.placed.set(data, offset);
     return offset;
+  }
+
+  /** Registers `stop`, called once when the run ends ({@link KernelMemory.end}). */
+  onEnd(stop: () => void): void {
+    this.endings.push(stop);
+  }
+
+  /** Ends the run (a new one starts, `setKernelBackend`): stops what {@link KernelMemory.onEnd} registered; the buffers stay readable. */
+  end(): void {
+    for (const stop of this.endings.splice(0)) stop();
   }
 }

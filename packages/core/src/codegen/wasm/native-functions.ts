@@ -13,25 +13,34 @@ const PROBES = [0.3, 0.9, 1.7, 4.2, 11.5];
 /** Agreement asked at the probes: the WebAssembly versions are within a few ulps of `Math`. */
 const PROBE_TOLERANCE = 1e-13;
 
+let compiled: WebAssembly.Module | null = null;
 let standalone: Readonly<Record<string, (z: number) => number>> | null = null;
+
+/**
+ * The math module compiled once per process, every function exported (a forward-tracking thread instantiates it too).
+ * @category Code generation
+ */
+export function wasmMathModule(): WebAssembly.Module {
+  if (!compiled) {
+    const module = binaryen.parseText(WASM_MATH_MODULE);
+    try {
+      module.setFeatures(wasmFeatures());
+      for (const name of WASM_MATH_FUNCTIONS) module.addFunctionExport(name, name);
+      module.optimize();
+      compiled = new WebAssembly.Module(module.emitBinary());
+    } finally {
+      module.dispose();
+    }
+  }
+  return compiled;
+}
 
 /**
  * The math module, instantiated once with every function exported: kernels import from it (module `math`), probes and accuracy tests call it.
  * @category Code generation
  */
 export function wasmMathFunctions(): Readonly<Record<string, (z: number) => number>> {
-  if (!standalone) {
-    const module = binaryen.parseText(WASM_MATH_MODULE);
-    try {
-      module.setFeatures(wasmFeatures());
-      for (const name of WASM_MATH_FUNCTIONS) module.addFunctionExport(name, name);
-      module.optimize();
-      const instance = new WebAssembly.Instance(new WebAssembly.Module(module.emitBinary()));
-      standalone = instance.exports as unknown as Record<string, (z: number) => number>;
-    } finally {
-      module.dispose();
-    }
-  }
+  standalone ??= new WebAssembly.Instance(wasmMathModule()).exports as unknown as Record<string, (z: number) => number>;
   return standalone;
 }
 

@@ -126,6 +126,30 @@ export function compileWasmKernel(kernel: LoopKernel, shared?: KernelMemory, dir
   };
 }
 
+/** A second copy of a run's kernel, for another thread: its module and the names of its JavaScript imports (module `env`). */
+export interface WasmKernelCopy {
+  /** The compiled module (it imports the run's memory as `env.memory` and the math module as `math`). */
+  readonly module: WebAssembly.Module;
+  /** The functions it imports from module `env`: `pow` (`Math.pow`) and `fK` (an elementwise function's `evaluate`). */
+  readonly imports: readonly string[];
+}
+
+/**
+ * Compiles `kernel` again for the run memory `shared`, with scratch buffers of its own (its data
+ * arrays are the run's one copy), without instantiating it: a thread that runs it while the
+ * first copy runs elsewhere must not share that copy's scratch, whose offsets are constants in
+ * its code. The code is emitted from the same loop IR, so both copies compute the same bits.
+ */
+export function compileWasmKernelCopy(kernel: LoopKernel, shared: KernelMemory, directions?: DirectionKernelLoops): WasmKernelCopy {
+  const placed: WasmStaticLayout = {
+    data: kernel.data.map((d) => shared.data(d)),
+    scratch: kernel.scratch.map((entries) => shared.reserve(entries * 8, 'a kernel scratch buffer')),
+    end: 0,
+  };
+  const emitted = emitWasm(kernel, placed, directions);
+  return { module: new WebAssembly.Module(emitted.binary), imports: Object.keys(emitted.imports) };
+}
+
 /** A kernel's own memory: data copied in at the static layout, arguments staged right after it (growing the memory when needed). */
 function ownStaging(memory: WebAssembly.Memory, layout: WasmStaticLayout, data: readonly Float64Array[]): Staging {
   const staging: Staging = {
