@@ -5,9 +5,9 @@ import { sgdPrimeBenchmark } from './sgd-prime.bench.ts';
 import { hypergradientBenchmark } from './hypergradient.bench.ts';
 import { barycenterGradientBenchmark, sinkhornBenchmark } from './sinkhorn.bench.ts';
 
-for (const line of gradientBenchmark()) console.log(line);
-// The framework on wasm is part of the SGD′ benchmark: Binaryen is loaded on demand.
+// The framework on wasm is part of the gradient and SGD′ benchmarks: Binaryen is loaded on demand.
 await loadBinaryen();
+for (const line of gradientBenchmark()) console.log(line);
 for (const line of sgdPrimeBenchmark()) console.log(line);
 for (const line of hypergradientBenchmark()) console.log(line);
 for (const line of sinkhornBenchmark()) console.log(line);

@@ -6,11 +6,15 @@
  */
 import { ContainerModule } from 'inversify';
 import { describe, expect, it } from 'vitest';
-import { OPERATORS, buildDerivativeGraphs, evaluateGraph, loopBuild, printFormulas, shapeMismatch, type Node, type OperatorRecord, type Problem } from '@sgdiff/core';
+import { OPERATORS, buildDerivativeGraphs, evaluateGraph, loopBuild, printFormulas, shapeMismatch, type Node, type OperatorRecord, type Problem, prepareKernelBackend } from '@sgdiff/core';
 import { compileSgd } from '@sgdiff/dsl';
 import { checkEnvironment, createSession, executeRuns } from '@sgdiff/cli';
 import { defaultRegistry } from '@sgdiff/plugins';
 import { describeOperatorProperties } from './support/operator-properties.ts';
+
+// Sessions built here compile for the solve option `backend`, `auto` by default (WebAssembly where
+// the runtime has SIMD): Binaryen is loaded first, as `sgd run` does before `createSession`.
+await prepareKernelBackend('auto');
 
 /** `cumsum(v)[k] = v[0] + ... + v[k]`: linear, so its derivatives are cumulative sums again. */
 const cumsum: OperatorRecord = {

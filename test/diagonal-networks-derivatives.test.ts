@@ -9,6 +9,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createSession, executeRuns, loadProblem, type RunJob } from '@sgdiff/cli';
 import { defaultRegistry } from '@sgdiff/plugins';
+import { prepareKernelBackend } from '@sgdiff/core';
+
+// Sessions built here compile for the solve option `backend`, `auto` by default (WebAssembly where
+// the runtime has SIMD): Binaryen is loaded first, as `sgd run` does before `createSession`.
+await prepareKernelBackend('auto');
 
 const registry = defaultRegistry();
 const dir = mkdtempSync(join(tmpdir(), 'diagnet-derivatives-'));

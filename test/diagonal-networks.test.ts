@@ -12,6 +12,11 @@ import { compileSgd } from '@sgdiff/dsl';
 import { checkEnvironment, createSession, executeRuns, loadProblem, type RunJob, type RunSession } from '@sgdiff/cli';
 import { defaultRegistry, diagonalNetwork, gainPerCoordinate, minimumL1Interpolator, minimumL2Interpolator, networkWeights, potentialInterpolator, type DiagonalNetwork } from '@sgdiff/plugins';
 import type { JobRunResult } from '@sgdiff/cli';
+import { prepareKernelBackend } from '@sgdiff/core';
+
+// Sessions built here compile for the solve option `backend`, `auto` by default (WebAssembly where
+// the runtime has SIMD): Binaryen is loaded first, as `sgd run` does before `createSession`.
+await prepareKernelBackend('auto');
 
 const SEED = 1;
 const registry = defaultRegistry();

@@ -8,9 +8,13 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { computeReference, ProblemKernels, type Estimator } from '@sgdiff/core';
+import { computeReference, ProblemKernels, type Estimator, prepareKernelBackend } from '@sgdiff/core';
 import { createSession, exactReference, loadProblem, runCli, type RunSession } from '@sgdiff/cli';
 import { defaultRegistry } from '@sgdiff/plugins';
+
+// Sessions built here compile for the solve option `backend`, `auto` by default (WebAssembly where
+// the runtime has SIMD): Binaryen is loaded first, as `sgd run` does before `createSession`.
+await prepareKernelBackend('auto');
 
 const RIDGE = `dim n = 12
 dim m = 5

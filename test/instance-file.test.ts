@@ -8,6 +8,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createSession, instanceJson, instanceJsonPieces, loadProblem } from '@sgdiff/cli';
 import { defaultRegistry } from '@sgdiff/plugins';
+import { prepareKernelBackend } from '@sgdiff/core';
+
+// Sessions built here compile for the solve option `backend`, `auto` by default (WebAssembly where
+// the runtime has SIMD): Binaryen is loaded first, as `sgd run` does before `createSession`.
+await prepareKernelBackend('auto');
 
 describe('instance.json in pieces', () => {
   it('is the same text as one JSON.stringify, with dims, consts, scalars, vectors and matrices', () => {

@@ -10,10 +10,14 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { computeIterativeReference, jacobianSketch, LANCZOS_TOLERANCE, type IterativeReference } from '@sgdiff/core';
+import { computeIterativeReference, jacobianSketch, LANCZOS_TOLERANCE, type IterativeReference, prepareKernelBackend } from '@sgdiff/core';
 import {createSession, exactReference, loadProblem, parseOverride, referenceHypergradient, type RunSession } from '@sgdiff/cli';
 import { defaultRegistry } from '@sgdiff/plugins';
 import { sgd, sgdFile } from './support/cli.ts';
+
+// Sessions built here compile for the solve option `backend`, `auto` by default (WebAssembly where
+// the runtime has SIMD): Binaryen is loaded first, as `sgd run` does before `createSession`.
+await prepareKernelBackend('auto');
 
 const LARGE = 'examples/large/logistic-20000.sgd';
 const SMALL = ['dim.n=100', 'dim.m=50', 'dim.d=300'];

@@ -9,9 +9,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { distance, METRICS, norm, type MetricPlugin } from '@sgdiff/core';
+import { distance, METRICS, norm, type MetricPlugin, prepareKernelBackend } from '@sgdiff/core';
 import { createSession, exactReference, executeRuns, loadProblem, type RunJob } from '@sgdiff/cli';
 import { defaultRegistry } from '@sgdiff/plugins';
+
+// Sessions built here compile for the solve option `backend`, `auto` by default (WebAssembly where
+// the runtime has SIMD): Binaryen is loaded first, as `sgd run` does before `createSession`.
+await prepareKernelBackend('auto');
 
 /** ‖x_k − x*‖ / ‖x*‖: needs the reference's point. */
 const relativeDistance: MetricPlugin = {

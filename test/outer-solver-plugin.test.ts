@@ -9,9 +9,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { OUTER_SOLVERS, outerSolverOptions, runOuterLoop, type OuterSolverPlugin } from '@sgdiff/core';
+import { OUTER_SOLVERS, outerSolverOptions, runOuterLoop, type OuterSolverPlugin, prepareKernelBackend } from '@sgdiff/core';
 import { createSession, loadProblem, runOuter, type RunJob } from '@sgdiff/cli';
 import { defaultRegistry } from '@sgdiff/plugins';
+
+// Sessions built here compile for the solve option `backend`, `auto` by default (WebAssembly where
+// the runtime has SIMD): Binaryen is loaded first, as `sgd run` does before `createSession`.
+await prepareKernelBackend('auto');
 
 /** v ← β v + g, θ ← θ − η v, with v = 0 at the start. */
 function heavyBall(beta: number): OuterSolverPlugin {

@@ -12,6 +12,11 @@ import type { RunResult } from '@sgdiff/core';
 import { createSession, exactReference, executeRuns, loadProblem, parseOverride, type RunJob, type RunSession } from '@sgdiff/cli';
 import { defaultRegistry } from '@sgdiff/plugins';
 import { sgd } from './support/cli.ts';
+import { prepareKernelBackend } from '@sgdiff/core';
+
+// Sessions built here compile for the solve option `backend`, `auto` by default (WebAssembly where
+// the runtime has SIMD): Binaryen is loaded first, as `sgd run` does before `createSession`.
+await prepareKernelBackend('auto');
 
 const SEED = 3;
 

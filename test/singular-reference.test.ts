@@ -8,6 +8,11 @@ import { describe, expect, it } from 'vitest';
 import { createSession, exactReference, loadProblem, registryWith, runCli } from '@sgdiff/cli';
 import type { Reference } from '@sgdiff/core';
 import { sgd, sgdFile } from './support/cli.ts';
+import { prepareKernelBackend } from '@sgdiff/core';
+
+// Sessions built here compile for the solve option `backend`, `auto` by default (WebAssembly where
+// the runtime has SIMD): Binaryen is loaded first, as `sgd run` does before `createSession`.
+await prepareKernelBackend('auto');
 
 const file = (text: string): string => sgdFile(text, 'sgd-singular-');
 

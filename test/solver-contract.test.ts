@@ -33,10 +33,15 @@ import {
   type RunSpec,
   type SolverPlugin,
   type StepProgram,
+  prepareKernelBackend,
 } from '@sgdiff/core';
 import { createSession, exactReference, loadProblem, runCli, type RunDocument, type RunSession } from '@sgdiff/cli';
 import { defaultRegistry } from '@sgdiff/plugins';
 import { averagedSgdSolver, nesterovSolver, thetaStartedMomentumSolver } from './fixtures/solvers.ts';
+
+// Sessions built here compile for the solve option `backend`, `auto` by default (WebAssembly where
+// the runtime has SIMD): Binaryen is loaded first, as `sgd run` does before `createSession`.
+await prepareKernelBackend('auto');
 
 const SEED = 5;
 const scratch = mkdtempSync(join(tmpdir(), 'sgd-contract-'));

@@ -16,10 +16,14 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { drawInstance, HypergradientEstimators, runSolver, type RunObserver, type RunView } from '@sgdiff/core';
+import { drawInstance, HypergradientEstimators, runSolver, type RunObserver, type RunView, prepareKernelBackend } from '@sgdiff/core';
 import { createSession, loadProblem, parseOverride, registrySourceReader, registryWith, runCli } from '@sgdiff/cli';
 import { linearRate, logLogSlope, readTrace, type Trace } from '../examples/superefficiency/analysis.ts';
 import { plateauAt, plateauSlopes } from '../examples/superefficiency/sweep.ts';
+
+// Sessions built here compile for the solve option `backend`, `auto` by default (WebAssembly where
+// the runtime has SIMD): Binaryen is loaded first, as `sgd run` does before `createSession`.
+await prepareKernelBackend('auto');
 
 const DIR = 'examples/superefficiency';
 const ORTHONORMAL = './examples/plugins/orthonormal.ts';

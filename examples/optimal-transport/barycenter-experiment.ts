@@ -17,10 +17,14 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runSolver, type PluginRegistry } from '@sgdiff/core';
+import { prepareKernelBackend, runSolver, type PluginRegistry } from '@sgdiff/core';
 import { compileSgd } from '@sgdiff/dsl';
 import { checkEnvironment, createSession, hypergradientObserver, runSpec } from '@sgdiff/cli';
 import { defaultRegistry, sinkhornReference } from '@sgdiff/plugins';
+
+// The sessions below compile for the solve option `backend`, `auto` by default (WebAssembly where
+// the runtime has SIMD): Binaryen is loaded first, as `sgd run` does before `createSession`.
+await prepareKernelBackend('auto');
 
 /** Sizes and settings of one experiment. */
 export interface BarycenterSetup {

@@ -1,6 +1,6 @@
 /** The `sgd` command line, built on commander. Each command's action lives in its own module. */
 import { Command, Option } from 'commander';
-import { prepareKernelBackend, setKernelBackend, type PluginRegistry } from '@sgdiff/core';
+import { DEFAULT_RUN_BACKEND, prepareKernelBackend, runBackendChoice, setKernelBackend, type BackendChoice, type PluginRegistry } from '@sgdiff/core';
 import { defaultRegistry } from '@sgdiff/plugins';
 import { evaluateAtStart, problemKernels, startPointWarning } from './evaluate.ts';
 import { deriveFormulas } from './formulas.ts';
@@ -72,15 +72,17 @@ export function buildProgram(io: Output, registry: PluginRegistry = defaultRegis
     .option('--seed <n>', 'seed of the random streams', parseSeed, 0)
     .option('--json', 'with --eval: print the evaluation as JSON')
     .option('--unsimplified', 'print the derivative graphs as differentiated, without the simplification for reading')
-    .addOption(new Option('--backend <name>', 'with --eval: kernel code, wasm (WebAssembly SIMD) or js (default: js)').choices(['js', 'wasm']))
+    .addOption(new Option('--backend <name>', 'with --eval: kernel code, wasm (WebAssembly SIMD), js, or auto (default: wasm where the runtime has WebAssembly SIMD, else js)').choices(['js', 'wasm', 'auto']))
     .option('--plugin <module>', 'load a plugin module (path or package; repeatable)', collect, [])
-    .action(async (file: string, options: { format: 'text' | 'latex'; eval?: boolean; seed: number; json?: boolean; unsimplified?: boolean; plugin: string[]; backend?: 'js' | 'wasm' } & SourceLimits) => {
+    .action(async (file: string, options: { format: 'text' | 'latex'; eval?: boolean; seed: number; json?: boolean; unsimplified?: boolean; plugin: string[]; backend?: BackendChoice } & SourceLimits) => {
       const registry = await withPlugins(options.plugin);
       const { problem, warnings } = loadProblem(file, registry, [], options);
       if (warnings) io.err(warnings);
       if (!options.eval) return io.out(deriveFormulas(problem, registry, options.format, options.unsimplified));
-      setKernelBackend(options.backend ?? 'js');
-      await prepareKernelBackend(options.backend ?? 'js');
+      // The Hessian and the cross derivative are staged through the kernels' memory: counted like a tracked run's Jacobian.
+      const backend = runBackendChoice(options.backend ?? DEFAULT_RUN_BACKEND, problem, true);
+      setKernelBackend(backend);
+      await prepareKernelBackend(backend);
       const kernels = problemKernels(problem, registry, options.seed);
       const evaluation = evaluateAtStart(problem, registry, options.seed, kernels);
       const fault = startPointWarning(kernels);

@@ -68,7 +68,7 @@ export function registerRun(program: Command, io: Output): void {
     .option('--out <dir>', 'write instance.json, trace.csv, result.json, plot.svg (and sid.csv or outer.csv) into this new directory')
     .option('--plugin <module>', 'load a plugin module (path or package; repeatable)', collect, [])
     .option('--json', 'print result.json on stdout instead of the summary')
-    .addOption(new Option('--backend <name>', 'kernel code: wasm (WebAssembly SIMD) or js; the same as --set solve.backend=NAME').choices(['js', 'wasm']))
+    .addOption(new Option('--backend <name>', 'kernel code: wasm (WebAssembly SIMD), js, or auto (the default: wasm where the runtime has WebAssembly SIMD, else js); the same as --set solve.backend=NAME').choices(['js', 'wasm', 'auto']))
     .option('--memory-limit <size>', 'refuse before any work a run estimated to need more memory (e.g. 8GiB)', parseByteSize, DEFAULT_MEMORY_LIMIT)
     .option('--max-steps <n>', 'refuse before any work more solver steps than this over all runs (runs × iterations)', parseStepCount, DEFAULT_MAX_STEPS)
     .option('--max-output <size>', 'refuse before any work a run estimated to write more than this (--out files, --json)', parseByteSize, DEFAULT_MAX_OUTPUT)

@@ -7,6 +7,7 @@
 import {
   buildDerivativeGraphs,
   checkWasmRun,
+  runBackendChoice,
   setForwardThreads,
   setKernelBackend,
   checkReverseTapeMemory,
@@ -95,6 +96,9 @@ export interface RunSettings {
  * Builds the session of `problem` for `seed`; a file without a solve block cannot be run.
  * `reference`, when given, is the one the main thread computed for the same instance (workers
  * take it rather than repeat the Newton solves, which dominate the setup on large problems).
+ * Its kernels are compiled here, synchronously, for the solve block's `backend` (`auto` by
+ * default: WebAssembly where the runtime has SIMD), so a caller first awaits
+ * `prepareKernelBackend(problem.solve.options.backend)` (loading Binaryen), as `sgd run` does.
  * @category CLI
  */
 export function createSession(
@@ -109,11 +113,12 @@ export function createSession(
   if (!solve) throw new UserError(`${file}: error: the file has no solve block; add one, e.g. 'solve gd { iterations = 1000 }'`);
   const solver = registry.solvers.get(solve.solver);
   if (!solver) throw new UserError(`${file}: error: unknown solver '${solve.solver}'`);
-  // Every kernel of the run is compiled for one backend; a too large problem is refused before anything is drawn.
+  // Every kernel of the run is compiled for one backend; a too large problem is refused before anything is drawn (`auto` takes js for it).
+  const tracking = solve.options.track !== 'none';
   setForwardThreads(Number(solve.options.threads ?? 0) as ForwardThreads);
-  if (setKernelBackend(solve.options.backend as BackendChoice) === 'wasm') {
+  if (setKernelBackend(runBackendChoice(solve.options.backend as BackendChoice, problem, tracking)) === 'wasm') {
     try {
-      checkWasmRun(problem, solve.options.track !== 'none');
+      checkWasmRun(problem, tracking);
     } catch (error) {
       throw error instanceof WasmMemoryLimitError ? new UserError(`${file}: error: ${error.message}`) : error;
     }

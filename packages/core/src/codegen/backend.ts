@@ -38,10 +38,22 @@ export function wasmSimdSupported(): boolean {
 }
 
 /**
- * The backend `compileKernel` uses when neither its options nor {@link setKernelBackend} name one.
+ * The backend `compileKernel` uses when neither its options nor {@link setKernelBackend} name one:
+ * JavaScript. A library caller compiling a kernel on its own stays there, because `compileKernel`
+ * is synchronous while WebAssembly needs Binaryen loaded first (`prepareKernelBackend`, half a
+ * second), and because a WebAssembly kernel outside a run owns a memory and copies every argument
+ * into it per call, which for one kernel called with ordinary arrays costs more than it saves.
+ * Runs choose with {@link DEFAULT_RUN_BACKEND}.
  * @category Code generation
  */
 export const DEFAULT_BACKEND: Backend = 'js';
+
+/**
+ * The backend a run asks for when the solve block and `--backend` name none (the solve option
+ * `backend`, `sgd derive --eval`): `auto`, WebAssembly where the runtime has SIMD, else JavaScript.
+ * @category Code generation
+ */
+export const DEFAULT_RUN_BACKEND: BackendChoice = 'auto';
 
 let processBackend: Backend | undefined;
 let warned = false;

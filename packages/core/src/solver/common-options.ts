@@ -1,4 +1,5 @@
 /** Options every solver accepts, handled by the framework's run loop rather than by the solver. */
+import { DEFAULT_RUN_BACKEND } from '../codegen/backend.ts';
 import { ESTIMATORS } from '../hyper/estimators.ts';
 import { DEFAULT_SID_TOLERANCE, SID_DECREASING_STEP } from '../hyper/sid.ts';
 import type { OptionSpec } from '../plugin/options.ts';
@@ -35,9 +36,9 @@ export const COMMON_SOLVER_OPTIONS: readonly OptionSpec[] = [
   {
     name: 'backend',
     type: 'enum',
-    default: 'js',
+    default: DEFAULT_RUN_BACKEND,
     values: ['js', 'wasm', 'auto'],
-    doc: 'Kernel code: JavaScript (js, the default until the whole suite passes on wasm), WebAssembly with 128-bit SIMD (wasm), or auto: wasm where the runtime has WebAssembly SIMD, js elsewhere. The two agree to 1e-12 relative (sums are added in another order); the same as --backend.',
+    doc: 'Kernel code: JavaScript (js), WebAssembly with 128-bit SIMD (wasm), or auto, the default: wasm where the runtime has WebAssembly SIMD and the problem fits comfortably in WebAssembly memory, js elsewhere. The two agree to 1e-12 relative (sums are added in another order); the same as --backend.',
   },
   {
     name: 'threads',

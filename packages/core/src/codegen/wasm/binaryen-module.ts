@@ -2,7 +2,7 @@
  * Binaryen, loaded when a process first needs the WebAssembly backend: its module is 15 MB of
  * JavaScript that takes about half a second to load, which every `sgd` would otherwise pay at
  * startup, also on the JavaScript backend. A run on WebAssembly awaits {@link loadBinaryen}
- * (`useKernelBackend` does) before it compiles kernels; the emitter reads Binaryen through
+ * (`prepareKernelBackend` does) before it compiles kernels; the emitter reads Binaryen through
  * {@link binaryen}, which names the missing step instead of failing inside the emitter.
  */
 import type Binaryen from 'binaryen';
@@ -25,7 +25,7 @@ export function binaryenLoaded(): boolean {
 /** Binaryen's API as the emitter uses it: each property read forwards to the loaded module. */
 export const binaryen = new Proxy({} as typeof Binaryen, {
   get(_target, key) {
-    if (!api) throw new Error('internal error: a WebAssembly kernel was compiled before loadBinaryen() resolved (call useKernelBackend or loadBinaryen first)');
+    if (!api) throw new Error('internal error: a WebAssembly kernel was compiled before loadBinaryen() resolved (await prepareKernelBackend or loadBinaryen first)');
     return Reflect.get(api, key) as unknown;
   },
 });

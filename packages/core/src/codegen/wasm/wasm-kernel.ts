@@ -10,9 +10,10 @@
  */
 import type { DirectionOffsetKernel, Kernel, OffsetKernel } from '../compile.ts';
 import type { ArgumentBuffer, DirectionKernelLoops, LoopExpr, LoopIndex, LoopKernel, LoopStatement } from '../loop-ir.ts';
-import { align16, emitWasm, wasmText, type WasmStaticLayout } from './emit-wasm.ts';
+import { align16, wasmText, type WasmStaticLayout } from './emit-wasm.ts';
 import type { KernelMemory } from './kernel-memory.ts';
 import { checkWasmMemory } from './memory-limit.ts';
+import { wasmModule } from './module-cache.ts';
 import { wasmMathFunctions } from './native-functions.ts';
 
 /** A kernel compiled to WebAssembly. */
@@ -55,9 +56,10 @@ export function compileWasmKernel(kernel: LoopKernel, shared?: KernelMemory, dir
     scratch: kernel.scratch.map((entries) => shared.reserve(entries * 8, 'a kernel scratch buffer')),
     end: 0,
   };
-  const emitted = emitWasm(kernel, placed, directions);
-  const env = shared ? { ...emitted.imports, memory: shared.memory } : emitted.imports;
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(emitted.binary), { env, math: wasmMathFunctions() });
+  const emitted = wasmModule(kernel, placed, directions);
+  const functions = envFunctions(emitted.imports, kernel);
+  const env = shared ? { ...functions, memory: shared.memory } : functions;
+  const instance = new WebAssembly.Instance(emitted.module, { env, math: wasmMathFunctions() });
   const memory = shared ? shared.memory : (instance.exports['memory'] as WebAssembly.Memory);
   const call = instance.exports['kernel'] as OffsetKernel;
   const { read, written, batch } = argumentUse(kernel.body);
@@ -146,8 +148,22 @@ export function compileWasmKernelCopy(kernel: LoopKernel, shared: KernelMemory, 
     scratch: kernel.scratch.map((entries) => shared.reserve(entries * 8, 'a kernel scratch buffer')),
     end: 0,
   };
-  const emitted = emitWasm(kernel, placed, directions);
-  return { module: new WebAssembly.Module(emitted.binary), imports: Object.keys(emitted.imports) };
+  const emitted = wasmModule(kernel, placed, directions);
+  return { module: emitted.module, imports: emitted.imports };
+}
+
+/** The `env` functions a kernel module imports, by name: `fK` is the kernel's function K (its `evaluate`), `pow` is `Math.pow`. */
+function envFunctions(names: readonly string[], kernel: LoopKernel): Record<string, (z: number, w?: number) => number> {
+  const functions: Record<string, (z: number, w?: number) => number> = {};
+  for (const name of names) {
+    if (name === 'pow') functions[name] = Math.pow as (z: number, w?: number) => number;
+    else {
+      const f = /^f(\d+)$/.exec(name) && kernel.functions[Number(name.slice(1))];
+      if (!f) throw new Error(`a kernel module imports an unknown function ${name}`);
+      functions[name] = (z: number) => f.evaluate(z);
+    }
+  }
+  return functions;
 }
 
 /** A kernel's own memory: data copied in at the static layout, arguments staged right after it (growing the memory when needed). */

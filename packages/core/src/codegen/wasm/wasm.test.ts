@@ -69,7 +69,9 @@ describe('the WebAssembly backend', () => {
       ];
       const kernel: LoopKernel = { data: [values(n, 3)], functions: [], scratch: [], body: [store(OUT, indexConst(0), constant(5)), { kind: 'loop', index: j, extent: indexConst(n), body }] };
       const wasm = compileWasmKernel(kernel);
-      expect(wasm.text).toContain('f64x2.mul');
+      // A constant extent below 2 has no pair to run in lanes: its one iteration is the scalar tail alone.
+      if (n >= 2) expect(wasm.text).toContain('f64x2.mul');
+      else expect(wasm.text).not.toContain('f64x2');
       const x = values(n, 11);
       const th = Float64Array.from([1.75]);
       expect(run(wasm.run, x, th, n + 1)).toEqual(run(jsKernel(kernel), x, th, n + 1));
