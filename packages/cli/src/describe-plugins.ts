@@ -92,13 +92,7 @@ export function pluginsDescription(registry: PluginRegistry): PluginsDescription
 
 /** Rows of an options table: name, default, accepted values, description. */
 function optionRows(options: readonly OptionSpec[]): string[][] {
-  return options.map((o) => [o.name, optionDefault(o), optionRange(o), o.doc]);
-}
-
-/** The default as `sgd plugins` prints it, with its conditional form when there is one. */
-function optionDefault(o: OptionSpec): string {
-  const when = o.defaultWhen;
-  return when ? `${when.value} if ${when.option} = ${when.equals}, else ${o.default}` : String(o.default);
+  return options.map((o) => [o.name, String(o.default), optionRange(o), o.doc]);
 }
 
 /**
