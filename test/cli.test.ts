@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { sgd } from './support/cli.ts';
+import { sgd, SGD_FROM_SOURCES } from './support/cli.ts';
 
 
 function tempFile(name: string, text: string): string {
@@ -98,7 +98,7 @@ describe('sgd derive', () => {
 
 describe('sgd as a subprocess', () => {
   const run = (args: string[]) =>
-    spawnSync(process.execPath, ['--import', 'tsx', 'packages/cli/src/bin.ts', ...args], { encoding: 'utf8' });
+    spawnSync(process.execPath, [SGD_FROM_SOURCES, ...args], { encoding: 'utf8' });
 
   it('prints only JSON on stdout with --json', () => {
     const r = run(['derive', EXAMPLE, '--eval', '--seed', '1', '--json']);

@@ -17,6 +17,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, type Evaluation, type JsonTensor } from '@sgdiff/cli';
 import { add, div, exp, HD, log, log1p, mul, neg, pow, sigmoid, softplus, sqrt, sub, tanh } from './reference/hyperdual.ts';
 import { dot, logsumexp, map, matvec, mean, namedDerivatives, norm2, reshape, sum, vecmat, zip, type NamedDerivatives } from './reference/reference.ts';
+import { SGD_FROM_SOURCES } from './support/cli.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TOLERANCE = 1e-9;
@@ -313,7 +314,7 @@ describe.each(PROBLEMS)('sgd derive --eval on $file', (problem) => {
 describe('sgd as a subprocess', () => {
   it('prints only the JSON on stdout and exits with 0', async () => {
     const file = 'examples/eval/ridge.sgd';
-    const child = spawnSync(process.execPath, ['--import', 'tsx', 'packages/cli/src/bin.ts', 'derive', file, '--eval', '--seed', '7', '--json'], {
+    const child = spawnSync(process.execPath, [SGD_FROM_SOURCES, 'derive', file, '--eval', '--seed', '7', '--json'], {
       cwd: ROOT,
       encoding: 'utf8',
     });

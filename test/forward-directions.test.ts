@@ -22,6 +22,7 @@ import { checkEnvironment, createSession } from '@sgdiff/cli';
 import { compileSgd } from '@sgdiff/dsl';
 import { defaultRegistry } from '@sgdiff/plugins';
 import { thetaStartedMomentumSolver } from './fixtures/solvers.ts';
+import { maxRelativeError } from './support/compare.ts';
 
 const SEED = 3;
 /** wasm adds a dot product's terms in two lanes, js left to right: rounding only, far below this. */
@@ -101,15 +102,6 @@ function threeWays(run: Run, steps: number): { tracker: Float64Array; perDirecti
   return { tracker: tracker.stateJacobian(), perDirection: Float64Array.from(current), split: Float64Array.from(splitCurrent) };
 }
 
-function maxRelative(a: Float64Array, b: Float64Array): number {
-  let diff = 0;
-  let scale = 0;
-  for (let k = 0; k < b.length; k++) {
-    diff = Math.max(diff, Math.abs(a[k]! - b[k]!));
-    scale = Math.max(scale, Math.abs(b[k]!));
-  }
-  return diff / scale;
-}
 
 /** Whether some expression of `list` calls an elementwise function, inside a direction loop (`inside`) or outside every one. */
 function callsFunction(list: readonly LoopStatement[], inside: boolean, inDirections = false): boolean {
@@ -171,7 +163,7 @@ describe('the forward kernel over every direction in one call', () => {
       const [wasm, js] = results as [(typeof results)[0], (typeof results)[0]];
       // The Jacobian moved: the comparison is not between two zero matrices.
       expect(Math.max(...Array.from(js.out.perDirection, Math.abs))).toBeGreaterThan(1e-3);
-      expect(maxRelative(wasm.out.tracker, js.out.perDirection)).toBeLessThanOrEqual(BACKENDS_TOLERANCE);
+      expect(maxRelativeError(wasm.out.tracker, js.out.perDirection)).toBeLessThanOrEqual(BACKENDS_TOLERANCE);
       if (c.name.startsWith('momentum')) expect(wasm.run.session.program.initDependsOnTheta).toBe(true);
     });
   }

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import seedrandom from 'seedrandom';
 import { describe, expect, it } from 'vitest';
 import { checkOutDir, MANIFEST, manifestOf, writeOutDir, type Manifest } from '../packages/cli/src/run/out-dir.ts';
+import { SGD_FROM_SOURCES } from './support/cli.ts';
 
 const PROGRAM = `dim n = 40
 dim d = 10
@@ -25,7 +26,7 @@ solve sgd { iterations = 3000  step = 1 / (mu * (k + 8 * kappa^2))  track = forw
 report every log 100 { suboptimality, distance, jacobian_error }
 `;
 
-const sgdArgs = (file: string, out: string): string[] => ['--import', 'tsx', 'packages/cli/src/bin.ts', 'run', file, '--out', out, '--seed', '3'];
+const sgdArgs = (file: string, out: string): string[] => [SGD_FROM_SOURCES, 'run', file, '--out', out, '--seed', '3'];
 
 /** Runs `sgd` to completion, four at once as the kills are (the wall time then matches theirs); the slowest time in ms. */
 async function referenceRuns(file: string, outs: readonly string[]): Promise<number> {

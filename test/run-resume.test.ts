@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import seedrandom from 'seedrandom';
 import { describe, expect, it } from 'vitest';
 import { checkpointDir, SeriesFold } from '@sgdiff/cli';
-import { sgd } from './support/cli.ts';
+import { sgd, SGD_FROM_SOURCES } from './support/cli.ts';
 
 const PROGRAM = `dim n = 20
 dim d = 5
@@ -25,7 +25,7 @@ solve sgd { iterations = 100  step = 1 / (mu * (k + 8 * kappa^2))  track = forwa
 `;
 
 const RUNS = '150';
-const args = (file: string, out: string, ...more: string[]): string[] => ['--import', 'tsx', 'packages/cli/src/bin.ts', 'run', file, '--runs', RUNS, '--seed', '5', '--out', out, '--checkpoint', '0.05', ...more];
+const args = (file: string, out: string, ...more: string[]): string[] => [SGD_FROM_SOURCES, 'run', file, '--runs', RUNS, '--seed', '5', '--out', out, '--checkpoint', '0.05', ...more];
 
 /**
  * Starts `sgd` with `argv` and SIGKILLs it as soon as `ready()` holds (polled every 20 ms: the
@@ -90,7 +90,7 @@ describe('sgd run --resume', () => {
     const root = mkdtempSync(join(tmpdir(), 'sgd-resume-long-'));
     const file = join(root, 'p.sgd');
     writeFileSync(file, PROGRAM.replace('iterations = 100', 'iterations = 1000000'));
-    const single = (out: string, ...more: string[]): string[] => ['--import', 'tsx', 'packages/cli/src/bin.ts', 'run', file, '--seed', '5', '--out', out, '--checkpoint', '0.05', ...more];
+    const single = (out: string, ...more: string[]): string[] => [SGD_FROM_SOURCES, 'run', file, '--seed', '5', '--out', out, '--checkpoint', '0.05', ...more];
     const started = performance.now();
     expect(spawnSync(process.execPath, single(join(root, 'whole'))).status).toBe(0);
     const ms = performance.now() - started;

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { sgd } from './support/cli.ts';
+import { sgd, SGD_FROM_SOURCES } from './support/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sweep-kill-'));
 const file = join(dir, 'ls.sgd');
@@ -25,7 +25,7 @@ interface Summary {
 /** Starts a sweep and sends `signal` once its summary lists a finished cell; resolves with the summary then on disk. */
 function stopAfterFirstCell(out: string, signal: NodeJS.Signals): Promise<Summary> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'packages/cli/src/bin.ts', 'sweep', file, ...grid, '--out', out], { stdio: 'ignore' });
+    const child = spawn(process.execPath, [SGD_FROM_SOURCES, 'sweep', file, ...grid, '--out', out], { stdio: 'ignore' });
     const poll = setInterval(() => {
       const path = join(out, 'summary.json');
       if (existsSync(path) && (JSON.parse(readFileSync(path, 'utf8')) as Summary).rows.length > 0) {

@@ -10,6 +10,7 @@ import { ForwardTracker, KernelMemory, loadBinaryen, RandomStream, setKernelBack
 import { checkEnvironment, createSession } from '@sgdiff/cli';
 import { compileSgd } from '@sgdiff/dsl';
 import { defaultRegistry } from '@sgdiff/plugins';
+import { maxRelativeError } from './support/compare.ts';
 
 const N = 12;
 const D = 7;
@@ -62,15 +63,6 @@ function byHand(A: Float64Array, theta: Float64Array, x0: Float64Array): { x: Fl
   return { x, J };
 }
 
-function maxRelative(a: Float64Array, b: Float64Array): number {
-  let diff = 0;
-  let scale = 0;
-  for (let k = 0; k < b.length; k++) {
-    diff = Math.max(diff, Math.abs(a[k]! - b[k]!));
-    scale = Math.max(scale, Math.abs(b[k]!));
-  }
-  return diff / scale;
-}
 
 beforeAll(loadBinaryen);
 afterAll(() => setKernelBackend(undefined));
@@ -91,8 +83,8 @@ describe('a run on wasm keeps everything in one memory', () => {
     }
     const { instance } = run.kernels;
     const hand = byHand(instance.values.get('A') as Float64Array, instance.theta, instance.x0);
-    expect(maxRelative(stepper.x, hand.x)).toBeLessThanOrEqual(TOLERANCE);
-    expect(maxRelative(tracker.jacobian(), hand.J)).toBeLessThanOrEqual(TOLERANCE);
+    expect(maxRelativeError(stepper.x, hand.x)).toBeLessThanOrEqual(TOLERANCE);
+    expect(maxRelativeError(tracker.jacobian(), hand.J)).toBeLessThanOrEqual(TOLERANCE);
   });
 
   it('a new θ in the instance reaches the kernels at the next start and prepare', () => {
@@ -108,7 +100,7 @@ describe('a run on wasm keeps everything in one memory', () => {
     }
     expect(run.stepper.theta).not.toBe(run.kernels.instance.theta);
     expect(Array.from(run.stepper.theta)).toEqual(new Array(N).fill(0.25));
-    expect(maxRelative(run.stepper.x, js.stepper.x)).toBeLessThanOrEqual(TOLERANCE);
+    expect(maxRelativeError(run.stepper.x, js.stepper.x)).toBeLessThanOrEqual(TOLERANCE);
   });
 
   it('on js, the stepper passes the instance θ itself and kernels have no memory', () => {

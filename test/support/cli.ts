@@ -31,3 +31,6 @@ export function sgdFile(text: string, prefix = 'sgd-test-'): string {
   writeFileSync(path, text);
   return path;
 }
+
+/** The script that starts `sgd` from the sources as a process (`node SGD_FROM_SOURCES run …`; see `sgd-from-sources.mjs`), relative to the repository root. */
+export const SGD_FROM_SOURCES = 'test/support/sgd-from-sources.mjs';
