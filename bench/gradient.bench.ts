@@ -11,6 +11,7 @@ import { defaultRegistry } from '@sgdiff/plugins';
 import { handWasmGradient } from './hand-wasm-gradient.ts';
 import { leastSquaresProblem } from './least-squares.ts';
 import { compare } from './timing.ts';
+import { maxRelativeError } from '../test/support/compare.ts';
 
 /** Handwritten per-sample gradient: the JavaScript baseline. */
 function handGradient(A: Float64Array, d: number, x: Float64Array, theta: Float64Array, i: number, out: Float64Array): void {
@@ -21,16 +22,6 @@ function handGradient(A: Float64Array, d: number, x: Float64Array, theta: Float6
   for (let j = 0; j < d; j++) out[j] = A[base + j] * r;
 }
 
-/** max_j |a_j − b_j| / max_j |b_j|. */
-function relativeError(a: Float64Array, b: Float64Array): number {
-  let diff = 0;
-  let scale = 0;
-  for (let j = 0; j < b.length; j++) {
-    diff = Math.max(diff, Math.abs(a[j] - b[j]));
-    scale = Math.max(scale, Math.abs(b[j]));
-  }
-  return diff / scale;
-}
 
 /** The gradX kernel compiled for `backend` the way a run compiles it (on wasm: in a run memory). */
 function gradientKernel(problem: Problem, instance: Instance, backend: 'js' | 'wasm') {
@@ -84,7 +75,7 @@ export function gradientBenchmark(): string[] {
       direct(ox, oth, 0, 0, oidx, 1, oout, 0);
       staged(x, theta, none, none, batch, 1, stagedOut, none);
       handWasm.gradient(i);
-      worst = Math.max(worst, relativeError(out, expected), relativeError(wout, expected), relativeError(stagedOut, expected), relativeError(handWasm.out, expected));
+      worst = Math.max(worst, maxRelativeError(out, expected), maxRelativeError(wout, expected), maxRelativeError(stagedOut, expected), maxRelativeError(handWasm.out, expected));
       bitsMatch &&= wout.every((v, j) => v === handWasm.out[j]);
     }
     if (!(worst <= 1e-12)) throw new Error(`gradient bench n=${n} d=${d}: a kernel and the hand loop disagree (${worst})`);

@@ -23,6 +23,7 @@ import { leastSquaresProblem } from './least-squares.ts';
 import { bytesPerCall, calibrateAllocation } from './allocation.ts';
 import { compare } from './timing.ts';
 import { handWasmSgdPrime } from './hand-wasm.ts';
+import { maxRelativeError } from '../test/support/compare.ts';
 
 const SEED = 1;
 /** A constant step, small enough that every per-sample step contracts (η‖A[i]‖² ≈ η d < 2). */
@@ -161,16 +162,6 @@ function numpyNsPerStep(n: number, d: number, steps: number): number | string {
   return Number(match[1]);
 }
 
-/** max |a − b| / max |b|. */
-function relativeError(a: Float64Array, b: Float64Array): number {
-  let diff = 0;
-  let scale = 0;
-  for (let j = 0; j < b.length; j++) {
-    diff = Math.max(diff, Math.abs(a[j] - b[j]));
-    scale = Math.max(scale, Math.abs(b[j]));
-  }
-  return diff / scale;
-}
 
 /** Runs the benchmark and returns printable rows. */
 export function sgdPrimeBenchmark(): string[] {
@@ -208,8 +199,8 @@ export function sgdPrimeBenchmark(): string[] {
       inPlace.step();
       handWasm.step(handWasmSamples.index(n));
     }
-    const jError = relativeError(framework.tracker.jacobian(), hand.J);
-    const xError = relativeError(framework.stepper.x, hand.x);
+    const jError = maxRelativeError(framework.tracker.jacobian(), hand.J);
+    const xError = maxRelativeError(framework.stepper.x, hand.x);
     if (!(jError <= 1e-12 && xError <= 1e-12)) throw new Error(`SGD′ bench n=${n} d=${d}: framework and hand loop disagree (J: ${jError}, x: ${xError})`);
     for (const [name, run] of Object.entries({ 'framework on wasm, auto': wasmAuto, 'framework on wasm, 2 threads': wasmTwo })) {
       const same = Buffer.from(run.tracker.stateJacobian().buffer).equals(Buffer.from(wasm.tracker.stateJacobian().buffer));
@@ -217,7 +208,7 @@ export function sgdPrimeBenchmark(): string[] {
     }
     const others = { 'framework on wasm': [wasm.tracker.jacobian(), wasm.stepper.x], 'in-place JS loop': [inPlace.J, inPlace.x], 'hand WebAssembly loop': [handWasm.J, handWasm.x] };
     for (const [name, [J, x]] of Object.entries(others)) {
-      const e = Math.max(relativeError(J!, hand.J), relativeError(x!, hand.x));
+      const e = Math.max(maxRelativeError(J!, hand.J), maxRelativeError(x!, hand.x));
       if (!(e <= 1e-12)) throw new Error(`SGD′ bench n=${n} d=${d}: ${name} and the hand loop disagree (${e})`);
     }
 

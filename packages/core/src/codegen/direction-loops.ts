@@ -32,6 +32,7 @@
  * the variant is bit-identical to one call per direction on the same backend.
  */
 import type { DirectionKernelLoops, LoopCondition, LoopExpr, LoopIndex, LoopLocal, LoopStatement } from './loop-ir.ts';
+import { walkLoopStatements } from './loop-walk.ts';
 import { bufferKey } from './wasm/vectorize.ts';
 
 /** Bytes of first-level cache the two columns (t and out) of a block of directions may take. */
@@ -449,77 +450,10 @@ interface Access {
 
 function accessOf(s: LoopStatement): Access {
   const access: Access = { locals: new Set(), readBuffers: new Set(), writtenBuffers: new Set() };
-  const index = (e: LoopIndex): void => {
-    if (e.op === 'local') access.locals.add(e.local.id);
-    else if (e.op === 'batchEntry') index(e.at);
-    else if (e.op === 'add' || e.op === 'mul' || e.op === 'div' || e.op === 'mod') {
-      index(e.left);
-      index(e.right);
-    }
-  };
-  const expr = (e: LoopExpr): void => {
-    switch (e.op) {
-      case 'local':
-        access.locals.add(e.local.id);
-        return;
-      case 'load':
-        access.readBuffers.add(bufferKey(e.buffer));
-        return index(e.index);
-      case 'fromIndex':
-        return index(e.index);
-      case 'binary':
-        expr(e.left);
-        return expr(e.right);
-      case 'unary':
-      case 'call':
-        return expr(e.arg);
-      case 'select':
-        condition(e.condition);
-        expr(e.then);
-        return expr(e.otherwise);
-      default:
-        return;
-    }
-  };
-  const condition = (c: LoopCondition): void => {
-    if (c.op === 'equal') {
-      index(c.left);
-      index(c.right);
-    } else if (c.op === 'same') {
-      expr(c.left);
-      expr(c.right);
-    } else expr(c.value);
-  };
-  const statement = (t: LoopStatement): void => {
-    switch (t.kind) {
-      case 'let':
-      case 'letIndex':
-        access.locals.add(t.local.id);
-        return t.kind === 'let' ? expr(t.value) : index(t.value);
-      case 'store':
-        access.writtenBuffers.add(bufferKey(t.buffer));
-        if (t.accumulate) access.readBuffers.add(bufferKey(t.buffer));
-        index(t.index);
-        return expr(t.value);
-      case 'zero':
-        access.writtenBuffers.add(bufferKey(t.buffer));
-        return;
-      case 'reduce':
-        access.locals.add(t.target.id);
-        index(t.extent);
-        return expr(t.element);
-      case 'loop':
-        index(t.extent);
-        return t.body.forEach(statement);
-      case 'if':
-        condition(t.condition);
-        t.then.forEach(statement);
-        return t.otherwise.forEach(statement);
-      case 'directions':
-      case 'directionBlocks':
-        return t.body.forEach(statement);
-    }
-  };
-  statement(s);
+  walkLoopStatements([s], {
+    local: (id) => access.locals.add(id),
+    read: (buffer) => access.readBuffers.add(bufferKey(buffer)),
+    write: (buffer) => access.writtenBuffers.add(bufferKey(buffer)),
+  });
   return access;
 }

@@ -9,7 +9,8 @@
  * allocates nothing (the staging area and the views on it are renewed only when they grow).
  */
 import type { DirectionOffsetKernel, Kernel, OffsetKernel } from '../compile.ts';
-import type { ArgumentBuffer, DirectionKernelLoops, LoopExpr, LoopIndex, LoopKernel, LoopStatement } from '../loop-ir.ts';
+import type { ArgumentBuffer, DirectionKernelLoops, LoopKernel, LoopStatement } from '../loop-ir.ts';
+import { walkLoopStatements } from '../loop-walk.ts';
 import { align16, wasmText, type WasmStaticLayout } from './emit-wasm.ts';
 import type { KernelMemory } from './kernel-memory.ts';
 import { checkWasmMemory } from './memory-limit.ts';
@@ -220,91 +221,10 @@ function argumentUse(body: readonly LoopStatement[]): { read: Set<ArgumentBuffer
   const read = new Set<ArgumentBuffer>();
   const written = new Set<ArgumentBuffer>();
   let batch = false;
-  const index = (e: LoopIndex): void => {
-    if (e.op === 'batchEntry') {
-      batch = true;
-      index(e.at);
-    } else if (e.op === 'add' || e.op === 'mul') {
-      index(e.left);
-      index(e.right);
-    }
-  };
-  const expr = (e: LoopExpr): void => {
-    switch (e.op) {
-      case 'load':
-        if (e.buffer.kind === 'argument') read.add(e.buffer.name);
-        index(e.index);
-        return;
-      case 'fromIndex':
-        index(e.index);
-        return;
-      case 'binary':
-        expr(e.left);
-        expr(e.right);
-        return;
-      case 'unary':
-      case 'call':
-        expr(e.arg);
-        return;
-      case 'select':
-        condition(e.condition);
-        expr(e.then);
-        expr(e.otherwise);
-        return;
-      default:
-        return;
-    }
-  };
-  const condition = (c: Extract<LoopExpr, { op: 'select' }>['condition']): void => {
-    if (c.op === 'equal') {
-      index(c.left);
-      index(c.right);
-    } else if (c.op === 'same') {
-      expr(c.left);
-      expr(c.right);
-    } else expr(c.value);
-  };
-  const statements = (list: readonly LoopStatement[]): void => {
-    for (const s of list) {
-      switch (s.kind) {
-        case 'let':
-          expr(s.value);
-          break;
-        case 'letIndex':
-          index(s.value);
-          break;
-        case 'store':
-          if (s.buffer.kind === 'argument') written.add(s.buffer.name);
-          index(s.index);
-          expr(s.value);
-          break;
-        case 'zero':
-          if (s.buffer.kind === 'argument') written.add(s.buffer.name);
-          break;
-        case 'loop':
-          index(s.extent);
-          statements(s.body);
-          break;
-        case 'reduce':
-          index(s.extent);
-          expr(s.element);
-          break;
-        case 'if':
-          condition(s.condition);
-          statements(s.then);
-          statements(s.otherwise);
-          break;
-        case 'directions':
-        case 'directionBlocks':
-          statements(s.body);
-          break;
-        default: {
-          const unknown: never = s;
-          throw new Error(`unknown loop statement ${JSON.stringify(unknown)}`);
-        }
-      }
-    }
-  };
-  statements(body);
+  walkLoopStatements(body, {
+    read: (buffer) => buffer.kind === 'argument' && read.add(buffer.name),
+    write: (buffer) => buffer.kind === 'argument' && written.add(buffer.name),
+    batch: () => (batch = true),
+  });
   return { read, written, batch };
 }
